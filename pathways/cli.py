@@ -1,0 +1,146 @@
+"""Command line: ``python -m pathways next|steps|validate|import-fhir`` (no Qt).
+
+Exit codes: 0 success; 2 bad input, with one line on stderr naming the file, place and problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pathways.case import Case, dump_case, load_case
+from pathways.content import Content, load_content
+from pathways.engine import Engine, Recommendation
+from pathways.errors import PathwayError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not a usage dump: the contract is "exit 2 and one clear line".
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m pathways", description=__doc__)
+    parser.add_argument("--content", type=Path, help="content folder (default: the bundled one)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, doc in (("next", "the next options for a case"),
+                      ("steps", "the options at every step of a case's history")):
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.add_argument("case", type=Path, help="case file (JSON)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("validate", help="validate the content", description="validate the content")
+    p.add_argument("folder", type=Path, nargs="?", help="content folder (default: bundled)")
+    p = sub.add_parser("import-fhir", help="make a case from a FHIR R4 / mCODE export",
+                       description="make a case from a FHIR R4 / mCODE export")
+    p.add_argument("file", type=Path, help="FHIR JSON, NDJSON or Bundle")
+    p.add_argument("-o", "--output", type=Path, help="write the case here (else stdout)")
+    p.add_argument("--report", type=Path, help="write the import report here (else stderr)")
+    return parser
+
+
+def _format_recommendation(rec: Recommendation, content: Content, title: str = "") -> str:
+    out = []
+    where = f"line {rec.line}" if rec.line is not None else "early setting"
+    out.append(f"{title}{where} — position: {content.node_name(rec.position)}")
+    for o in rec.options:
+        out.append(f"  [{o.tier:<11}] {o.name} ({o.regimen})")
+        out.append(f"                {o.why}")
+        for w in o.warnings:
+            out.append(f"                ! {w.kind}: {w.text}")
+    for w in rec.warnings:
+        out.append(f"  WARNING {w.kind}: {w.title + ' — ' if w.title else ''}{w.text}")
+    return "\n".join(out)
+
+
+def _footer(content: Content) -> str:
+    return (f"Content {content.version}, reviewed {content.reviewed}. "
+            f"{content.header.disclaimer.strip()}")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "validate":
+        content = load_content(args.folder or args.content)
+        print(f"OK: content {content.version} ({len(content.regimens)} regimens, "
+              f"{len(content.evidence)} evidence records, {len(content.transitions)} transitions)")
+        return EXIT_OK
+    content = load_content(args.content)
+    if args.command == "import-fhir":
+        return _import_fhir(args, content)
+    engine = Engine(content)
+    case: Case = load_case(args.case, content)
+    if args.command == "next":
+        rec = engine.next_options(case)
+        if args.json:
+            print(json.dumps(rec.to_dict(content), indent=2, ensure_ascii=False))
+        else:
+            print(_format_recommendation(rec, content))
+            print(_footer(content))
+        return EXIT_OK
+    results = engine.steps(case)
+    if args.json:
+        payload = {
+            "steps": [
+                {
+                    "step": s.index,
+                    **s.recommendation.to_dict(content),
+                    "given_next": s.given.regimen if s.given else None,
+                    "given_next_tier": s.given_tier,
+                    "on_pathway": s.on_pathway,
+                }
+                for s in results
+            ],
+            "content": {"version": content.version, "reviewed": content.reviewed},
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for s in results:
+        print(_format_recommendation(s.recommendation, content, f"Step {s.index}: "))
+        if s.given:
+            print(f"  -> given next: {s.given.regimen} ({s.given_tier})")
+        print()
+    print(_footer(content))
+    return EXIT_OK
+
+
+def _import_fhir(args: argparse.Namespace, content: Content) -> int:
+    from pathways.fhir import import_fhir_file  # noqa: PLC0415 - only this command needs it
+
+    result = import_fhir_file(args.file, content.agents, content.regimens)
+    report = result.report.to_text()
+    if args.report:
+        args.report.write_text(report, encoding="utf-8")
+    else:
+        print(report, file=sys.stderr)
+    if args.output:
+        if args.output.exists() and args.output.resolve() == args.file.resolve():
+            raise PathwayError(str(args.output), "", "refusing to overwrite the FHIR input")
+        args.output.write_text(dump_case(result.case), encoding="utf-8")
+    else:
+        print(dump_case(result.case), end="")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except PathwayError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, RecursionError, MemoryError) as exc:
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,437 @@
+"""Load and validate the clinical content (resources/pathway/*.yaml).
+
+Each file is checked against :mod:`pathways.schema`; then the files are checked against each
+other. Every problem names the file, the line and the path inside it, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pathways.errors import ContentError, ContentErrors
+from pathways.schema import (
+    Agent,
+    ComponentChoice,
+    Condition,
+    DrugsFile,
+    EntryPoint,
+    Evidence,
+    EvidenceFile,
+    Guideline,
+    Header,
+    Messages,
+    Pitfall,
+    Regimen,
+    RulesFile,
+    SafetyNote,
+    ScopedRule,
+    Transition,
+    TransitionsFile,
+)
+
+FILES: dict[str, type[BaseModel]] = {
+    "pathway.yaml": Header,
+    "drugs.yaml": DrugsFile,
+    "evidence.yaml": EvidenceFile,
+    "transitions.yaml": TransitionsFile,
+    "rules.yaml": RulesFile,
+}
+MAX_CONTENT_BYTES = 5_000_000
+M = TypeVar("M", bound=BaseModel)
+
+# Placeholders each built-in message may use; a typo in the content is caught on load.
+MESSAGE_FIELDS: dict[str, set[str]] = {
+    "repeated_regimen": {"regimen"},
+    "repeated_agent": {"agents", "regimen"},
+    "continue_ongoing": {"regimen"},
+    "clinical_trial": set(),
+    "no_transitions": {"regimen"},
+    "population_naive": {"trial", "agents"},
+    "population_required": {"trial", "agents"},
+    "population_lines": {"trial", "count"},
+    "relapse_grey_zone": {"months"},
+    "relapse_unknown": set(),
+    "early_relapse": {"months"},
+    "unconfirmed_guideline": {"body"},
+    "hypothetical": set(),
+}
+
+
+def bundled_content_dir() -> Path:
+    return Path(str(importlib.resources.files("resources") / "pathway"))
+
+
+# ---------------------------------------------------------------------------- YAML with places
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases: content needs none, and aliases allow "billion laughs"."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "aliases (*name) are not allowed in content files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
+    """The 1-based line of the deepest YAML node reachable along a pydantic error location."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            key = "from" if part == "from_" else part
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            nxt = node.value[part] if 0 <= part < len(node.value) else None
+        else:
+            continue  # union tags such as "ComponentChoice" are not in the YAML
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def _place(loc: Iterable[int | str], line: int | None) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part[:1].isupper() or part in ("str", "function-after[_ci_brackets_hr()]"):
+            continue
+        else:
+            path += f".{part}" if path else part
+    path = path.replace("from_", "from")
+    return f"line {line}, {path}" if line else path
+
+
+@dataclass
+class _Parsed:
+    name: str
+    data: Any
+    root: yaml.Node | None
+
+
+def _read_yaml(name: str, text: str) -> _Parsed:
+    if len(text) > MAX_CONTENT_BYTES:
+        raise ContentError(name, "", f"file is too large ({len(text):,} bytes)")
+    try:
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ContentError(name, where, f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(name, "", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ContentError(name, "", "YAML is nested too deeply") from None
+    return _Parsed(name, data, root)
+
+
+def _validate(parsed: _Parsed, model: type[M]) -> M:
+    try:
+        return model.model_validate(parsed.data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            value = err.get("input")
+            shown = "" if isinstance(value, dict | list) else f" (found {value!r})"
+            msg = err["msg"].removeprefix("Value error, ")
+            errors.append(
+                ContentError(parsed.name, _place(loc, _line_of(parsed.root, loc)), msg + shown)
+            )
+        raise ContentErrors(errors) from None
+
+
+# ---------------------------------------------------------------------------- the content
+@dataclass(frozen=True)
+class Content:
+    """The validated content, indexed by id. Immutable; shared by the engine and the window."""
+
+    header: Header
+    agents: Mapping[str, Agent]
+    regimens: Mapping[str, Regimen]
+    evidence: Mapping[str, Evidence]
+    guidelines: Mapping[str, Guideline]
+    safety: Mapping[str, SafetyNote]
+    transitions: tuple[Transition, ...]
+    rules: tuple[ScopedRule, ...]
+    pitfalls: tuple[Pitfall, ...]
+    messages: Messages
+    digest: str
+    origin: str
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        return self.header.content_version
+
+    @property
+    def reviewed(self) -> str:
+        return self.header.reviewed.isoformat()
+
+    @cached_property
+    def entry_points(self) -> dict[str, EntryPoint]:
+        return {e.id: e for e in self.header.entry_points}
+
+    def node_name(self, node: str) -> str:
+        if node in self.regimens:
+            return self.regimens[node].name
+        return self.entry_points[node].name
+
+    def resolve_regimen(self, name: str) -> str | None:
+        """Canonical regimen id for an id, name or alias (case-insensitive), or None."""
+        return self._aliases.get(_norm(name))
+
+    def regimen_setting(self, regimen_id: str) -> str:
+        return self.regimens[regimen_id].setting
+
+    @cached_property
+    def _definite_agents(self) -> dict[str, frozenset[str]]:
+        return {
+            r.id: frozenset(c for c in r.components if isinstance(c, str))
+            for r in self.regimens.values()
+        }
+
+    def definite_agents(self, regimen_id: str) -> frozenset[str]:
+        """Agents that every instance of the regimen contains (not the any-of choices)."""
+        return self._definite_agents[regimen_id]
+
+    @cached_property
+    def _possible_agents(self) -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        for r in self.regimens.values():
+            ids: set[str] = set()
+            for c in r.components:
+                ids.update((c,) if isinstance(c, str) else c.any_of)
+            out[r.id] = frozenset(ids)
+        return out
+
+    def possible_agents(self, regimen_id: str) -> frozenset[str]:
+        return self._possible_agents[regimen_id]
+
+    def agent_classes(self, regimen_id: str) -> frozenset[str]:
+        """Classes of the regimen's required agents (an any-of slot counts if all choices share)."""
+        regimen = self.regimens[regimen_id]
+        classes: set[str] = set()
+        for c in regimen.components:
+            if isinstance(c, str):
+                classes.update(self.agents[c].classes)
+            elif not c.optional:
+                shared = set.intersection(*(set(self.agents[a].classes) for a in c.any_of))
+                classes.update(shared)
+        return frozenset(classes)
+
+    def message(self, name: str, **fields: object) -> str:
+        template: str = getattr(self.messages, name)
+        return template.format(**fields)
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.replace("_", " ").replace("+", " + ").lower().split())
+
+
+def _index(items: Iterable[M], what: str, file: str, errors: list[ContentError]) -> dict[str, M]:
+    out: dict[str, M] = {}
+    for i, item in enumerate(items):
+        key = str(getattr(item, "id"))  # noqa: B009 - every indexed model has an id
+        if key in out:
+            errors.append(ContentError(file, f"{what}[{i}].id", f"duplicate id {key!r}"))
+        out[key] = item
+    return out
+
+
+def load_content(directory: Path | None = None) -> Content:
+    """Load the content from a folder of the five YAML files (the bundled one by default)."""
+    directory = directory or bundled_content_dir()
+    if not directory.is_dir():
+        raise ContentError(str(directory), "", "content folder not found")
+    texts: dict[str, str] = {}
+    for name in FILES:
+        path = directory / name
+        try:
+            texts[name] = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ContentError(str(path), "", "file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError(str(path), "", f"cannot read ({exc})") from None
+    return load_content_texts(texts, origin=str(directory))
+
+
+_CACHE: dict[str, Content] = {}
+
+
+def load_content_texts(texts: Mapping[str, str], origin: str = "<content>") -> Content:
+    """Validate the five files given as text. Results are cached by the texts' hash."""
+    digest = hashlib.sha256(
+        b"\0".join(f"{n}\0{texts.get(n, '')}".encode() for n in FILES)
+    ).hexdigest()
+    if digest in _CACHE:
+        return _CACHE[digest]
+    errors: list[ContentError] = []
+    models: dict[str, BaseModel] = {}
+    for name, model in FILES.items():
+        if name not in texts:
+            errors.append(ContentError(name, "", "file missing"))
+            continue
+        try:
+            models[name] = _validate(_read_yaml(name, texts[name]), model)
+        except ContentErrors as exc:
+            errors.extend(exc.errors)
+        except ContentError as exc:
+            errors.append(exc)
+    if errors:
+        raise ContentErrors(errors)
+    header = models["pathway.yaml"]
+    drugs = models["drugs.yaml"]
+    ev = models["evidence.yaml"]
+    tr = models["transitions.yaml"]
+    ru = models["rules.yaml"]
+    assert isinstance(header, Header) and isinstance(drugs, DrugsFile)
+    assert isinstance(ev, EvidenceFile) and isinstance(tr, TransitionsFile)
+    assert isinstance(ru, RulesFile)
+    content = Content(
+        header=header,
+        agents=_index(drugs.agents, "agents", "drugs.yaml", errors),
+        regimens=_index(drugs.regimens, "regimens", "drugs.yaml", errors),
+        evidence=_index(ev.evidence, "evidence", "evidence.yaml", errors),
+        guidelines=_index(ev.guidelines, "guidelines", "evidence.yaml", errors),
+        safety=_index(ev.safety, "safety", "evidence.yaml", errors),
+        transitions=tr.transitions,
+        rules=ru.rules,
+        pitfalls=ru.pitfalls,
+        messages=ru.messages,
+        digest=digest,
+        origin=origin,
+    )
+    _index(header.entry_points, "entry_points", "pathway.yaml", errors)
+    _index(ru.rules, "rules", "rules.yaml", errors)
+    _index(ru.pitfalls, "pitfalls", "rules.yaml", errors)
+    errors.extend(_cross_check(content))
+    if errors:
+        raise ContentErrors(errors)
+    _CACHE[digest] = content
+    return content
+
+
+# ---------------------------------------------------------------------------- cross-file checks
+def _cross_check(c: Content) -> list[ContentError]:
+    errors: list[ContentError] = []
+
+    def need(ok: bool, file: str, place: str, problem: str) -> None:
+        if not ok:
+            errors.append(ContentError(file, place, problem))
+
+    sources = {s.key for s in c.header.sources}
+    nodes = set(c.regimens) | set(c.entry_points)
+    need(not (set(c.regimens) & set(c.entry_points)), "drugs.yaml", "regimens", "a regimen id "
+         "is also an entry point id")
+    things = set(c.regimens) | set(c.agents)
+
+    def refs(ids: Iterable[str], pool: Mapping[str, object] | set[str], file: str, place: str,
+             what: str) -> None:
+        for ref in ids:
+            need(ref in pool, file, place, f"unknown {what} {ref!r}")
+
+    def cond(cnd: Condition | None, file: str, place: str) -> None:
+        if cnd is None:
+            return
+        for name in ("received_any", "received_none", "progressed_on_any", "toxicity_on_any"):
+            refs(getattr(cnd, name) or (), things, file, f"{place}.{name}", "regimen or agent")
+        for i, sub in enumerate(cnd.any_of or ()):
+            cond(sub, file, f"{place}.any_of[{i}]")
+        for i, sub in enumerate(cnd.none_of or ()):
+            cond(sub, file, f"{place}.none_of[{i}]")
+
+    for agent in c.agents.values():
+        need(agent.id not in c.regimens, "drugs.yaml", f"agent {agent.id}",
+             "an agent id is also a regimen id")
+    aliases: dict[str, str] = {}
+    for r in c.regimens.values():
+        place = f"regimen {r.id}"
+        for comp in r.components:
+            refs((comp,) if isinstance(comp, str) else comp.any_of, c.agents, "drugs.yaml",
+                 f"{place}.components", "agent")
+        refs(r.defining_agents, c.agents, "drugs.yaml", f"{place}.defining_agents", "agent")
+        refs(r.maintenance_of, c.regimens, "drugs.yaml", f"{place}.maintenance_of", "regimen")
+        refs(r.evidence, c.evidence, "drugs.yaml", f"{place}.evidence", "evidence id")
+        refs(r.guidelines, c.guidelines, "drugs.yaml", f"{place}.guidelines", "guideline id")
+        refs(r.safety, c.safety, "drugs.yaml", f"{place}.safety", "safety note")
+        for name in (r.id, r.name, r.short, *r.aliases):
+            key = _norm(name)
+            other = aliases.get(key)
+            need(other in (None, r.id), "drugs.yaml", f"{place}.aliases",
+                 f"alias {name!r} also names regimen {other!r}")
+            aliases.setdefault(key, r.id)
+    c._aliases.update(aliases)
+    for e in c.evidence.values():
+        place = f"evidence {e.id}"
+        refs(e.citation.sources, sources, "evidence.yaml", f"{place}.citation.sources", "source")
+        refs(e.population.prior_required, c.agents, "evidence.yaml", place, "agent")
+        refs(e.population.naive_to, c.agents, "evidence.yaml", place, "agent")
+    for g in c.guidelines.values():
+        refs(g.regimens, c.regimens, "evidence.yaml", f"guideline {g.id}.regimens", "regimen")
+        refs(g.sources, sources, "evidence.yaml", f"guideline {g.id}.sources", "source")
+    for s in c.safety.values():
+        refs(s.agents, c.agents, "evidence.yaml", f"safety {s.id}.agents", "agent")
+        refs(s.sources, sources, "evidence.yaml", f"safety {s.id}.sources", "source")
+    for i, t in enumerate(c.transitions):
+        place = f"transitions[{i}] ({'/'.join(t.from_)} -> {t.to})"
+        refs(t.from_, nodes, "transitions.yaml", f"{place}.from", "node")
+        refs((t.to,), c.regimens, "transitions.yaml", f"{place}.to", "regimen")
+        refs(t.evidence, c.evidence, "transitions.yaml", f"{place}.evidence", "evidence id")
+        refs(t.guidelines, c.guidelines, "transitions.yaml", f"{place}.guidelines", "guideline")
+        cond(t.when, "transitions.yaml", f"{place}.when")
+        for j, adj in enumerate(t.adjust):
+            cond(adj.when, "transitions.yaml", f"{place}.adjust[{j}].when")
+            refs(adj.evidence, c.evidence, "transitions.yaml", f"{place}.adjust[{j}]", "evidence")
+    for rule in c.rules:
+        place = f"rule {rule.id}"
+        refs(rule.agents, c.agents, "rules.yaml", f"{place}.agents", "agent")
+        refs(rule.regimens, c.regimens, "rules.yaml", f"{place}.regimens", "regimen")
+        refs(rule.evidence, c.evidence, "rules.yaml", f"{place}.evidence", "evidence id")
+        refs(rule.sources, sources, "rules.yaml", f"{place}.sources", "source")
+        need(bool(rule.agents or rule.classes or rule.regimens), "rules.yaml", place,
+             "a rule needs a scope: agents, classes or regimens")
+        cond(rule.when, "rules.yaml", f"{place}.when")
+    for p in c.pitfalls:
+        refs(p.sources, sources, "rules.yaml", f"pitfall {p.id}.sources", "source")
+        refs(p.evidence, c.evidence, "rules.yaml", f"pitfall {p.id}.evidence", "evidence id")
+        cond(p.when, "rules.yaml", f"pitfall {p.id}.when")
+    for name, allowed in MESSAGE_FIELDS.items():
+        template = getattr(c.messages, name)
+        used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+        need(used <= allowed, "rules.yaml", f"messages.{name}",
+             f"unknown placeholder(s) {sorted(used - allowed)}; allowed: {sorted(allowed)}")
+    # Every metastatic regimen must be reachable from an entry point, or no patient can get it.
+    reachable: set[str] = set(c.entry_points)
+    frontier = list(reachable)
+    out_edges: dict[str, set[str]] = {}
+    for t in c.transitions:
+        for src in t.from_:
+            out_edges.setdefault(src, set()).add(t.to)
+    while frontier:
+        for nxt in out_edges.get(frontier.pop(), ()):
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    for r in c.regimens.values():
+        need(r.id in reachable, "transitions.yaml", f"regimen {r.id}",
+             "no transition leads to this regimen from any entry point")
+    return errors
+
+
+__all__ = ["ComponentChoice", "Content", "bundled_content_dir", "load_content",
+           "load_content_texts"]

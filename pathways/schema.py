@@ -1,0 +1,372 @@
+"""The schema of the clinical content files (resources/pathway/*.yaml).
+
+Pydantic models validate each file on load; cross-file checks (every reference resolves, every
+regimen has evidence, every evidence record has a citation) live in :mod:`pathways.content`.
+Field docs here are the reviewer's guide to the YAML.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+SourceKey = Annotated[str, Field(pattern=r"^S\d+[a-z]?$")]
+
+Tier = Literal["preferred", "alternative", "avoid"]
+TIER_ORDER: dict[str, int] = {"preferred": 0, "alternative": 1, "avoid": 2}
+
+# Kinds of warning the engine can emit (documented in the README and the CLI's --json output).
+WarningKind = Literal[
+    "guideline-conflict",
+    "early-relapse",
+    "ild",
+    "cardiac",
+    "pregnancy",
+    "brain-local-therapy",
+    "clinical-trial",
+    "repeated-regimen",
+    "evidence-gap",
+    "unconfirmed",
+    "safety",
+    "endocrine",
+    "regional",
+]
+# "confirmed" = the figure or position is in the checked clinical reference;
+# "secondary" = only a secondary (news or summary) source had it;
+# "unconfirmed" = the reference marks it UNCONFIRMED: the app must show it as such.
+Status = Literal["confirmed", "secondary", "unconfirmed"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------------------- header
+class Source(Strict):
+    key: SourceKey
+    title: Text
+    reliability: Literal["primary", "secondary", "low"]
+
+
+class Header(Strict):
+    """pathway.yaml: what this content is, who checked it, and when."""
+
+    schema_version: Literal[1]
+    content_version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    reviewed: date
+    review_note: Text
+    scope: Text
+    disclaimer: Text
+    sources: tuple[Source, ...] = Field(min_length=1)
+    entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
+
+
+class EntryPoint(Strict):
+    """A graph node that is not a regimen: where a patient enters the pathway."""
+
+    id: Id
+    name: Text
+    setting: Literal["early", "metastatic"]
+    line: int = Field(ge=0, le=1, description="column in the graph layout (0 = early)")
+    description: Text
+
+
+# ---------------------------------------------------------------------------- drugs
+AgentClass = Literal[
+    "her2-antibody",
+    "her2-adc",
+    "her2-tki",
+    "chemotherapy",
+    "taxane",
+    "endocrine",
+    "cdk46-inhibitor",
+]
+
+
+class Agent(Strict):
+    id: Id
+    name: Text
+    classes: tuple[AgentClass, ...] = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+
+
+class ComponentChoice(Strict):
+    """One slot of a regimen filled by any one of several agents (e.g. any taxane)."""
+
+    any_of: tuple[Id, ...] = Field(min_length=1)
+    optional: bool = False
+
+
+Component = Id | ComponentChoice
+
+
+class Regimen(Strict):
+    id: Id
+    name: Text
+    short: Annotated[str, Field(min_length=1, max_length=24)]
+    setting: Literal["early", "metastatic"]
+    line: int = Field(ge=0, le=6, description="usual line, used for the graph layout (0 = early)")
+    components: tuple[Component, ...] = Field(min_length=1)
+    defining_agents: tuple[Id, ...] = Field(
+        default=(),
+        description="agents whose prior progression rules this regimen out (no re-use after "
+        "progression); trastuzumab is usually left out because it is continued beyond progression",
+    )
+    maintenance_of: tuple[Id, ...] = Field(
+        default=(),
+        description="regimens this one continues as maintenance within the same line "
+        "(e.g. HP after THP): it does not start a new line",
+    )
+    aliases: tuple[str, ...] = ()
+    summary: Text
+    dosing: Text | None = None
+    evidence: tuple[Id, ...] = Field(min_length=1)
+    guidelines: tuple[Id, ...] = ()
+    safety: tuple[Id, ...] = ()
+
+
+# ---------------------------------------------------------------------------- evidence
+class Endpoint(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=60)]  # e.g. "median PFS", "ORR", "3-yr iDFS"
+    value: float | None = None  # experimental arm
+    comparator_value: float | None = None
+    unit: Literal["months", "%", "ratio"] | None = None
+    hr: float | None = Field(default=None, gt=0, lt=10)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: str | None = None  # as reported: "<0.001", "0.02", "NS"
+    note: str | None = None
+    status: Status = "confirmed"
+
+    @model_validator(mode="after")
+    def _ci_brackets_hr(self) -> Endpoint:
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError("give both ci_low and ci_high, or neither")
+        if self.ci_low is not None and self.ci_high is not None:
+            if self.ci_low > self.ci_high:
+                raise ValueError("ci_low is above ci_high")
+            if self.hr is not None and not self.ci_low <= self.hr <= self.ci_high:
+                raise ValueError(f"hr {self.hr} lies outside its CI {self.ci_low}-{self.ci_high}")
+        if self.value is None and self.hr is None and self.note is None:
+            raise ValueError("an endpoint needs a value, an hr or a note")
+        return self
+
+
+class Population(Strict):
+    description: Text
+    prior_required: tuple[Id, ...] = Field(
+        default=(), description="agents every enrolled patient had received"
+    )
+    naive_to: tuple[Id, ...] = Field(
+        default=(), description="agents no enrolled patient had received (or that did not exist)"
+    )
+    min_prior_her2_lines: int | None = Field(default=None, ge=0, le=10)
+    max_prior_lines: int | None = Field(default=None, ge=0, le=10)
+
+
+class Citation(Strict):
+    text: Text
+    pmid: Annotated[str, Field(pattern=r"^\d{6,9}$")] | None = None
+    doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    identifier_note: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_identifier(self) -> Citation:
+        if not (self.pmid or self.doi or self.identifier_note):
+            raise ValueError(
+                "a citation needs a pmid or doi, or an identifier_note saying why neither is given"
+            )
+        return self
+
+
+class Evidence(Strict):
+    id: Id
+    trial: Text
+    phase: Annotated[str, Field(max_length=40)]
+    n: int | None = Field(default=None, gt=0)
+    design: Text
+    arms: Text
+    comparator: Text
+    population: Population
+    endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+    safety: Text | None = None
+    citation: Citation
+    year: int = Field(ge=1990, le=2030)
+    status: Status = "confirmed"
+    note: Text | None = None
+
+
+# ---------------------------------------------------------------------------- guidelines
+class Guideline(Strict):
+    """A guideline body's position on a regimen in a setting, stated in our own words."""
+
+    id: Id
+    body: Literal["NCCN", "ESMO", "ASCO", "FDA", "EMA"]
+    version: Annotated[str, Field(min_length=1, max_length=60)]
+    regimens: tuple[Id, ...] = Field(min_length=1)
+    setting: Text  # "first line", "second line", "third line and later", "brain metastases", ...
+    position: Literal[
+        "preferred", "recommended", "option", "selected-patients", "not-recommended", "approved"
+    ]
+    strength: Annotated[str, Field(max_length=120)] | None = None  # "category 1", "Strong; EB; H"
+    statement: Text
+    status: Status
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------------- safety
+class SafetyNote(Strict):
+    id: Id
+    agents: tuple[Id, ...] = Field(min_length=1)
+    kind: Literal[
+        "monitoring", "dose-modification", "contraindication", "interaction", "pregnancy", "toxicity"
+    ]
+    text: Text
+    status: Status = "confirmed"
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------------- conditions
+RelapseTiming = Literal["de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"]
+OutcomeName = Literal[
+    "progression", "toxicity", "completed", "ongoing", "residual-disease",
+    "pathologic-complete-response",
+]
+ToxicityName = Literal["ild-grade1", "ild-grade2-plus", "cardiac", "other"]
+
+
+class Condition(Strict):
+    """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds."""
+
+    hormone_receptor: tuple[Literal["positive", "negative", "unknown"], ...] | None = None
+    brain_metastases: tuple[Literal["none", "stable", "active", "symptomatic"], ...] | None = None
+    ild_history: bool | None = None
+    tdxd_available: bool | None = None
+    heart_failure: bool | None = None
+    pregnant: bool | None = None
+    taxane_contraindicated: bool | None = None
+    chemotherapy_unsuitable: bool | None = None
+    lvef_below: float | None = None
+    line_at_least: int | None = None
+    line_at_most: int | None = None
+    setting: Literal["early", "metastatic"] | None = None
+    relapse: tuple[RelapseTiming, ...] | None = None
+    early_pertuzumab: bool | None = None
+    last_outcome: tuple[OutcomeName, ...] | None = None
+    last_toxicity: tuple[ToxicityName, ...] | None = None
+    received_any: tuple[Id, ...] | None = Field(
+        default=None, description="regimen or agent ids; true if any was ever given"
+    )
+    received_none: tuple[Id, ...] | None = None
+    progressed_on_any: tuple[Id, ...] | None = None
+    toxicity_on_any: tuple[Id, ...] | None = Field(
+        default=None, description="with toxicity_detail: a line with these agents stopped for it"
+    )
+    toxicity_detail: tuple[ToxicityName, ...] | None = None
+    any_of: tuple[Condition, ...] | None = None
+    none_of: tuple[Condition, ...] | None = None
+
+
+class Adjustment(Strict):
+    """A change to an option's tier or rank when a condition holds; its reason is shown."""
+
+    when: Condition
+    tier: Tier | None = None
+    mode: Literal["set", "cap", "raise"] = "set"
+    rank: int | None = None
+    reason: Text
+    warning: WarningKind | None = None
+    evidence: tuple[Id, ...] = ()
+
+
+class Transition(Strict):
+    """Edges "may follow": from each node in ``from`` to the regimen ``to``."""
+
+    from_: tuple[Id, ...] = Field(alias="from", min_length=1)
+    to: Id
+    tier: Tier
+    rank: int = Field(ge=1, le=99)
+    why: Text
+    evidence: tuple[Id, ...] = ()
+    guidelines: tuple[Id, ...] = ()
+    when: Condition | None = None
+    adjust: tuple[Adjustment, ...] = ()
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class ScopedRule(Strict):
+    """A rule over every option whose regimen matches the scope (agents, classes or ids)."""
+
+    id: Id
+    agents: tuple[Id, ...] = ()
+    classes: tuple[AgentClass, ...] = ()
+    regimens: tuple[Id, ...] = ()
+    when: Condition
+    tier: Tier | None = None
+    mode: Literal["set", "cap", "raise"] = "cap"
+    reason: Text
+    warning: WarningKind | None = None
+    evidence: tuple[Id, ...] = ()
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+
+
+class Pitfall(Strict):
+    """A case-level warning shown when its condition holds at the current step."""
+
+    id: Id
+    kind: WarningKind
+    title: Annotated[str, Field(min_length=1, max_length=120)]
+    text: Text
+    when: Condition
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    evidence: tuple[Id, ...] = ()
+    status: Status = "confirmed"
+
+
+class Messages(Strict):
+    """Texts of the engine's built-in rules; ``{placeholders}`` are filled in by the engine."""
+
+    repeated_regimen: Text
+    repeated_agent: Text
+    continue_ongoing: Text
+    clinical_trial: Text
+    no_transitions: Text
+    population_naive: Text
+    population_required: Text
+    population_lines: Text
+    relapse_grey_zone: Text
+    relapse_unknown: Text
+    early_relapse: Text
+    unconfirmed_guideline: Text
+    hypothetical: Text
+
+
+class TransitionsFile(Strict):
+    transitions: tuple[Transition, ...] = Field(min_length=1)
+
+
+class RulesFile(Strict):
+    rules: tuple[ScopedRule, ...] = ()
+    pitfalls: tuple[Pitfall, ...] = ()
+    messages: Messages
+
+
+class DrugsFile(Strict):
+    agents: tuple[Agent, ...] = Field(min_length=1)
+    regimens: tuple[Regimen, ...] = Field(min_length=1)
+
+
+class EvidenceFile(Strict):
+    evidence: tuple[Evidence, ...] = Field(min_length=1)
+    guidelines: tuple[Guideline, ...] = ()
+    safety: tuple[SafetyNote, ...] = ()
+
+
+Header.model_rebuild()
+Condition.model_rebuild()

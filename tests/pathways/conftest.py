@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pathways.case import Case, Factors, Outcome, Setting, TreatmentLine
+from pathways.content import Content, load_content
+from pathways.engine import Engine
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture(scope="session")
+def engine(content: Content) -> Engine:
+    return Engine(content)
+
+
+def line(
+    regimen: str,
+    outcome: str = "progression",
+    setting: str = "metastatic",
+    start: date | None = None,
+    end: date | None = None,
+    toxicity: str | None = None,
+) -> TreatmentLine:
+    return TreatmentLine.model_validate(
+        {
+            "regimen": regimen,
+            "setting": Setting(setting),
+            "start": start,
+            "end": end,
+            "outcome": Outcome(outcome),
+            "toxicity_detail": toxicity,
+        }
+    )
+
+
+def make_case(
+    *lines: TreatmentLine, metastatic: date | None = date(2024, 1, 1), **factors: object
+) -> Case:
+    return Case(
+        label="test",
+        factors=Factors.model_validate(factors),
+        metastatic_diagnosis=metastatic,
+        history=tuple(lines),
+    )
