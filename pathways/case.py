@@ -12,14 +12,14 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pathways.errors import CaseError
 
-CASE_FORMAT = "her2-pathway-case"
-CASE_VERSION = 1
+CASE_FORMAT: Final = "her2-pathway-case"
+CASE_VERSION: Final = 1
 # A case file is a few kilobytes; anything far larger is not a case file and is refused before
 # parsing so that a hostile file cannot exhaust memory.
 MAX_CASE_BYTES = 2_000_000
@@ -195,13 +195,17 @@ def case_from_dict(raw: Any, source: str, catalogue: RegimenCatalogue | None = N
         )
     if catalogue is not None and isinstance(raw.get("history"), list):
         raw = dict(raw)
-        raw["history"] = [_resolve_entry(e, i, source, catalogue) for i, e in enumerate(raw["history"])]
+        raw["history"] = [
+            _resolve_entry(e, i, source, catalogue) for i, e in enumerate(raw["history"])
+        ]
     try:
         case = Case.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         value = err.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (found {json.dumps(value, default=str)})"
+        shown = (
+            "" if isinstance(value, dict | list) else f" (found {json.dumps(value, default=str)})"
+        )
         raise CaseError(source, _place(tuple(err["loc"])), f"{err['msg']}{shown}") from None
     check_history(case, source, catalogue)
     return case
@@ -227,17 +231,23 @@ def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = 
     for i, line in enumerate(case.history):
         place = f"history[{i}]"
         if line.start and line.end and line.end < line.start:
-            raise CaseError(source, f"{place}.end", f"ends ({line.end}) before it starts ({line.start})")
+            raise CaseError(
+                source, f"{place}.end", f"ends ({line.end}) before it starts ({line.start})"
+            )
         if line.start and previous_start and line.start < previous_start:
             raise CaseError(
                 source, f"{place}.start", f"starts ({line.start}) before the line above it"
             )
         previous_start = line.start or previous_start
         if line.setting.is_early and seen_metastatic:
-            raise CaseError(source, f"{place}.setting", "an early-setting line after metastatic lines")
+            raise CaseError(
+                source, f"{place}.setting", "an early-setting line after metastatic lines"
+            )
         seen_metastatic = seen_metastatic or not line.setting.is_early
         if line.outcome is Outcome.ONGOING and i != len(case.history) - 1:
-            raise CaseError(source, f"{place}.outcome", '"ongoing" is only possible on the last line')
+            raise CaseError(
+                source, f"{place}.outcome", '"ongoing" is only possible on the last line'
+            )
         if line.toxicity_detail is not None and line.outcome is not Outcome.TOXICITY:
             raise CaseError(
                 source, f"{place}.toxicity_detail", 'only allowed with outcome "toxicity"'
@@ -255,7 +265,7 @@ def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = 
                     source,
                     f"{place}.setting",
                     f'regimen "{line.regimen}" is a {expected}-setting regimen, '
-                    f'not {line.setting.value}',
+                    f"not {line.setting.value}",
                 )
     if case.metastatic_diagnosis and case.metastatic_lines:
         first = case.metastatic_lines[0]

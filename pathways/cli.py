@@ -31,15 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m pathways", description=__doc__)
     parser.add_argument("--content", type=Path, help="content folder (default: the bundled one)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, doc in (("next", "the next options for a case"),
-                      ("steps", "the options at every step of a case's history")):
+    for name, doc in (
+        ("next", "the next options for a case"),
+        ("steps", "the options at every step of a case's history"),
+    ):
         p = sub.add_parser(name, help=doc, description=doc)
         p.add_argument("case", type=Path, help="case file (JSON)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("validate", help="validate the content", description="validate the content")
     p.add_argument("folder", type=Path, nargs="?", help="content folder (default: bundled)")
-    p = sub.add_parser("import-fhir", help="make a case from a FHIR R4 / mCODE export",
-                       description="make a case from a FHIR R4 / mCODE export")
+    p = sub.add_parser(
+        "import-fhir",
+        help="make a case from a FHIR R4 / mCODE export",
+        description="make a case from a FHIR R4 / mCODE export",
+    )
     p.add_argument("file", type=Path, help="FHIR JSON, NDJSON or Bundle")
     p.add_argument("-o", "--output", type=Path, help="write the case here (else stdout)")
     p.add_argument("--report", type=Path, help="write the import report here (else stderr)")
@@ -61,16 +66,20 @@ def _format_recommendation(rec: Recommendation, content: Content, title: str = "
 
 
 def _footer(content: Content) -> str:
-    return (f"Content {content.version}, reviewed {content.reviewed}. "
-            f"{content.header.disclaimer.strip()}")
+    return (
+        f"Content {content.version}, reviewed {content.reviewed}. "
+        f"{content.header.disclaimer.strip()}"
+    )
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         content = load_content(args.folder or args.content)
-        print(f"OK: content {content.version} ({len(content.regimens)} regimens, "
-              f"{len(content.evidence)} evidence records, {len(content.transitions)} transitions)")
+        print(
+            f"OK: content {content.version} ({len(content.regimens)} regimens, "
+            f"{len(content.evidence)} evidence records, {len(content.transitions)} transitions)"
+        )
         return EXIT_OK
     content = load_content(args.content)
     if args.command == "import-fhir":
@@ -112,7 +121,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _import_fhir(args: argparse.Namespace, content: Content) -> int:
-    from pathways.fhir import import_fhir_file  # noqa: PLC0415 - only this command needs it
+    from pathways.fhir import import_fhir_file
 
     result = import_fhir_file(args.file, content.agents, content.regimens)
     report = result.report.to_text()

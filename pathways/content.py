@@ -64,6 +64,7 @@ MESSAGE_FIELDS: dict[str, set[str]] = {
     "early_relapse": {"months"},
     "unconfirmed_guideline": {"body"},
     "hypothetical": set(),
+    "previously_given": {"regimen"},
 }
 
 
@@ -77,7 +78,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 None, None, "aliases (*name) are not allowed in content files", event.start_mark
             )
@@ -127,7 +128,7 @@ def _read_yaml(name: str, text: str) -> _Parsed:
         raise ContentError(name, "", f"file is too large ({len(text):,} bytes)")
     try:
         root = yaml.compose(text, Loader=_NoAliasLoader)
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -156,7 +157,7 @@ def _validate(parsed: _Parsed, model: type[M]) -> M:
 
 
 # ---------------------------------------------------------------------------- the content
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: one object per content digest (cached)
 class Content:
     """The validated content, indexed by id. Immutable; shared by the engine and the window."""
 
@@ -336,12 +337,17 @@ def _cross_check(c: Content) -> list[ContentError]:
 
     sources = {s.key for s in c.header.sources}
     nodes = set(c.regimens) | set(c.entry_points)
-    need(not (set(c.regimens) & set(c.entry_points)), "drugs.yaml", "regimens", "a regimen id "
-         "is also an entry point id")
+    need(
+        not (set(c.regimens) & set(c.entry_points)),
+        "drugs.yaml",
+        "regimens",
+        "a regimen id is also an entry point id",
+    )
     things = set(c.regimens) | set(c.agents)
 
-    def refs(ids: Iterable[str], pool: Mapping[str, object] | set[str], file: str, place: str,
-             what: str) -> None:
+    def refs(
+        ids: Iterable[str], pool: Mapping[str, object] | set[str], file: str, place: str, what: str
+    ) -> None:
         for ref in ids:
             need(ref in pool, file, place, f"unknown {what} {ref!r}")
 
@@ -356,14 +362,23 @@ def _cross_check(c: Content) -> list[ContentError]:
             cond(sub, file, f"{place}.none_of[{i}]")
 
     for agent in c.agents.values():
-        need(agent.id not in c.regimens, "drugs.yaml", f"agent {agent.id}",
-             "an agent id is also a regimen id")
+        need(
+            agent.id not in c.regimens,
+            "drugs.yaml",
+            f"agent {agent.id}",
+            "an agent id is also a regimen id",
+        )
     aliases: dict[str, str] = {}
     for r in c.regimens.values():
         place = f"regimen {r.id}"
         for comp in r.components:
-            refs((comp,) if isinstance(comp, str) else comp.any_of, c.agents, "drugs.yaml",
-                 f"{place}.components", "agent")
+            refs(
+                (comp,) if isinstance(comp, str) else comp.any_of,
+                c.agents,
+                "drugs.yaml",
+                f"{place}.components",
+                "agent",
+            )
         refs(r.defining_agents, c.agents, "drugs.yaml", f"{place}.defining_agents", "agent")
         refs(r.maintenance_of, c.regimens, "drugs.yaml", f"{place}.maintenance_of", "regimen")
         refs(r.evidence, c.evidence, "drugs.yaml", f"{place}.evidence", "evidence id")
@@ -372,8 +387,12 @@ def _cross_check(c: Content) -> list[ContentError]:
         for name in (r.id, r.name, r.short, *r.aliases):
             key = _norm(name)
             other = aliases.get(key)
-            need(other in (None, r.id), "drugs.yaml", f"{place}.aliases",
-                 f"alias {name!r} also names regimen {other!r}")
+            need(
+                other in (None, r.id),
+                "drugs.yaml",
+                f"{place}.aliases",
+                f"alias {name!r} also names regimen {other!r}",
+            )
             aliases.setdefault(key, r.id)
     c._aliases.update(aliases)
     for e in c.evidence.values():
@@ -403,8 +422,12 @@ def _cross_check(c: Content) -> list[ContentError]:
         refs(rule.regimens, c.regimens, "rules.yaml", f"{place}.regimens", "regimen")
         refs(rule.evidence, c.evidence, "rules.yaml", f"{place}.evidence", "evidence id")
         refs(rule.sources, sources, "rules.yaml", f"{place}.sources", "source")
-        need(bool(rule.agents or rule.classes or rule.regimens), "rules.yaml", place,
-             "a rule needs a scope: agents, classes or regimens")
+        need(
+            bool(rule.agents or rule.classes or rule.regimens),
+            "rules.yaml",
+            place,
+            "a rule needs a scope: agents, classes or regimens",
+        )
         cond(rule.when, "rules.yaml", f"{place}.when")
     for p in c.pitfalls:
         refs(p.sources, sources, "rules.yaml", f"pitfall {p.id}.sources", "source")
@@ -413,8 +436,12 @@ def _cross_check(c: Content) -> list[ContentError]:
     for name, allowed in MESSAGE_FIELDS.items():
         template = getattr(c.messages, name)
         used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
-        need(used <= allowed, "rules.yaml", f"messages.{name}",
-             f"unknown placeholder(s) {sorted(used - allowed)}; allowed: {sorted(allowed)}")
+        need(
+            used <= allowed,
+            "rules.yaml",
+            f"messages.{name}",
+            f"unknown placeholder(s) {sorted(used - allowed)}; allowed: {sorted(allowed)}",
+        )
     # Every metastatic regimen must be reachable from an entry point, or no patient can get it.
     reachable: set[str] = set(c.entry_points)
     frontier = list(reachable)
@@ -428,10 +455,19 @@ def _cross_check(c: Content) -> list[ContentError]:
                 reachable.add(nxt)
                 frontier.append(nxt)
     for r in c.regimens.values():
-        need(r.id in reachable, "transitions.yaml", f"regimen {r.id}",
-             "no transition leads to this regimen from any entry point")
+        need(
+            r.id in reachable,
+            "transitions.yaml",
+            f"regimen {r.id}",
+            "no transition leads to this regimen from any entry point",
+        )
     return errors
 
 
-__all__ = ["ComponentChoice", "Content", "bundled_content_dir", "load_content",
-           "load_content_texts"]
+__all__ = [
+    "ComponentChoice",
+    "Content",
+    "bundled_content_dir",
+    "load_content",
+    "load_content_texts",
+]

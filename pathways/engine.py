@@ -18,7 +18,9 @@ from pathways.graph import build_graph
 from pathways.schema import TIER_ORDER, Condition, Tier, Transition
 
 StepTier = Literal["preferred", "alternative", "avoid", "off-pathway"]
-RelapseTiming = Literal["de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"]
+RelapseTiming = Literal[
+    "de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"
+]
 DAYS_PER_MONTH = 30.4375
 
 
@@ -156,7 +158,7 @@ class Engine:
 
     def __init__(self, content: Content) -> None:
         self.content = content
-        self.graph: nx.DiGraph = build_graph(content)
+        self.graph: nx.DiGraph[str] = build_graph(content)
 
     # -- public API ----------------------------------------------------------------------
     def next_options(self, case: Case) -> Recommendation:
@@ -299,11 +301,15 @@ class Engine:
             if previous is None or previous not in c.regimens[ln.regimen].maintenance_of:
                 count += 1
             previous = ln.regimen
-        same_line = last is not None and last.setting is Setting.METASTATIC and (
-            last.outcome is Outcome.ONGOING
-            or (
-                last.outcome is Outcome.COMPLETED
-                and any(last.regimen in r.maintenance_of for r in c.regimens.values())
+        same_line = (
+            last is not None
+            and last.setting is Setting.METASTATIC
+            and (
+                last.outcome is Outcome.ONGOING
+                or (
+                    last.outcome is Outcome.COMPLETED
+                    and any(last.regimen in r.maintenance_of for r in c.regimens.values())
+                )
             )
         )
         line = count if same_line else count + 1
@@ -320,8 +326,12 @@ class Engine:
             if allowed is not None:
                 checks.append(getattr(fa, name) in allowed)
         for name in (
-            "ild_history", "tdxd_available", "heart_failure", "pregnant",
-            "taxane_contraindicated", "chemotherapy_unsuitable",
+            "ild_history",
+            "tdxd_available",
+            "heart_failure",
+            "pregnant",
+            "taxane_contraindicated",
+            "chemotherapy_unsuitable",
         ):
             wanted = getattr(cond, name)
             if wanted is not None:
@@ -376,24 +386,56 @@ class Engine:
                 best[opt.regimen] = opt
         if f.ongoing is not None:
             best[f.ongoing] = self._continue_option(f.ongoing, f)
+        # A regimen the disease progressed on (or all of whose defining agents it progressed
+        # on, e.g. T-DXd after T-DXd + pertuzumab) is listed as "avoid" with the reason, even
+        # where no transition leads back to it, so that nobody wonders why it is missing.
+        if f.setting == "metastatic":
+            for regimen in c.regimens.values():
+                if regimen.id in best or regimen.setting != "metastatic":
+                    continue
+                defining = set(regimen.defining_agents)
+                if regimen.id in f.progressed or (defining and defining <= f.progressed):
+                    best[regimen.id] = self._rank(self._revisit(regimen.id), f)
+            # A regimen stopped for toxicity is listed when a rule rules it out (e.g. T-DXd
+            # after grade >= 2 ILD).
+            for regimen_id in dict.fromkeys(r for agents, _ in f.toxicities for r in agents):
+                if regimen_id in c.regimens and regimen_id not in best:
+                    option = self._rank(self._revisit(regimen_id), f)
+                    if option.tier == "avoid":
+                        best[regimen_id] = option
         ranked = tuple(sorted(best.values(), key=_sort_key))
 
         warnings: list[Notice] = []
         warnings.extend(self._relapse_notices(f))
         for pitfall in c.pitfalls:
             if self.holds(pitfall.when, f):
-                warnings.append(Notice(pitfall.kind, pitfall.text, f"pitfall:{pitfall.id}",
-                                       pitfall.title))
+                warnings.append(
+                    Notice(pitfall.kind, pitfall.text, f"pitfall:{pitfall.id}", pitfall.title)
+                )
         if not self.graph.out_degree(f.position) and f.position in c.regimens and not f.ongoing:
-            warnings.append(Notice("evidence-gap", c.message(
-                "no_transitions", regimen=c.regimens[f.position].name), "builtin:no-transitions"))
+            warnings.append(
+                Notice(
+                    "evidence-gap",
+                    c.message("no_transitions", regimen=c.regimens[f.position].name),
+                    "builtin:no-transitions",
+                )
+            )
         usable = any(o.tier != "avoid" for o in ranked)
-        if not usable and not any(w.kind == "clinical-trial" for w in warnings):
-            warnings.append(Notice("clinical-trial", c.message("clinical_trial"),
-                                   "builtin:clinical-trial"))
+        if (
+            f.setting == "metastatic"
+            and not usable
+            and not any(w.kind == "clinical-trial" for w in warnings)
+        ):
+            warnings.append(
+                Notice("clinical-trial", c.message("clinical_trial"), "builtin:clinical-trial")
+            )
         return Recommendation(
-            line=f.line, setting=f.setting, position=f.position, options=ranked,
-            warnings=tuple(_dedupe(warnings)), facts=f,
+            line=f.line,
+            setting=f.setting,
+            position=f.position,
+            options=ranked,
+            warnings=tuple(_dedupe(warnings)),
+            facts=f,
         )
 
     def _candidates(self, f: Facts) -> list[Transition]:
@@ -410,8 +452,9 @@ class Engine:
             # A transition written for this outcome (e.g. THP completed -> HP maintenance) is
             # more specific than the "after progression" ones, which then do not apply yet.
             explicit = [
-                t for t in found if t.when and t.when.last_outcome
-                and f.last_outcome in t.when.last_outcome
+                t
+                for t in found
+                if t.when and t.when.last_outcome and f.last_outcome in t.when.last_outcome
             ]
             if explicit or f.last_outcome == "ongoing":
                 found = explicit
@@ -473,18 +516,43 @@ class Engine:
                 warnings.append(Notice("repeated-regimen", text, "builtin:repeated-agent"))
         evidence.extend(regimen.evidence)
         evidence_ids = tuple(dict.fromkeys(evidence))
-        if f.setting == "metastatic":
+        if f.setting == "metastatic" and tier != "avoid":
             warnings.extend(self._population_notes(t.evidence or regimen.evidence, f))
         guidelines = tuple(dict.fromkeys((*t.guidelines, *regimen.guidelines)))
         for gid in t.guidelines:
             g = c.guidelines[gid]
             if g.status == "unconfirmed":
-                warnings.append(Notice("unconfirmed", c.message("unconfirmed_guideline",
-                                                                body=g.body), f"guideline:{gid}"))
+                warnings.append(
+                    Notice(
+                        "unconfirmed",
+                        c.message("unconfirmed_guideline", body=g.body),
+                        f"guideline:{gid}",
+                    )
+                )
         return Option(
-            regimen=regimen.id, name=regimen.name, tier=tier, rank=rank, why=why,
-            evidence=evidence_ids, guidelines=guidelines, warnings=tuple(_dedupe(warnings)),
+            regimen=regimen.id,
+            name=regimen.name,
+            tier=tier,
+            rank=rank,
+            why=why,
+            evidence=evidence_ids,
+            guidelines=guidelines,
+            warnings=tuple(_dedupe(warnings)),
             explanation=tuple(steps),
+        )
+
+    def _revisit(self, regimen_id: str) -> Transition:
+        """A pseudo-transition back to a regimen already given, so the usual rules judge it."""
+        c = self.content
+        text = c.message("previously_given", regimen=c.regimens[regimen_id].name)
+        return Transition.model_validate(
+            {
+                "from": ["metastatic-diagnosis"],
+                "to": regimen_id,
+                "tier": "alternative",
+                "rank": 99,
+                "why": text,
+            }
         )
 
     def _continue_option(self, regimen_id: str, f: Facts) -> Option:
@@ -492,33 +560,69 @@ class Engine:
         regimen = c.regimens[regimen_id]
         text = c.message("continue_ongoing", regimen=regimen.name)
         return Option(
-            regimen=regimen_id, name=regimen.name, tier="preferred", rank=0, why=text,
-            evidence=regimen.evidence, guidelines=regimen.guidelines, warnings=(),
+            regimen=regimen_id,
+            name=regimen.name,
+            tier="preferred",
+            rank=0,
+            why=text,
+            evidence=regimen.evidence,
+            guidelines=regimen.guidelines,
+            warnings=(),
             explanation=(Step("builtin:continue-ongoing", text, None, "preferred"),),
             continuing=True,
         )
 
     def _population_notes(self, evidence_ids: Iterable[str], f: Facts) -> list[Notice]:
+        """Where the trials' populations differ from this patient's sequence, grouped so that
+        trials differing in the same way share one sentence."""
         c = self.content
-        notes: list[Notice] = []
+        naive: dict[tuple[str, ...], list[str]] = {}
+        required: dict[tuple[str, ...], list[str]] = {}
+        lines: dict[int, list[str]] = {}
         for eid in evidence_ids:
             ev = c.evidence[eid]
             pop = ev.population
-            naive = sorted(set(pop.naive_to) & f.received_agents)
-            if naive:
-                notes.append(Notice("evidence-gap", c.message(
-                    "population_naive", trial=ev.trial,
-                    agents=", ".join(c.agents[a].name for a in naive)), f"population:{eid}"))
-            missing = sorted(set(pop.prior_required) - f.received_agents)
+            gap = tuple(sorted(set(pop.naive_to) & f.received_agents))
+            if gap:
+                naive.setdefault(gap, []).append(ev.trial)
+            missing = tuple(sorted(set(pop.prior_required) - f.received_agents))
             if missing and f.received_agents:
-                notes.append(Notice("evidence-gap", c.message(
-                    "population_required", trial=ev.trial,
-                    agents=", ".join(c.agents[a].name for a in missing)), f"population:{eid}"))
+                required.setdefault(missing, []).append(ev.trial)
             need = pop.min_prior_her2_lines
             if need is not None and f.prior_her2_metastatic_lines < need:
-                notes.append(Notice("evidence-gap", c.message(
-                    "population_lines", trial=ev.trial, count=need), f"population:{eid}"))
+                lines.setdefault(need, []).append(ev.trial)
+        notes = [
+            Notice(
+                "evidence-gap",
+                c.message(
+                    "population_naive", trial=_join(trials), agents=self._agent_names(agents)
+                ),
+                "population",
+            )
+            for agents, trials in naive.items()
+        ]
+        notes += [
+            Notice(
+                "evidence-gap",
+                c.message(
+                    "population_required", trial=_join(trials), agents=self._agent_names(agents)
+                ),
+                "population",
+            )
+            for agents, trials in required.items()
+        ]
+        notes += [
+            Notice(
+                "evidence-gap",
+                c.message("population_lines", trial=_join(trials), count=count),
+                "population",
+            )
+            for count, trials in lines.items()
+        ]
         return notes
+
+    def _agent_names(self, agents: Iterable[str]) -> str:
+        return _join([self.content.agents[a].name for a in agents])
 
     def _relapse_notices(self, f: Facts) -> list[Notice]:
         c = self.content
@@ -528,15 +632,28 @@ class Engine:
         if f.relapse == "unknown":
             return [Notice("early-relapse", c.message("relapse_unknown"), "builtin:relapse")]
         if f.relapse == "6-to-12-months" and not f.early_pertuzumab:
-            return [Notice("guideline-conflict", c.message("relapse_grey_zone", months=months),
-                           "builtin:relapse")]
+            return [
+                Notice(
+                    "guideline-conflict",
+                    c.message("relapse_grey_zone", months=months),
+                    "builtin:relapse",
+                )
+            ]
         if f.relapse in ("within-6-months", "6-to-12-months"):
-            return [Notice("early-relapse", c.message("early_relapse", months=months),
-                           "builtin:relapse")]
+            return [
+                Notice(
+                    "early-relapse", c.message("early_relapse", months=months), "builtin:relapse"
+                )
+            ]
         return []
 
 
 _HER2_CLASSES = frozenset({"her2-antibody", "her2-adc", "her2-tki"})
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _combine(current: Tier, new: Tier, mode: str) -> Tier:

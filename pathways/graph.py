@@ -14,19 +14,27 @@ from pathways.content import Content
 
 
 @lru_cache(maxsize=8)
-def build_graph(content: Content) -> nx.DiGraph:
+def build_graph(content: Content) -> nx.DiGraph[str]:
     """Nodes carry ``kind`` (entry/regimen), ``name``, ``short``, ``setting`` and ``line``;
     edges carry the base ``tier`` and ``rank`` and ``transitions`` (indices into the content)."""
-    graph: nx.DiGraph = nx.DiGraph(version=content.version)
+    graph: nx.DiGraph[str] = nx.DiGraph(version=content.version)
     for entry in content.header.entry_points:
         graph.add_node(
-            entry.id, kind="entry", name=entry.name, short=entry.name, setting=entry.setting,
+            entry.id,
+            kind="entry",
+            name=entry.name,
+            short=entry.name,
+            setting=entry.setting,
             line=entry.line,
         )
     for regimen in content.regimens.values():
         graph.add_node(
-            regimen.id, kind="regimen", name=regimen.name, short=regimen.short,
-            setting=regimen.setting, line=regimen.line,
+            regimen.id,
+            kind="regimen",
+            name=regimen.name,
+            short=regimen.short,
+            setting=regimen.setting,
+            line=regimen.line,
         )
     for index, t in enumerate(content.transitions):
         for src in t.from_:
@@ -38,7 +46,12 @@ def build_graph(content: Content) -> nx.DiGraph:
                     data.update(tier=t.tier, rank=t.rank)
             else:
                 graph.add_edge(
-                    src, t.to, tier=t.tier, rank=t.rank, evidence=t.evidence,
-                    conditional=t.when is not None, transitions=(index,),
+                    src,
+                    t.to,
+                    tier=t.tier,
+                    rank=t.rank,
+                    evidence=t.evidence,
+                    conditional=t.when is not None,
+                    transitions=(index,),
                 )
     return graph

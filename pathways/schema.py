@@ -34,6 +34,7 @@ WarningKind = Literal[
     "safety",
     "endocrine",
     "regional",
+    "pitfall",
 ]
 # "confirmed" = the figure or position is in the checked clinical reference;
 # "secondary" = only a secondary (news or summary) source had it;
@@ -131,7 +132,9 @@ class Regimen(Strict):
 
 # ---------------------------------------------------------------------------- evidence
 class Endpoint(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=60)]  # e.g. "median PFS", "ORR", "3-yr iDFS"
+    name: Annotated[
+        str, Field(min_length=1, max_length=60)
+    ]  # e.g. "median PFS", "ORR", "3-yr iDFS"
     value: float | None = None  # experimental arm
     comparator_value: float | None = None
     unit: Literal["months", "%", "ratio"] | None = None
@@ -224,7 +227,12 @@ class SafetyNote(Strict):
     id: Id
     agents: tuple[Id, ...] = Field(min_length=1)
     kind: Literal[
-        "monitoring", "dose-modification", "contraindication", "interaction", "pregnancy", "toxicity"
+        "monitoring",
+        "dose-modification",
+        "contraindication",
+        "interaction",
+        "pregnancy",
+        "toxicity",
     ]
     text: Text
     status: Status = "confirmed"
@@ -232,9 +240,15 @@ class SafetyNote(Strict):
 
 
 # ---------------------------------------------------------------------------- conditions
-RelapseTiming = Literal["de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"]
+RelapseTiming = Literal[
+    "de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"
+]
 OutcomeName = Literal[
-    "progression", "toxicity", "completed", "ongoing", "residual-disease",
+    "progression",
+    "toxicity",
+    "completed",
+    "ongoing",
+    "residual-disease",
     "pathologic-complete-response",
 ]
 ToxicityName = Literal["ild-grade1", "ild-grade2-plus", "cardiac", "other"]
@@ -345,6 +359,7 @@ class Messages(Strict):
     early_relapse: Text
     unconfirmed_guideline: Text
     hypothetical: Text
+    previously_given: Text
 
 
 class TransitionsFile(Strict):

@@ -13,10 +13,20 @@ from pathways.errors import CaseError
 
 CASES = sorted((Path(__file__).parents[2] / "resources" / "cases").glob("*.json"))
 GOOD = {
-    "format": "her2-pathway-case", "version": 1, "label": "x",
-    "factors": {"hormone_receptor": "positive"}, "metastatic_diagnosis": "2023-01-02",
-    "history": [{"regimen": "THP", "setting": "metastatic", "start": "2023-01-10",
-                 "end": "2024-02-01", "outcome": "progression"}],
+    "format": "her2-pathway-case",
+    "version": 1,
+    "label": "x",
+    "factors": {"hormone_receptor": "positive"},
+    "metastatic_diagnosis": "2023-01-02",
+    "history": [
+        {
+            "regimen": "THP",
+            "setting": "metastatic",
+            "start": "2023-01-10",
+            "end": "2024-02-01",
+            "outcome": "progression",
+        }
+    ],
 }
 
 
@@ -67,32 +77,57 @@ def test_hypothetical_lines_are_never_saved(content: Content) -> None:
         ("[]", "expected a JSON object"),
         ('{"format": "other", "version": 1}', "format"),
         ('{"format": "her2-pathway-case", "version": 7}', "version"),
-        ('{"format": "her2-pathway-case", "version": 1, "factors": {"lvef": "low"}}',
-         "factors.lvef"),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "factors": {"lvef": "low"}}',
+            "factors.lvef",
+        ),
         ('{"format": "her2-pathway-case", "version": 1, "factors": {"lvef": NaN}}', "NaN"),
-        ('{"format": "her2-pathway-case", "version": 1, "factors": {"brain_metastases": "yes"}}',
-         "factors.brain_metastases"),
-        ('{"format": "her2-pathway-case", "version": 1, "factors": {"smoker": true}}',
-         "factors.smoker"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "aspirin", '
-         '"setting": "metastatic", "outcome": "progression"}]}', 'unknown regimen "aspirin"'),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
-         '"setting": "metastatic", "outcome": "progression", "start": "2024-13-01"}]}',
-         "history[0].start"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
-         '"setting": "metastatic", "outcome": "progression", "start": "2024-05-01", '
-         '"end": "2024-01-01"}]}', "history[0].end"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
-         '"setting": "metastatic", "outcome": "ongoing"}, {"regimen": "tdm1", '
-         '"setting": "metastatic", "outcome": "progression"}]}', "history[0].outcome"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
-         '"setting": "metastatic", "outcome": "progression", "toxicity_detail": "cardiac"}]}',
-         "toxicity_detail"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdm1", '
-         '"setting": "metastatic", "outcome": "progression"}, {"regimen": "adjuvant-tdm1", '
-         '"setting": "adjuvant", "outcome": "completed"}]}', "history[1].setting"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "adjuvant-tdm1",'
-         ' "setting": "metastatic", "outcome": "progression"}]}', "early-setting regimen"),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "factors": {"brain_metastases": "yes"}}',
+            "factors.brain_metastases",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "factors": {"smoker": true}}',
+            "factors.smoker",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "aspirin", '
+            '"setting": "metastatic", "outcome": "progression"}]}',
+            'unknown regimen "aspirin"',
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
+            '"setting": "metastatic", "outcome": "progression", "start": "2024-13-01"}]}',
+            "history[0].start",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
+            '"setting": "metastatic", "outcome": "progression", "start": "2024-05-01", '
+            '"end": "2024-01-01"}]}',
+            "history[0].end",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
+            '"setting": "metastatic", "outcome": "ongoing"}, {"regimen": "tdm1", '
+            '"setting": "metastatic", "outcome": "progression"}]}',
+            "history[0].outcome",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdxd", '
+            '"setting": "metastatic", "outcome": "progression", "toxicity_detail": "cardiac"}]}',
+            "toxicity_detail",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "tdm1", '
+            '"setting": "metastatic", "outcome": "progression"}, {"regimen": "adjuvant-tdm1", '
+            '"setting": "adjuvant", "outcome": "completed"}]}',
+            "history[1].setting",
+        ),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "adjuvant-tdm1",'
+            ' "setting": "metastatic", "outcome": "progression"}]}',
+            "early-setting regimen",
+        ),
         ('{"format": "her2-pathway-case", "version": 1, "history": "THP"}', "history"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],

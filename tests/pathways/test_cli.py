@@ -13,9 +13,21 @@ from pathways.cli import main
 
 ROOT = Path(__file__).parents[2]
 DEMO = ROOT / "resources" / "cases" / "04-after-thp-and-tdxd.json"
-KINDS = {"guideline-conflict", "early-relapse", "ild", "cardiac", "pregnancy", "brain-local-therapy",
-         "clinical-trial", "repeated-regimen", "evidence-gap", "unconfirmed", "safety", "endocrine",
-         "regional"}
+KINDS = {
+    "guideline-conflict",
+    "early-relapse",
+    "ild",
+    "cardiac",
+    "pregnancy",
+    "brain-local-therapy",
+    "clinical-trial",
+    "repeated-regimen",
+    "evidence-gap",
+    "unconfirmed",
+    "safety",
+    "endocrine",
+    "regional",
+}
 
 
 def test_next_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,8 +69,11 @@ def test_validate(capsys: pytest.CaptureFixture[str]) -> None:
     ("content", "expected"),
     [
         ("{", "line 1, column 2"),
-        ('{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "aspirin", '
-         '"setting": "metastatic", "outcome": "progression"}]}', "aspirin"),
+        (
+            '{"format": "her2-pathway-case", "version": 1, "history": [{"regimen": "aspirin", '
+            '"setting": "metastatic", "outcome": "progression"}]}',
+            "aspirin",
+        ),
         ('{"format": "her2-pathway-case", "version": 1, "factors": {"lvef": []}}', "lvef"),
     ],
 )
@@ -93,7 +108,12 @@ def test_bad_content_folder_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("not json", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "pathways", "next", str(bad)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pathways", "next", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1

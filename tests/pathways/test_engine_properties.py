@@ -37,29 +37,50 @@ def cases(draw: st.DrawFn) -> Case:
     day = date(2015, 1, 1)
     history: list[TreatmentLine] = []
     for regimen in draw(st.lists(st.sampled_from(EARLY), max_size=2)):
-        outcome = draw(st.sampled_from([Outcome.COMPLETED, Outcome.RESIDUAL_DISEASE,
-                                        Outcome.PATHOLOGIC_COMPLETE_RESPONSE]))
+        outcome = draw(
+            st.sampled_from(
+                [Outcome.COMPLETED, Outcome.RESIDUAL_DISEASE, Outcome.PATHOLOGIC_COMPLETE_RESPONSE]
+            )
+        )
         setting = Setting.NEOADJUVANT if outcome is not Outcome.COMPLETED else Setting.ADJUVANT
         end = day + timedelta(days=draw(st.integers(30, 400)))
-        history.append(TreatmentLine(regimen=regimen, setting=setting, start=day, end=end,
-                                     outcome=outcome))
+        history.append(
+            TreatmentLine(regimen=regimen, setting=setting, start=day, end=end, outcome=outcome)
+        )
         day = end + timedelta(days=1)
-    metastatic = draw(st.one_of(st.none(), st.just(day + timedelta(days=draw(
-        st.integers(0, 900))))))
+    metastatic = draw(
+        st.one_of(st.none(), st.just(day + timedelta(days=draw(st.integers(0, 900)))))
+    )
     if metastatic is not None:
         day = metastatic
         for i, regimen in enumerate(draw(st.lists(st.sampled_from(METASTATIC), max_size=7))):
             outcome = draw(st.sampled_from(FINAL_OUTCOMES))
-            detail = draw(st.sampled_from([None, "ild-grade1", "ild-grade2-plus", "cardiac"])) \
-                if outcome is Outcome.TOXICITY else None
-            history.append(TreatmentLine.model_validate({
-                "regimen": regimen, "setting": "metastatic", "start": day + timedelta(days=i),
-                "outcome": outcome, "toxicity_detail": detail}))
+            detail = (
+                draw(st.sampled_from([None, "ild-grade1", "ild-grade2-plus", "cardiac"]))
+                if outcome is Outcome.TOXICITY
+                else None
+            )
+            history.append(
+                TreatmentLine.model_validate(
+                    {
+                        "regimen": regimen,
+                        "setting": "metastatic",
+                        "start": day + timedelta(days=i),
+                        "outcome": outcome,
+                        "toxicity_detail": detail,
+                    }
+                )
+            )
         if history and draw(st.booleans()) and history[-1].setting is Setting.METASTATIC:
-            history[-1] = history[-1].model_copy(update={"outcome": Outcome.ONGOING,
-                                                         "toxicity_detail": None})
-    return Case(label="random", factors=draw(factors), metastatic_diagnosis=metastatic,
-                history=tuple(history))
+            history[-1] = history[-1].model_copy(
+                update={"outcome": Outcome.ONGOING, "toxicity_detail": None}
+            )
+    return Case(
+        label="random",
+        factors=draw(factors),
+        metastatic_diagnosis=metastatic,
+        history=tuple(history),
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,6 +20,7 @@ def test_pathways_imports_no_qt() -> None:
         "('PySide6', 'PyQt5', 'PyQt6', 'shiboken6'))\n"
         "assert not bad, bad\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr

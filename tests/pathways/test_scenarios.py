@@ -29,7 +29,7 @@ class Scenario:
     absent_or_avoid: set[str] = field(default_factory=set)
     first: str | None = None  # the top-ranked option
     warnings: set[str] = field(default_factory=set)  # warning kinds that must be present
-    line: int | None | str = "any"
+    line: int | str | None = "any"
 
 
 def _lines(*regimens: str) -> list[TreatmentLine]:
@@ -38,88 +38,207 @@ def _lines(*regimens: str) -> list[TreatmentLine]:
 
 SCENARIOS = [
     # --- the six public scenarios of the engine issue
-    Scenario("1 de novo metastatic", make_case(), {THP}, not_preferred={"tdm1"}, first=THP,
-             line=1),
-    Scenario("2 after THP, T-DXd available", make_case(*_lines(THP)), {"tdxd"},
-             not_preferred={"tdm1"}, first="tdxd", line=2),
-    Scenario("3 after THP, T-DXd unavailable", make_case(*_lines(THP), tdxd_available=False),
-             {"tdm1"}, avoid={"tdxd"}, line=2),
-    Scenario("4 after THP and T-DXd", make_case(*_lines(THP, "tdxd")), {TUC, "tdm1"},
-             avoid={"tdxd"}, line=3),
-    Scenario("5 active brain metastases after THP and T-DXd",
-             make_case(*_lines(THP, "tdxd"), brain_metastases="active"), {TUC}, first=TUC,
-             avoid={"tdxd"}),
-    Scenario("6 residual disease after neoadjuvant therapy",
-             make_case(line("neoadjuvant-her2", "residual-disease", "neoadjuvant"),
-                       metastatic=None),
-             {"adjuvant-tdm1"}, not_preferred={"adjuvant-tdxd"}, line=None),
+    Scenario("1 de novo metastatic", make_case(), {THP}, not_preferred={"tdm1"}, first=THP, line=1),
+    Scenario(
+        "2 after THP, T-DXd available",
+        make_case(*_lines(THP)),
+        {"tdxd"},
+        not_preferred={"tdm1"},
+        first="tdxd",
+        line=2,
+    ),
+    Scenario(
+        "3 after THP, T-DXd unavailable",
+        make_case(*_lines(THP), tdxd_available=False),
+        {"tdm1"},
+        avoid={"tdxd"},
+        line=2,
+    ),
+    Scenario(
+        "4 after THP and T-DXd",
+        make_case(*_lines(THP, "tdxd")),
+        {TUC, "tdm1"},
+        avoid={"tdxd"},
+        line=3,
+    ),
+    Scenario(
+        "5 active brain metastases after THP and T-DXd",
+        make_case(*_lines(THP, "tdxd"), brain_metastases="active"),
+        {TUC},
+        first=TUC,
+        avoid={"tdxd"},
+    ),
+    Scenario(
+        "6 residual disease after neoadjuvant therapy",
+        make_case(line("neoadjuvant-her2", "residual-disease", "neoadjuvant"), metastatic=None),
+        {"adjuvant-tdm1"},
+        not_preferred={"adjuvant-tdxd"},
+        line=None,
+    ),
     # --- derived from the reference (§3-§5)
-    Scenario("HR+ first line ongoing: continue, then HP maintenance",
-             make_case(line(THP, "ongoing"), hormone_receptor="positive"), {THP}, line=1),
-    Scenario("THP completed: HP maintenance (ASCO 4.0)", make_case(line(THP, "completed")),
-             {HP}, line=1),
-    Scenario("maintenance progressed = progression on first line",
-             make_case(line(THP, "completed"), line(HP)), {"tdxd"}, avoid={THP, HP}, line=2),
-    Scenario("prior ILD: T-DXd not preferred (§4)", make_case(*_lines(THP), ild_history=True),
-             {"tdm1"}, absent_or_avoid={"tdxd"}, warnings={"ild"}),
-    Scenario("T-DXd stopped for grade >=2 ILD is never offered again (§3)",
-             make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade2-plus")),
-             {TUC, "tdm1"}, avoid={"tdxd", "tdxd-pertuzumab"}),
-    Scenario("T-DXd interrupted for grade 1 ILD may be resumed (§3, S46)",
-             make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1")),
-             set(), absent_or_avoid=set()),
-    Scenario("pregnancy rules out every HER2-directed agent (§4)",
-             make_case(*_lines(THP), pregnant=True), set(),
-             avoid={"tdxd", "tdm1", TUC}, warnings={"pregnancy"}),
-    Scenario("heart failure holds antibodies and ADCs (§3)",
-             make_case(heart_failure=True), set(), avoid={THP, "tdxd-pertuzumab"},
-             warnings={"cardiac"}),
-    Scenario("LVEF below 50% holds antibodies and ADCs (§3)",
-             make_case(*_lines(THP), lvef=42.0), set(), avoid={"tdxd", "tdm1"},
-             warnings={"cardiac"}),
-    Scenario("symptomatic brain metastases: local therapy first (ASCO BM 2.1)",
-             make_case(*_lines(THP, "tdxd"), brain_metastases="symptomatic"), {TUC, "tdm1"},
-             warnings={"brain-local-therapy"}),
-    Scenario("active brain metastases at second line: tucatinib regimen preferred (ASCO BM 7.1)",
-             make_case(*_lines(THP), brain_metastases="active"), {TUC, "tdxd"}, first=TUC),
-    Scenario("HR+ unsuitable for chemotherapy: HER2-targeted + endocrine (ASCO 6.0.2)",
-             make_case(hormone_receptor="positive", chemotherapy_unsuitable=True),
-             {"her2-targeted-endocrine"}, not_preferred={THP}),
-    Scenario("HR- disease: no endocrine options (§4)", make_case(hormone_receptor="negative"),
-             {THP}, absent_or_avoid={"her2-targeted-endocrine", "endocrine-therapy-alone"}),
-    Scenario("taxane contraindicated: THP out (ASCO 1.1)",
-             make_case(taxane_contraindicated=True), set(), absent_or_avoid={THP}),
-    Scenario("relapse 3 months after adjuvant trastuzumab = second line (ASCO 5.0)",
-             make_case(line("adjuvant-trastuzumab", "completed", "adjuvant",
-                            end=date(2023, 10, 1)), metastatic=date(2024, 1, 1)),
-             {"tdxd"}, absent_or_avoid={THP}, warnings={"early-relapse"}, line=2),
-    Scenario("relapse 9 months after trastuzumab-only adjuvant: guidelines disagree",
-             make_case(line("adjuvant-trastuzumab", "completed", "adjuvant",
-                            end=date(2023, 4, 1)), metastatic=date(2024, 1, 1)),
-             set(), warnings={"guideline-conflict"}),
-    Scenario("relapse 9 months after pertuzumab-containing adjuvant = second line (NCCN, ASCO)",
-             make_case(line("adjuvant-trastuzumab-pertuzumab", "completed", "adjuvant",
-                            end=date(2023, 4, 1)), metastatic=date(2024, 1, 1)),
-             {"tdxd"}, absent_or_avoid={THP}, warnings={"early-relapse"}, line=2),
-    Scenario("relapse 3 years after adjuvant therapy = first line (ASCO 5.1)",
-             make_case(line("adjuvant-trastuzumab", "completed", "adjuvant",
-                            end=date(2021, 1, 1)), metastatic=date(2024, 1, 1)),
-             {THP}, line=1),
-    Scenario("relapse soon after adjuvant T-DM1: T-DM1 not repeated (§4)",
-             make_case(line("neoadjuvant-her2", "residual-disease", "neoadjuvant",
-                            end=date(2022, 5, 1)),
-                       line("adjuvant-tdm1", "completed", "adjuvant", end=date(2023, 3, 1)),
-                       metastatic=date(2023, 6, 1)),
-             {"tdxd"}, avoid={"tdm1"}),
-    Scenario("T-DXd unavailable, after THP and T-DM1: tucatinib regimen",
-             make_case(*_lines(THP, "tdm1"), tdxd_available=False), {TUC}, avoid={"tdm1"}),
-    Scenario("after T-DM1 (2L), T-DXd available: T-DXd (DESTINY-Breast02)",
-             make_case(*_lines(THP, "tdm1")), {"tdxd"}, avoid={"tdm1"}),
-    Scenario("beyond the usual sequence: consider a clinical trial",
-             make_case(*_lines(THP, "tdxd", TUC, "tdm1")), set(),
-             avoid={"tdxd", "tdm1", TUC}, warnings={"clinical-trial"}, line=5),
-    Scenario("first-line T-DXd + pertuzumab then progression: T-DXd not repeated (pitfall 4)",
-             make_case(*_lines("tdxd-pertuzumab")), set(), avoid={"tdxd"}),
+    Scenario(
+        "HR+ first line ongoing: continue, then HP maintenance",
+        make_case(line(THP, "ongoing"), hormone_receptor="positive"),
+        {THP, HP},
+        line=1,
+    ),
+    Scenario(
+        "THP completed: HP maintenance (ASCO 4.0)", make_case(line(THP, "completed")), {HP}, line=1
+    ),
+    Scenario(
+        "maintenance progressed = progression on first line",
+        make_case(line(THP, "completed"), line(HP)),
+        {"tdxd"},
+        absent_or_avoid={THP, HP},
+        line=2,
+    ),
+    Scenario(
+        "prior ILD: T-DXd not preferred (§4)",
+        make_case(*_lines(THP), ild_history=True),
+        {"tdm1"},
+        absent_or_avoid={"tdxd"},
+        warnings={"ild"},
+    ),
+    Scenario(
+        "T-DXd stopped for grade >=2 ILD is never offered again (§3)",
+        make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade2-plus")),
+        {TUC, "tdm1"},
+        avoid={"tdxd"},
+        absent_or_avoid={"tdxd-pertuzumab"},
+    ),
+    Scenario(
+        "T-DXd interrupted for grade 1 ILD may be resumed (§3, S46)",
+        make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1")),
+        set(),
+        absent_or_avoid=set(),
+    ),
+    Scenario(
+        "pregnancy rules out every HER2-directed agent (§4)",
+        make_case(*_lines(THP), pregnant=True),
+        set(),
+        avoid={"tdxd", "tdm1", TUC},
+        warnings={"pregnancy"},
+    ),
+    Scenario(
+        "heart failure holds antibodies and ADCs (§3)",
+        make_case(heart_failure=True),
+        set(),
+        avoid={THP, "tdxd-pertuzumab"},
+        warnings={"cardiac"},
+    ),
+    Scenario(
+        "LVEF below 50% holds antibodies and ADCs (§3)",
+        make_case(*_lines(THP), lvef=42.0),
+        set(),
+        avoid={"tdxd", "tdm1"},
+        warnings={"cardiac"},
+    ),
+    Scenario(
+        "symptomatic brain metastases: local therapy first (ASCO BM 2.1)",
+        make_case(*_lines(THP, "tdxd"), brain_metastases="symptomatic"),
+        {TUC, "tdm1"},
+        warnings={"brain-local-therapy"},
+    ),
+    Scenario(
+        "active brain metastases at second line: tucatinib regimen preferred (ASCO BM 7.1)",
+        make_case(*_lines(THP), brain_metastases="active"),
+        {TUC, "tdxd"},
+        first=TUC,
+    ),
+    Scenario(
+        "HR+ unsuitable for chemotherapy: HER2-targeted + endocrine (ASCO 6.0.2)",
+        make_case(hormone_receptor="positive", chemotherapy_unsuitable=True),
+        {"her2-targeted-endocrine"},
+        not_preferred={THP},
+    ),
+    Scenario(
+        "HR- disease: no endocrine options (§4)",
+        make_case(hormone_receptor="negative"),
+        {THP},
+        absent_or_avoid={"her2-targeted-endocrine", "endocrine-therapy-alone"},
+    ),
+    Scenario(
+        "taxane contraindicated: THP out (ASCO 1.1)",
+        make_case(taxane_contraindicated=True),
+        set(),
+        absent_or_avoid={THP},
+    ),
+    Scenario(
+        "relapse 3 months after adjuvant trastuzumab = second line (ASCO 5.0)",
+        make_case(
+            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2023, 10, 1)),
+            metastatic=date(2024, 1, 1),
+        ),
+        {"tdxd"},
+        absent_or_avoid={THP},
+        warnings={"early-relapse"},
+        line=2,
+    ),
+    Scenario(
+        "relapse 9 months after trastuzumab-only adjuvant: guidelines disagree",
+        make_case(
+            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2023, 4, 1)),
+            metastatic=date(2024, 1, 1),
+        ),
+        set(),
+        warnings={"guideline-conflict"},
+    ),
+    Scenario(
+        "relapse 9 months after pertuzumab-containing adjuvant = second line (NCCN, ASCO)",
+        make_case(
+            line("adjuvant-trastuzumab-pertuzumab", "completed", "adjuvant", end=date(2023, 4, 1)),
+            metastatic=date(2024, 1, 1),
+        ),
+        {"tdxd"},
+        absent_or_avoid={THP},
+        warnings={"early-relapse"},
+        line=2,
+    ),
+    Scenario(
+        "relapse 3 years after adjuvant therapy = first line (ASCO 5.1)",
+        make_case(
+            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2021, 1, 1)),
+            metastatic=date(2024, 1, 1),
+        ),
+        {THP},
+        line=1,
+    ),
+    Scenario(
+        "relapse soon after adjuvant T-DM1: T-DM1 not repeated (§4)",
+        make_case(
+            line("neoadjuvant-her2", "residual-disease", "neoadjuvant", end=date(2022, 5, 1)),
+            line("adjuvant-tdm1", "completed", "adjuvant", end=date(2023, 3, 1)),
+            metastatic=date(2023, 6, 1),
+        ),
+        {"tdxd"},
+        avoid={"tdm1"},
+    ),
+    Scenario(
+        "T-DXd unavailable, after THP and T-DM1: tucatinib regimen",
+        make_case(*_lines(THP, "tdm1"), tdxd_available=False),
+        {TUC},
+        avoid={"tdm1"},
+    ),
+    Scenario(
+        "after T-DM1 (2L), T-DXd available: T-DXd (DESTINY-Breast02)",
+        make_case(*_lines(THP, "tdm1")),
+        {"tdxd", TUC},
+        avoid={"tdm1"},
+    ),
+    Scenario(
+        "beyond the usual sequence: consider a clinical trial",
+        make_case(*_lines(THP, "tdxd", TUC, "tdm1")),
+        set(),
+        avoid={"tdxd", "tdm1", TUC},
+        warnings={"clinical-trial"},
+        line=5,
+    ),
+    Scenario(
+        "first-line T-DXd + pertuzumab then progression: T-DXd not repeated (pitfall 4)",
+        make_case(*_lines("tdxd-pertuzumab")),
+        set(),
+        avoid={"tdxd"},
+    ),
 ]
 
 
@@ -170,17 +289,16 @@ def test_third_line_says_guidelines_do_not_rank(engine: Engine) -> None:
 
 
 def test_grade1_ild_does_not_end_tdxd(engine: Engine) -> None:
-    rec = engine.next_options(
-        make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1"))
-    )
+    rec = engine.next_options(make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1")))
     tdxd = rec.option("tdxd")
     assert tdxd is not None and tdxd.tier != "avoid"
 
 
 def test_factor_change_is_explained(engine: Engine) -> None:
     base = make_case(*_lines(THP))
-    changed = base.model_copy(update={"factors": base.factors.model_copy(
-        update={"tdxd_available": False})})
+    changed = base.model_copy(
+        update={"factors": base.factors.model_copy(update={"tdxd_available": False})}
+    )
     before, after = engine.next_options(base), engine.next_options(changed)
     tdxd = after.option("tdxd")
     assert tdxd is not None and tdxd.tier == "avoid"
