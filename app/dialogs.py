@@ -1,0 +1,151 @@
+"""Every modal dialog the window opens, as plain functions that tests monkeypatch.
+
+A modal dialog in a test would hang the suite, so the window never calls QMessageBox or
+QFileDialog directly: it calls these.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from app.widgets.line_dialog import LineDialog
+from pathways.case import Outcome, TreatmentLine
+from pathways.content import Content
+
+log = logging.getLogger(__name__)
+CASE_FILTER = "Case files (*.json);;All files (*)"
+
+
+def tr(s: str) -> str:
+    return QCoreApplication.translate("Dialogs", s)
+
+
+class Discard(Enum):
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    """A clear, one-problem error; the window keeps working afterwards."""
+    log.warning("error shown: %s", title)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setObjectName("error_dialog")
+    box.exec()
+
+
+def confirm_discard(parent: QWidget | None, label: str) -> Discard:
+    box = QMessageBox(parent)
+    box.setObjectName("confirm_discard")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Unsaved changes"))
+    box.setText(tr("Save the changes to “{label}”?").format(label=label))
+    box.setInformativeText(tr("Your changes are lost if you don't save them."))
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return Discard.SAVE
+    if answer == QMessageBox.StandardButton.Discard:
+        return Discard.DISCARD
+    return Discard.CANCEL
+
+
+def confirm(parent: QWidget | None, title: str, question: str) -> bool:
+    answer = QMessageBox.question(parent, title, question)
+    return bool(answer == QMessageBox.StandardButton.Yes)
+
+
+def ask_open_path(parent: QWidget | None, folder: str) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, tr("Open case"), folder, tr(CASE_FILTER))
+    return Path(name) if name else None
+
+
+def ask_save_path(parent: QWidget | None, suggested: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, tr("Save case as"), suggested, tr(CASE_FILTER))
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix else path.with_suffix(".json")
+
+
+def edit_line(
+    parent: QWidget | None, content: Content, line: TreatmentLine | None
+) -> TreatmentLine | None:
+    dialog = LineDialog(content, line, parent)
+    try:
+        if dialog.exec() != LineDialog.DialogCode.Accepted:
+            return None
+        return dialog.line()
+    finally:
+        dialog.deleteLater()
+
+
+def ask_label(parent: QWidget | None, label: str) -> str | None:
+    value, ok = QInputDialog.getText(parent, tr("Case label"), tr("Label:"), text=label)
+    return value if ok and value.strip() else None
+
+
+def ask_whatif_outcome(parent: QWidget | None, regimen_name: str) -> Outcome | None:
+    """The outcome of a hypothetical line: what happens on it, to step past it."""
+    from app import text
+
+    choices = [Outcome.PROGRESSION, Outcome.TOXICITY, Outcome.COMPLETED, Outcome.ONGOING]
+    labels = [text.outcome_label(o) for o in choices]
+    value, ok = QInputDialog.getItem(
+        parent,
+        tr("What-if"),
+        tr("Explore “{name}” as a hypothetical next line.\nOutcome on it:").format(
+            name=regimen_name
+        ),
+        labels,
+        0,
+        False,
+    )
+    if not ok:
+        return None
+    return choices[labels.index(value)]
+
+
+def show_about(parent: QWidget | None, content: Content | None) -> None:
+    parts = [
+        f"<h3>{escape(tr('HER2 Pathways'))}</h3>",
+        "<p>"
+        + escape(
+            tr(
+                "Offline decision support for treatment sequencing in HER2-positive "
+                "metastatic breast cancer."
+            )
+        )
+        + "</p>",
+    ]
+    if content is not None:
+        h = content.header
+        parts.append(
+            "<p>"
+            + escape(
+                tr("Content {version}, reviewed {reviewed}.").format(
+                    version=content.version, reviewed=content.reviewed
+                )
+            )
+            + f"<br>{escape(h.review_note)}</p><p>{escape(h.scope)}</p>"
+            + f"<p><b>{escape(h.disclaimer)}</b></p>"
+        )
+    parts.append(
+        "<p><b>"
+        + escape(tr("This tool supports and does not replace clinical judgement."))
+        + "</b></p>"
+    )
+    QMessageBox.about(parent, tr("About HER2 Pathways"), "".join(parts))

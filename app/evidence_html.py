@@ -1,0 +1,306 @@
+"""The evidence notes for one regimen at one step, as HTML for a QTextBrowser.
+
+Everything here is offline text: PMIDs and DOIs are shown as text, never as links to open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor, QPalette
+
+from app import text, theme
+from pathways.content import Content
+from pathways.engine import Facts, Option, Recommendation
+from pathways.schema import Endpoint, Evidence, Guideline
+
+BODIES = ("NCCN", "ESMO", "ASCO")
+REGULATORS = ("FDA", "EMA")
+
+
+def tr(s: str) -> str:
+    return QCoreApplication.translate("Evidence", s)
+
+
+def _hex(color: QColor) -> str:
+    return str(color.name())
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+class _Colors:
+    def __init__(self, palette: QPalette) -> None:
+        self.palette = palette
+        self.text = _hex(palette.color(QPalette.ColorRole.Text))
+        self.dim = _hex(theme.dimmed_text(palette))
+        self.rule = _hex(
+            theme.mix(
+                palette.color(QPalette.ColorRole.Mid), palette.color(QPalette.ColorRole.Base), 0.5
+            )
+        )
+        self.head = _hex(
+            theme.mix(
+                palette.color(QPalette.ColorRole.Highlight),
+                palette.color(QPalette.ColorRole.Base),
+                0.12,
+            )
+        )
+        self.warn = _hex(theme.tier_color("off-pathway", palette))
+
+    def tier(self, tier: str) -> str:
+        return _hex(theme.tier_color(tier, self.palette))
+
+    def badge(self, tier: str) -> str:
+        bg = theme.tier_color(tier, self.palette)
+        return (
+            f'<span style="background:{_hex(bg)}; color:{_hex(theme.text_on(bg))};">'
+            f"&nbsp;{escape(text.tier_badge(tier))}&nbsp;</span>"
+        )
+
+    def status(self, status: str) -> str:
+        if status == "confirmed":
+            return ""
+        color = self.warn
+        return f' <b style="color:{color};">[{escape(text.status_label(status))}]</b>'
+
+
+def placeholder_html(palette: QPalette) -> str:
+    c = _Colors(palette)
+    return (
+        f'<p style="color:{c.dim};">'
+        + escape(tr("Select an option, or click a node in the graph, to see its evidence."))
+        + "</p>"
+    )
+
+
+def evidence_html(
+    content: Content,
+    regimen_id: str,
+    option: Option | None,
+    rec: Recommendation | None,
+    palette: QPalette,
+) -> str:
+    """Header, ranking and why, warnings, trials, guidelines, safety, dosing, citations."""
+    c = _Colors(palette)
+    if regimen_id in content.entry_points:
+        entry = content.entry_points[regimen_id]
+        return (
+            f"<h3>{escape(entry.name)}</h3><p>{escape(entry.description)}</p>"
+            f'<p style="color:{c.dim};">{escape(tr("Entry point of the pathway (not a regimen)."))}'
+            "</p>"
+        )
+    regimen = content.regimens[regimen_id]
+    out: list[str] = [f"<h3 style='margin-bottom:2px;'>{escape(regimen.name)}</h3>"]
+    out.append(f'<p style="color:{c.dim}; margin-top:0;">{escape(regimen.summary)}</p>')
+
+    # -- ranking and why
+    if option is not None:
+        out.append(f"<p>{c.badge(option.tier)}&nbsp; <b>{escape(option.why)}</b></p>")
+        out.append(_explanation(option, c))
+        if option.warnings:
+            items = "".join(
+                f"<li><b>{escape(text.warning_kind_label(w.kind))}:</b> {escape(w.text)}</li>"
+                for w in option.warnings
+                if not w.source.startswith("population:")
+            )
+            if items:
+                out.append(f"<h4>{escape(tr('Cautions for this option'))}</h4><ul>{items}</ul>")
+    elif rec is not None:
+        out.append(
+            f'<p style="color:{c.dim};"><i>'
+            + escape(tr("Not among the options at this step; shown for reference."))
+            + "</i></p>"
+        )
+
+    # -- trials
+    evidence_ids = list(option.evidence if option is not None else regimen.evidence)
+    for eid in regimen.evidence:
+        if eid not in evidence_ids:
+            evidence_ids.append(eid)
+    if evidence_ids:
+        out.append(f"<h4>{escape(tr('Trials'))}</h4>")
+        for eid in evidence_ids:
+            out.append(_trial(content, content.evidence[eid], rec.facts if rec else None, c))
+
+    # -- guidelines, side by side
+    out.append(_guidelines(content, regimen_id, option, c))
+
+    # -- safety and dosing
+    notes = [content.safety[s] for s in regimen.safety]
+    if notes or regimen.dosing:
+        out.append(f"<h4>{escape(tr('Safety and monitoring'))}</h4><ul>")
+        if regimen.dosing:
+            out.append(f"<li><b>{escape(tr('Dosing'))}:</b> {escape(regimen.dosing)}</li>")
+        for note in notes:
+            kind = note.kind.replace("-", " ")
+            out.append(
+                f"<li><b>{escape(kind.capitalize())}:</b> {escape(note.text)}"
+                f"{c.status(note.status)}</li>"
+            )
+        out.append("</ul>")
+    return "".join(out)
+
+
+def _explanation(option: Option, c: _Colors) -> str:
+    if not option.explanation:
+        return ""
+    rows = []
+    for step in option.explanation:
+        source = step.source.split(":", 1)[0]
+        label = {
+            "transition": tr("Pathway"),
+            "adjustment": tr("Adjustment"),
+            "rule": tr("Rule"),
+            "builtin": tr("Built-in rule"),
+        }.get(source, source)
+        if step.before is None or step.before == step.after:
+            change = c.badge(step.after)
+        else:
+            change = f"{c.badge(step.before)} → {c.badge(step.after)}"
+        rows.append(
+            f"<tr><td valign='top' style='color:{c.dim};'>{escape(label)}</td>"
+            f"<td valign='top'>{change}</td><td valign='top'>{escape(step.text)}</td></tr>"
+        )
+    return (
+        f"<p style='margin-bottom:2px;'><b>{escape(tr('Why it is ranked so'))}</b></p>"
+        f"<table cellspacing='0' cellpadding='3'>{''.join(rows)}</table>"
+    )
+
+
+def _endpoint(e: Endpoint, c: _Colors) -> str:
+    unit = {"months": " " + tr("months"), "%": "%", "ratio": ""}.get(e.unit or "", "")
+    parts: list[str] = []
+    if e.value is not None:
+        value = f"<b>{_num(e.value)}</b>"
+        if e.comparator_value is not None:
+            value += f" {escape(tr('vs'))} {_num(e.comparator_value)}"
+        parts.append(value + escape(unit))
+    if e.hr is not None:
+        hr = f"HR {_num(e.hr)}"
+        if e.ci_low is not None and e.ci_high is not None:
+            hr += f" (95% CI {_num(e.ci_low)}–{_num(e.ci_high)})"
+        parts.append(hr)
+    if e.p:
+        parts.append(f"p {escape(e.p)}" if e.p[0] in "<>=" else f"p = {escape(e.p)}")
+    cells = " · ".join(parts)
+    if e.note:
+        cells += f' <span style="color:{c.dim};">{escape(e.note)}</span>'
+    return (
+        f"<tr><td valign='top'>{escape(e.name)}</td>"
+        f"<td valign='top'>{cells}{c.status(e.status)}</td></tr>"
+    )
+
+
+def population_notes(content: Content, ev: Evidence, facts: Facts) -> list[str]:
+    """Where the trial population differs from the patient's sequence (content's wording)."""
+    pop = ev.population
+    notes: list[str] = []
+    naive = sorted(set(pop.naive_to) & facts.received_agents)
+    if naive:
+        names = ", ".join(content.agents[a].name for a in naive)
+        notes.append(content.message("population_naive", trial=ev.trial, agents=names))
+    missing = sorted(set(pop.prior_required) - facts.received_agents)
+    if missing:
+        names = ", ".join(content.agents[a].name for a in missing)
+        notes.append(content.message("population_required", trial=ev.trial, agents=names))
+    need = pop.min_prior_her2_lines
+    if need is not None and facts.prior_her2_metastatic_lines < need:
+        notes.append(content.message("population_lines", trial=ev.trial, count=need))
+    return notes
+
+
+def _trial(content: Content, ev: Evidence, facts: Facts | None, c: _Colors) -> str:
+    phase = ev.phase if ev.phase.lower().startswith("phase") else f"{tr('phase')} {ev.phase}"
+    head = f"<b>{escape(ev.trial)}</b> ({escape(phase)}"
+    if ev.n:
+        head += f", n = {ev.n:,}"
+    head += f", {ev.year})" + c.status(ev.status)
+    rows = [
+        f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Arms'))}</td>"
+        f"<td>{escape(ev.arms)} <i>{escape(tr('vs'))}</i> {escape(ev.comparator)}</td></tr>",
+        f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Design'))}</td>"
+        f"<td>{escape(ev.design)}</td></tr>",
+        f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Population'))}</td>"
+        f"<td>{escape(ev.population.description)}</td></tr>",
+    ]
+    rows += [_endpoint(e, c) for e in ev.endpoints]
+    if ev.safety:
+        rows.append(
+            f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Safety'))}</td>"
+            f"<td>{escape(ev.safety)}</td></tr>"
+        )
+    match = ""
+    if facts is not None and facts.setting == "metastatic":
+        notes = population_notes(content, ev, facts)
+        if notes:
+            match = "".join(
+                f"<p style='margin:2px 0;'><b style='color:{c.warn};'>⚠ "
+                f"{escape(tr('Population differs:'))}</b> {escape(n)}</p>"
+                for n in notes
+            )
+        else:
+            match = (
+                f"<p style='margin:2px 0;'><b style='color:{c.tier('preferred')};'>✓ "
+                f"{escape(tr('Trial population matches this sequence'))}</b></p>"
+            )
+    cite = ev.citation
+    ids = []
+    if cite.pmid:
+        ids.append(f"PMID {escape(cite.pmid)}")
+    if cite.doi:
+        ids.append(f"DOI {escape(cite.doi)}")
+    if not ids and cite.identifier_note:
+        ids.append(escape(cite.identifier_note))
+    citation = (
+        f"<p style='margin:2px 0 10px 0; color:{c.dim};'>{escape(cite.text)}"
+        f"{' · ' + ' · '.join(ids) if ids else ''}</p>"
+    )
+    return (
+        f"<p style='margin:8px 0 2px 0;'>{head}</p>"
+        f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>{match}{citation}"
+    )
+
+
+def _guidelines(content: Content, regimen_id: str, option: Option | None, c: _Colors) -> str:
+    ids = list(option.guidelines) if option is not None else []
+    ids += [g.id for g in content.guidelines.values() if regimen_id in g.regimens]
+    found = [content.guidelines[g] for g in dict.fromkeys(ids)]
+    by_body: dict[str, list[Guideline]] = {}
+    for g in found:
+        by_body.setdefault(g.body, []).append(g)
+    bodies = list(BODIES)
+    if any(b in by_body for b in REGULATORS):
+        bodies.append("FDA/EMA")
+        by_body["FDA/EMA"] = [g for b in REGULATORS for g in by_body.get(b, [])]
+    header = "".join(
+        f"<th align='left' style='background:{c.head};'>{escape(b)}</th>" for b in bodies
+    )
+    cells = "".join(
+        f"<td valign='top'>{_guideline_cell(by_body.get(b, []), c)}</td>" for b in bodies
+    )
+    width = int(100 / len(bodies))
+    return (
+        f"<h4>{escape(tr('Guideline positions'))}</h4>"
+        f"<table width='100%' cellspacing='0' cellpadding='4' border='1' "
+        f"style='border-color:{c.rule}; border-style:solid;'>"
+        f"<colgroup>{''.join(f'<col width={width}%>' for _ in bodies)}</colgroup>"
+        f"<tr>{header}</tr><tr>{cells}</tr></table>"
+    )
+
+
+def _guideline_cell(items: Iterable[Guideline], c: _Colors) -> str:
+    parts = []
+    for g in items:
+        strength = f", {escape(g.strength)}" if g.strength else ""
+        parts.append(
+            f"<b>{escape(text.position_label(g.position))}</b>{strength}{c.status(g.status)}<br>"
+            f"<span style='color:{c.dim};'>{escape(g.setting)} · {escape(g.body)} "
+            f"{escape(g.version)}</span><br>{escape(g.statement)}"
+        )
+    if not parts:
+        return f"<span style='color:{c.dim};'>{escape(tr('No position recorded'))}</span>"
+    return "<br><br>".join(parts)

@@ -1,0 +1,247 @@
+"""Start-up: arguments → logging → QApplication → content and engine → window → event loop.
+
+``python main.py [CASE.json] [--step N] [--screenshot OUT.png] [--content DIR] [--self-test]``
+Exit codes: 0 success; 1 self-test failure; 2 bad arguments or bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from PySide6.QtCore import QByteArray, QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QImageWriter
+from PySide6.QtWidgets import QApplication
+
+from pathways.case import Case, Outcome
+
+EXIT_OK = 0
+EXIT_SELF_TEST_FAILED = 1
+EXIT_BAD_INPUT = 2
+SCREENSHOT_SIZE = QSize(1600, 1000)
+DEFAULT_CASE = Path(__file__).resolve().parent.parent / "resources/cases/04-after-thp-and-tdxd.json"
+
+log = logging.getLogger("app")
+qt_log = logging.getLogger("qt")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _whatif(value: str) -> tuple[str, Outcome]:
+    regimen, _, outcome = value.partition(":")
+    try:
+        return regimen.strip(), Outcome(outcome.strip() or "progression")
+    except ValueError:
+        choices = ", ".join(o.value for o in Outcome)
+        raise argparse.ArgumentTypeError(
+            f"unknown outcome {outcome!r} (one of: {choices})"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="main.py",
+        description="HER2 Pathways: step through a case and see the next options with evidence.",
+    )
+    parser.add_argument("case", nargs="?", type=Path, help="case file (JSON); default: demo 4")
+    parser.add_argument("--step", type=int, help="show the situation before line N (0 = start)")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="render the window (1600×1000) to a PNG and exit, showing nothing",
+    )
+    parser.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    parser.add_argument(
+        "--what-if",
+        dest="whatif",
+        action="append",
+        type=_whatif,
+        default=[],
+        metavar="REGIMEN[:OUTCOME]",
+        help="add a hypothetical next line (repeatable), e.g. tdm1:progression",
+    )
+    parser.add_argument("--select", metavar="REGIMEN", help="select this option or node")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="build the window, step through every demo case, exit 0 or 1",
+    )
+    parser.add_argument("--debug", action="store_true", help="log debug messages to stderr")
+    return parser
+
+
+def _qt_message_handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }.get(mode, logging.WARNING)
+    if "propagateSizeHints" in message:  # offscreen/xvfb plugin noise, harmless
+        level = logging.DEBUG
+    qt_log.log(level, "%s", message)
+
+
+def _fail(message: str) -> int:
+    print(f"main.py: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if sys.stderr is not None and not faulthandler.is_enabled():
+        faulthandler.enable()
+
+    # Late imports: the domain and the window once the arguments are known to be sane.
+    from app.settings import init_application_names
+    from pathways.content import load_content
+    from pathways.engine import Engine
+    from pathways.errors import PathwayError
+
+    try:
+        content = load_content(args.content)
+        engine = Engine(content)
+    except PathwayError as exc:
+        return _fail(exc.one_line())
+
+    existing = QApplication.instance()
+    owns_app = existing is None
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "her2-pathways"])
+    )
+    init_application_names()
+    previous = None
+    if owns_app:
+        app.setStyle("Fusion")
+        previous = qInstallMessageHandler(_qt_message_handler)
+    try:
+        if args.self_test:
+            return _self_test(app, engine)
+        return _run(args, app, engine, owns_app)
+    finally:
+        if owns_app:
+            qInstallMessageHandler(previous)
+
+
+def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: bool) -> int:
+    from app import dialogs
+    from app.main_window import MainWindow
+    from app.settings import AppSettings
+    from pathways.case import load_case
+    from pathways.engine import Engine
+    from pathways.errors import PathwayError
+
+    assert isinstance(engine, Engine)
+    content = engine.content
+    headless = args.screenshot is not None
+    case_path: Path = args.case or DEFAULT_CASE
+    case: Case | None = None
+    error = ""
+    try:
+        case = load_case(case_path, content)
+    except PathwayError as exc:
+        error = exc.one_line()
+    if error and headless:
+        return _fail(error)
+    if case is not None and args.step is not None and not 0 <= args.step <= len(case.history):
+        return _fail(f"--step {args.step} is outside 0..{len(case.history)} for this case")
+    whatifs: list[tuple[str, Outcome]] = []
+    for regimen, outcome in args.whatif:
+        regimen_id = content.resolve_regimen(regimen)
+        if regimen_id is None:
+            return _fail(f"--what-if: unknown regimen {regimen!r}")
+        whatifs.append((regimen_id, outcome))
+
+    with tempfile.TemporaryDirectory(prefix="her2-pathways-") as scratch:
+        # Screenshots never read or write the user's settings: they must be reproducible.
+        settings = AppSettings.ephemeral(scratch) if headless else AppSettings()
+        window = MainWindow(content, engine, settings)
+        if case is not None:
+            window.document.load(case, case_path)
+            if args.step is not None:
+                window.document.set_step(args.step)
+        try:
+            for regimen_id, outcome in whatifs:
+                window.document.add_whatif(regimen_id, outcome)
+        except PathwayError as exc:
+            return _fail(f"--what-if: {exc.one_line()}")
+        if args.select:
+            window.select(content.resolve_regimen(args.select) or args.select)
+        elif window.document.recommendation.options:  # show the top option's evidence
+            window.select(window.document.recommendation.options[0].regimen)
+        if headless:
+            image = window.render_image(SCREENSHOT_SIZE)
+            window.document.undo_stack.setClean()
+            window.close()
+            window.deleteLater()
+            writer = QImageWriter(str(args.screenshot), QByteArray(b"png"))
+            if image.isNull() or not writer.write(image):
+                return _fail(
+                    f"cannot write the screenshot to {args.screenshot}: {writer.errorString()}"
+                )
+            return EXIT_OK
+        window.show()
+        if error:
+            dialogs.show_error(window, window.tr("Cannot open the case"), error)
+        if not owns_app:
+            return EXIT_OK
+        return app.exec()
+
+
+def _self_test(app: QApplication, engine: object) -> int:
+    """Build the window for real, load and step through every demo case, render each one."""
+    from app.main_window import MainWindow, demo_cases
+    from app.settings import AppSettings
+    from pathways.case import load_case
+    from pathways.engine import Engine
+
+    assert isinstance(engine, Engine)
+    content = engine.content
+    problems: list[str] = []
+    cases = demo_cases()
+    with tempfile.TemporaryDirectory(prefix="her2-pathways-") as scratch:
+        window = MainWindow(content, engine, AppSettings.ephemeral(scratch))
+        window.show()
+        for _label, path in cases:
+            try:
+                window.document.load(load_case(path, content), path)
+                for k in range(window.document.step_count):
+                    window.document.set_step(k)
+                    app.processEvents()
+                image = window.grab().toImage()
+                if image.isNull() or image.width() < 100:
+                    problems.append(f"{path.name}: blank render")
+            except Exception as exc:
+                problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
+        window.document.undo_stack.setClean()
+        window.close()
+    if problems:
+        for p in problems:
+            print(f"self-test: FAIL {p}", file=sys.stderr)
+        return EXIT_SELF_TEST_FAILED
+    print(
+        f"self-test: OK ({len(cases)} demo cases, content {content.version}, "
+        f"platform {app.platformName()})"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The case's lines of therapy as a table, plus a last row for "now" (the next decision).
+
+Row ``k`` is step ``k``: the situation before line ``k`` and the line that was given then. The
+current step's row is marked; rows after it are dimmed; each line shows whether it was on the
+pathway (the tier it had at that step).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app import text, theme
+from app.document import CaseDocument
+from app.models.roles import (
+    CURRENT_ROLE,
+    FUTURE_ROLE,
+    HYPOTHETICAL_ROLE,
+    ID_ROLE,
+    OBJECT_ROLE,
+    TIER_ROLE,
+)
+from pathways.case import TreatmentLine
+from pathways.engine import StepResult
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryTableModel(QAbstractTableModel):
+    STEP, REGIMEN, OUTCOME, PATHWAY = range(4)
+    COLUMNS = 4
+
+    def __init__(self, document: CaseDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        # A snapshot of what the rows show, swapped inside begin/end pairs so that the model
+        # is consistent at every moment (QAbstractItemModelTester checks this).
+        self._lines: tuple[TreatmentLine, ...] = document.effective_case.history
+        self._results: tuple[StepResult, ...] = tuple(document.steps)
+        self._step = document.step
+        self._rows = len(self._results)
+        document.case_changed.connect(self._on_document_case_changed)
+        document.step_changed.connect(self._on_document_step_changed)
+
+    # ------------------------------------------------------------------ shape
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else self.COLUMNS
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | (Qt.ItemFlag.ItemNeverHasChildren)
+        )
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if not 0 <= section < self.COLUMNS:
+            return None
+        return (
+            self.tr("Step"),
+            self.tr("Line of therapy"),
+            self.tr("Outcome"),
+            self.tr("On pathway?"),
+        )[section]
+
+    # ------------------------------------------------------------------ data
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self._rows:
+            return None
+        row, col = index.row(), index.column()
+        line = self._lines[row] if row < len(self._lines) else None
+        result = self._results[row] if row < len(self._results) else None
+        current = row == self._step
+        if role == OBJECT_ROLE:
+            return line
+        if role == ID_ROLE:
+            return line.regimen if line else None
+        if role == CURRENT_ROLE:
+            return current
+        if role == FUTURE_ROLE:
+            return row > self._step
+        if role == HYPOTHETICAL_ROLE:
+            return bool(line and line.hypothetical)
+        if role == TIER_ROLE:
+            return result.given_tier if result else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col, line, current, result.given_tier if result else None)
+        if role == Qt.ItemDataRole.ToolTipRole or role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._describe(row, line, current, result.given_tier if result else None)
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            if current:
+                font.setBold(True)
+            if line is not None and line.hypothetical:
+                font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            palette = QApplication.palette()
+            if line is not None and line.hypothetical:
+                return theme.whatif_color(palette)
+            if row > self._step:
+                return theme.dimmed_text(palette)
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole and current:
+            palette = QApplication.palette()
+            return theme.mix(
+                palette.color(QPalette.ColorRole.Highlight),
+                palette.color(QPalette.ColorRole.Base),
+                0.16,
+            )
+        return None
+
+    def _display(
+        self, row: int, col: int, line: Any, current: bool, tier: str | None
+    ) -> str | None:
+        if col == self.STEP:  # the current-step marker "▶" is painted by the view's delegate
+            return str(row + 1) if line else self.tr("Now")
+        if line is None:
+            return self.tr("Next decision") if col == self.REGIMEN else ""
+        if col == self.REGIMEN:
+            name = self._document.content.regimens[line.regimen].short
+            if line.hypothetical:
+                return f"{name}  ◇ {self.tr('what-if')}\n{self.tr('hypothetical line')}"
+            return f"{name}\n{text.setting_label(line.setting)} · {text.short_dates(line)}"
+        if col == self.OUTCOME:
+            return text.outcome_text(line)
+        if col == self.PATHWAY:
+            return text.tier_badge(tier) if tier else ""
+        return None
+
+    def _describe(self, row: int, line: Any, current: bool, tier: str | None) -> str:
+        doc = self._document
+        if line is None:
+            head = self.tr("Now: the next decision")
+        else:
+            name = doc.content.regimens[line.regimen].name
+            head = self.tr("Line {n}: {name}, {setting}, {dates}, {outcome}").format(
+                n=row + 1,
+                name=name,
+                setting=text.setting_label(line.setting),
+                dates=text.line_dates(line),
+                outcome=text.outcome_text(line),
+            )
+            if line.hypothetical:
+                head += " — " + self.tr("hypothetical (what-if)")
+            if tier:
+                head += " — " + self.tr("at that step: {tier}").format(tier=text.tier_badge(tier))
+        if current:
+            head += " — " + self.tr("current step")
+        return head
+
+    # ------------------------------------------------------------------ updates
+    def _take_snapshot(self) -> None:
+        doc = self._document
+        self._lines = doc.effective_case.history
+        self._results = tuple(doc.steps)
+        self._step = doc.step
+        self._rows = len(self._results)
+
+    def _on_document_case_changed(self) -> None:
+        new_rows = self._document.step_count
+        if new_rows > self._rows:
+            # lines are inserted before the "now" row
+            self.beginInsertRows(QModelIndex(), self._rows - 1, new_rows - 2)
+            self._take_snapshot()
+            self.endInsertRows()
+        elif new_rows < self._rows:
+            self.beginRemoveRows(QModelIndex(), new_rows - 1, self._rows - 2)
+            self._take_snapshot()
+            self.endRemoveRows()
+        else:
+            self._take_snapshot()
+        self._refresh_all()
+
+    def _on_document_step_changed(self, step: int) -> None:
+        self._step = step
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, self.COLUMNS - 1))

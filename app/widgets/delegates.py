@@ -1,0 +1,254 @@
+"""Item delegates that paint tier badges: colour plus symbol and word, never colour alone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from app import text, theme
+from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, TIER_ROLE, WHY_ROLE
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def paint_badge(
+    painter: QPainter, rect: QRectF, tier: str, font: QFont, palette: QPalette
+) -> float:
+    """A rounded pill with the tier's symbol and word; returns its width."""
+    badge_font = QFont(font)
+    badge_font.setBold(True)
+    fm = QFontMetricsF(badge_font)
+    label = text.tier_badge(tier)
+    width = fm.horizontalAdvance(label) + fm.horizontalAdvance("M")
+    height = min(rect.height(), fm.lineSpacing() * 1.25)
+    pill = QRectF(rect.left(), rect.center().y() - height / 2, width, height)
+    color = theme.tier_color(tier, palette)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRoundedRect(pill, height / 2, height / 2)
+    painter.setPen(theme.text_on(color))
+    painter.setFont(badge_font)
+    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+    painter.restore()
+    return width
+
+
+def badge_width(font: QFont, tier: str | None = None) -> float:
+    """The badge's width for ``tier``, or the widest badge."""
+    badge_font = QFont(font)
+    badge_font.setBold(True)
+    fm = QFontMetricsF(badge_font)
+    tiers = [tier] if tier else list(text.TIER_SYMBOLS)
+    return max(fm.horizontalAdvance(text.tier_badge(t)) for t in tiers) + (
+        fm.horizontalAdvance("M")
+    )
+
+
+class TierBadgeDelegate(QStyledItemDelegate):
+    """For a table column whose TIER_ROLE is a tier: paints the badge instead of the text."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        tier = index.data(TIER_ROLE)
+        if not tier:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        rect = QRectF(opt.rect).adjusted(4, 3, -4, -3)
+        painter.save()
+        if index.data(FUTURE_ROLE):  # dim the rows after the current step
+            painter.setOpacity(0.5)
+        paint_badge(painter, rect, str(tier), opt.font, opt.palette)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        width = int(badge_width(option.font)) + 10
+        fm = QFontMetricsF(option.font)
+        return QSize(max(size.width(), width), max(size.height(), int(fm.lineSpacing() * 1.5)))
+
+
+class StepDelegate(QStyledItemDelegate):
+    """The step number, with "▶" in front of the current step (a cue besides the colour)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(CURRENT_ROLE):
+            option.text = f"▶ {option.text}"
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        fm = QFontMetricsF(option.font)
+        return QSize(max(size.width(), int(fm.horizontalAdvance("▶ Now") * 1.3)), size.height())
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """ "Title\ndetail" cells: the first line bold, the second smaller and dimmed."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        # (initStyleOption turns "\n" into U+2028, so read the model's text)
+        title, _, detail = str(index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        fg = opt.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if brush is not None and not selected:
+            fg = brush if not hasattr(brush, "color") else brush.color()
+        fm = QFontMetricsF(opt.font)
+        pad = fm.horizontalAdvance("M") * 0.35
+        rect = QRectF(opt.rect).adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
+        painter.save()
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(fg)
+        top = rect.top() if detail else rect.center().y() - fm.lineSpacing() / 2
+        line1 = QRectF(rect.left(), top, rect.width(), fm.lineSpacing())
+        painter.drawText(
+            line1,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            QFontMetricsF(bold).elidedText(title, Qt.TextElideMode.ElideRight, rect.width()),
+        )
+        if detail:
+            small = QFont(opt.font)
+            small.setPointSizeF(opt.font.pointSizeF() * 0.9)
+            painter.setFont(small)
+            painter.setPen(
+                fg if selected else theme.mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.7)
+            )
+            line2 = QRectF(rect.left(), line1.bottom(), rect.width(), fm.lineSpacing())
+            painter.drawText(
+                line2,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()),
+            )
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        fm = QFontMetricsF(option.font)
+        title, _, detail = str(index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
+        width = max(fm.horizontalAdvance(title) * 1.1, fm.horizontalAdvance(detail) * 0.9)
+        lines = 2 if detail else 1
+        return QSize(int(width + fm.horizontalAdvance("M")), int(fm.lineSpacing() * (lines + 0.7)))
+
+
+class OptionDelegate(QStyledItemDelegate):
+    """An option card: rank, tier badge and the regimen's name (wrapping to two lines), then
+    the one-line reason below (up to two lines)."""
+
+    def _layout(
+        self, option: QStyleOptionViewItem, width: float, name: str, tier: str
+    ) -> tuple[QFont, QFontMetricsF, float, float, float]:
+        """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide."""
+        bold = QFont(option.font)
+        bold.setBold(True)
+        fm = QFontMetricsF(option.font)
+        pad = fm.horizontalAdvance("M") * 0.6
+        bfm = QFontMetricsF(bold)
+        rank_w = bfm.horizontalAdvance("00.")
+        first = width - 2 * pad - rank_w - badge_width(option.font, tier) - pad
+        one_line = bfm.horizontalAdvance(name) <= first
+        name_h = bfm.lineSpacing() * (1.3 if one_line else 2.3)
+        return bold, fm, pad, rank_w, name_h
+
+    def _width(self, option: QStyleOptionViewItem) -> float:
+        view = self.parent()
+        if isinstance(view, QWidget) and hasattr(view, "viewport"):
+            return float(view.viewport().width())
+        return float(option.rect.width())
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        tier = str(index.data(TIER_ROLE) or "")
+        bold, fm, pad, rank_w, name_h = self._layout(opt, opt.rect.width(), name, tier)
+        rect = QRectF(opt.rect).adjusted(pad, pad * 0.7, -pad, -pad * 0.7)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        fg = opt.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        bfm = QFontMetricsF(bold)
+        first_h = bfm.lineSpacing() * 1.3
+        top = QRectF(rect.left(), rect.top(), rect.width(), first_h)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(fg)
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignVCenter), f"{index.row() + 1}.")
+        badge_rect = top.adjusted(rank_w, 0, 0, 0)
+        width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
+        painter.setFont(bold)
+        painter.setPen(fg)
+        name_left = rect.left() + rank_w + width + pad
+        name_rect = QRectF(
+            name_left,
+            rect.top() + (first_h - bfm.lineSpacing()) / 2,
+            rect.right() - name_left,
+            name_h,
+        )
+        painter.drawText(
+            name_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            _elide_two_lines(name, bfm, name_rect.width()),
+        )
+        why = str(index.data(WHY_ROLE) or "")
+        why_rect = QRectF(
+            rect.left() + rank_w,
+            rect.top() + name_h + pad * 0.2,
+            rect.width() - rank_w,
+            fm.lineSpacing() * 2.05,
+        )
+        painter.setFont(opt.font)
+        painter.setPen(
+            fg if selected else theme.mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.8)
+        )
+        painter.drawText(
+            why_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            _elide_two_lines(why, fm, why_rect.width()),
+        )
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        why = str(index.data(WHY_ROLE) or "")
+        width = self._width(option)
+        tier = str(index.data(TIER_ROLE) or "")
+        _bold, fm, pad, rank_w, name_h = self._layout(option, width, name, tier)
+        why_lines = 1 if fm.horizontalAdvance(why) <= width - 2 * pad - rank_w else 2
+        height = name_h + pad * 0.2 + fm.lineSpacing() * (why_lines + 0.05) + pad * 1.6
+        return QSize(int(fm.horizontalAdvance("M") * 20), int(height))
+
+
+def _elide_two_lines(s: str, fm: QFontMetricsF, width: float) -> str:
+    """Word-wrap to two lines, eliding the second."""
+    words = s.split()
+    first = ""
+    while words:
+        trial = f"{first} {words[0]}".strip()
+        if fm.horizontalAdvance(trial) > width and first:
+            break
+        first = trial
+        words.pop(0)
+    rest = " ".join(words)
+    if not rest:
+        return first
+    return first + "\n" + fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)

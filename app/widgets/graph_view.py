@@ -1,0 +1,867 @@
+"""The pathway graph drawn with QGraphicsView: one scene per content, restyled per step.
+
+``PathwayScene(content, engine)`` lays the graph out once (columns by line of therapy; early
+entry points and early regimens in bands of their own; metastatic entry points before line 1)
+and ``set_state(GraphState)`` restyles it for a step: the patient's path highlighted, the
+current position marked, the next options tinted by tier *and* labelled with the tier's symbol
+and word. ``render_scene``/``scene_image`` paint it anywhere (PDF, SVG, PNG export).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from app import text, theme
+from pathways.content import Content
+from pathways.engine import Engine, Recommendation
+
+if TYPE_CHECKING:  # networkx stays inside pathways/ at run time (only its type is used here)
+    import networkx as nx
+
+
+# ---------------------------------------------------------------------------- state
+@dataclass(frozen=True)
+class GraphState:
+    """What the graph shows at one step."""
+
+    recommendation: Recommendation | None = None
+    path: tuple[str, ...] = ()  # nodes the patient passed through, in order
+    hypothetical_from: int | None = None  # index into ``path`` where the what-if starts
+    selected: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        recommendation: Recommendation | None,
+        path: Sequence[str] = (),
+        hypothetical_from: int | None = None,
+        selected: str | None = None,
+    ) -> GraphState:
+        return cls(recommendation, tuple(path), hypothetical_from, selected)
+
+
+@dataclass
+class _NodeStyle:
+    tier: str | None = None
+    order: int | None = None  # 1-based position on the patient's path
+    current: bool = False
+    hypothetical: bool = False
+    dimmed: bool = False
+
+
+@dataclass
+class Layout:
+    """Node centres in scene coordinates, plus the column captions."""
+
+    positions: dict[str, QPointF] = field(default_factory=dict)
+    # (caption, position, above the column?, part of the early band?)
+    columns: list[tuple[str, QPointF, bool, bool]] = field(default_factory=list)
+    node_size: QSizeF = field(default_factory=QSizeF)
+    early: set[str] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------------------- layout
+def _column_key(data: dict[str, object]) -> tuple[int, int]:
+    """(band, line): early entries, early regimens, metastatic entries, then lines 1..n."""
+    early = data.get("setting") == "early"
+    entry = data.get("kind") == "entry"
+    line = int(str(data.get("line", 0)))
+    if early:
+        return (0, 0) if entry else (1, 0)
+    if entry:
+        return (2, 0)
+    return (3, max(1, line))
+
+
+def compute_layout(engine: Engine, font: QFont, horizontal: bool = True) -> Layout:
+    """Columns by line of therapy; order inside a column by the barycentre of neighbours."""
+    graph = engine.graph
+    content = engine.content
+    fm = QFontMetricsF(font)
+    node_w, node_h = _node_size(fm, (str(d.get("short", "")) for _, d in graph.nodes(data=True)))
+    columns: dict[tuple[int, int], list[str]] = {}
+    for node, data in graph.nodes(data=True):
+        columns.setdefault(_column_key(data), []).append(node)
+    keys = sorted(columns)
+    for key in keys:  # a stable start: entry order from the content, regimens by name
+        columns[key].sort(key=lambda n: _start_order(content, n))
+    order: dict[str, float] = {}
+    for key in keys:
+        for i, n in enumerate(columns[key]):
+            order[n] = float(i)
+    for _ in range(6):  # barycentre sweeps, forward then backward
+        for sweep in (keys, list(reversed(keys))):
+            for key in sweep:
+                nodes = columns[key]
+                inside = set(nodes)
+                centres = {n: _barycentre(graph, n, inside, order) for n in nodes}
+                nodes.sort(key=lambda n: (centres[n], order[n]))
+                for i, n in enumerate(nodes):
+                    order[n] = float(i)
+    return _place(columns, keys, node_w, node_h, fm, horizontal)
+
+
+MAX_ACROSS = 4  # nodes side by side in one line of therapy before it wraps to a second row
+
+
+def _place(
+    columns: dict[tuple[int, int], list[str]],
+    keys: list[tuple[int, int]],
+    node_w: float,
+    node_h: float,
+    fm: QFontMetricsF,
+    horizontal: bool,
+) -> Layout:
+    """Place the ordered columns. Computed in (across, along) terms, then mapped to (x, y).
+
+    The early band (early entry points, early regimens) sits beside the metastatic lines, one
+    column per key; each metastatic line is a row, wrapped after ``MAX_ACROSS`` nodes.
+    """
+    across_size, along_size = (node_h, node_w) if horizontal else (node_w, node_h)
+    gap_across = across_size * (0.35 if horizontal else 0.14)
+    gap_along = along_size * (0.35 if horizontal else 0.6)
+    step_across = across_size + gap_across
+    step_along = along_size + gap_along
+    captions = [_column_caption(k) for k in keys]
+    caption_room = (
+        fm.lineSpacing() * 1.6
+        if horizontal
+        else max(fm.horizontalAdvance(c) for c in captions) * 1.15 + fm.horizontalAdvance("M")
+    )
+    layout = Layout(node_size=QSizeF(node_w, node_h))
+
+    def put(node: str, across: float, along: float) -> None:
+        layout.positions[node] = QPointF(along, across) if horizontal else QPointF(across, along)
+
+    def caption(key: tuple[int, int], across: float, along: float, beside: bool) -> None:
+        pos = QPointF(along, across) if horizontal else QPointF(across, along)
+        # "beside" (left of a row) in the vertical frame is "above" once transposed
+        above = beside if horizontal else not beside
+        layout.columns.append((_column_caption(key), pos, above, key[0] < 2))
+
+    early = [k for k in keys if k[0] < 2]
+    metastatic = [k for k in keys if k[0] >= 2]
+    for c, key in enumerate(early):
+        across = c * step_across + across_size / 2
+        caption(key, across, -along_size * 0.62, beside=False)
+        for i, node in enumerate(columns[key]):
+            put(node, across, i * step_along)
+            layout.early.add(node)
+    left = (len(early) * step_across + gap_across * 2 if early else 0.0) + caption_room
+    row = 0
+    for key in metastatic:
+        nodes = columns[key]
+        chunks = [nodes[i : i + MAX_ACROSS] for i in range(0, len(nodes), MAX_ACROSS)]
+        caption(key, left - gap_across, row * step_along, beside=True)
+        for chunk in chunks:
+            spare = (MAX_ACROSS - len(chunk)) / 2
+            for j, node in enumerate(chunk):
+                put(node, left + (j + spare) * step_across + across_size / 2, row * step_along)
+            row += 1
+    return layout
+
+
+def _barycentre(
+    graph: nx.DiGraph[str], node: str, column: set[str], order: dict[str, float]
+) -> float:
+    """The mean position of the node's neighbours outside its own column."""
+    nbrs = [m for m in (*graph.predecessors(node), *graph.successors(node)) if m not in column]
+    if not nbrs:
+        return order[node]
+    return sum(order[m] for m in nbrs) / len(nbrs)
+
+
+def layout_bounds(layout: Layout) -> QRectF:
+    w, h = layout.node_size.width(), layout.node_size.height()
+    rect = QRectF()
+    for p in layout.positions.values():
+        rect = rect.united(QRectF(p.x() - w / 2, p.y() - h / 2, w, h))
+    return rect
+
+
+def best_orientation(engine: Engine, font: QFont, aspect: float) -> bool:
+    """True (left→right) if that layout fills a view of ``aspect`` (width/height) better."""
+
+    def scale(horizontal: bool) -> float:
+        r = layout_bounds(compute_layout(engine, font, horizontal))
+        return min(aspect / max(r.width(), 1.0), 1.0 / max(r.height(), 1.0))
+
+    return scale(True) >= scale(False)
+
+
+def _start_order(content: Content, node: str) -> tuple[int, str]:
+    entries = list(content.entry_points)
+    if node in content.entry_points:
+        return (entries.index(node), node)
+    return (len(entries), content.regimens[node].name if node in content.regimens else node)
+
+
+def _column_caption(key: tuple[int, int]) -> str:
+    band, line = key
+    if band == 0:
+        return text.tr("Early disease")
+    if band == 1:
+        return text.tr("Early therapy")
+    if band == 2:
+        return text.tr("Metastatic start")
+    return text.tr("Line {n}").format(n=line) if line < 5 else text.tr("Line {n}+").format(n=line)
+
+
+def _node_size(fm: QFontMetricsF, labels: Iterable[str]) -> tuple[float, float]:
+    em = fm.horizontalAdvance("M")
+    widest = max((fm.horizontalAdvance(s) for s in labels), default=em * 8)
+    width = min(widest, em * 9.5) + em * 1.6
+    height = fm.lineSpacing() * 3.3 + em * 0.6  # two lines of name + the badge line
+    return width, height
+
+
+# ---------------------------------------------------------------------------- items
+class NodeItem(QGraphicsItem):
+    def __init__(self, node: str, kind: str, label: str, name: str, size: QSizeF) -> None:
+        super().__init__()
+        self.node = node
+        self.kind = kind
+        self.label = label
+        self.name = name
+        self.size = size
+        self.style = _NodeStyle()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(name)
+        self.setZValue(2)
+
+    def rect(self) -> QRectF:
+        return QRectF(-self.size.width() / 2, -self.size.height() / 2, *self.size.toTuple())
+
+    def boundingRect(self) -> QRectF:
+        margin = QFontMetricsF(self._font()).lineSpacing() * 1.3
+        return self.rect().adjusted(-margin, -margin, margin, margin)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.rect())
+        return path
+
+    def _font(self) -> QFont:
+        scene = self.scene()
+        return scene.font() if scene is not None else QApplication.font()
+
+    def set_style(self, style: _NodeStyle) -> None:
+        if style != self.style:
+            self.style = style
+            self.update()
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        palette = _palette(self.scene())
+        font = self._font()
+        fm = QFontMetricsF(font)
+        s = self.style
+        rect = self.rect()
+        radius = rect.height() * (0.5 if self.kind == "entry" else 0.14)
+        base = palette.color(QPalette.ColorRole.Base)
+        fg = palette.color(QPalette.ColorRole.Text)
+        border = palette.color(QPalette.ColorRole.Mid)
+        fill = base
+        pen_width = max(1.0, fm.lineSpacing() * 0.07)
+        pen_style = Qt.PenStyle.SolidLine
+        if s.tier is not None:
+            fill = theme.tier_fill(s.tier, palette)
+            border = theme.tier_color(s.tier, palette)
+            pen_width *= 2.6
+            pen_style = {
+                "preferred": Qt.PenStyle.SolidLine,
+                "alternative": Qt.PenStyle.DashLine,
+                "avoid": Qt.PenStyle.DotLine,
+            }.get(s.tier, Qt.PenStyle.SolidLine)
+        elif s.order is not None:
+            highlight = theme.whatif_color(palette) if s.hypothetical else theme.path_color(palette)
+            fill = theme.mix(highlight, base, 0.18)
+            border = highlight
+            pen_width *= 2.0
+            if s.hypothetical:
+                pen_style = Qt.PenStyle.DashLine
+        if s.dimmed:
+            fg = theme.dimmed_text(palette)
+            border = theme.mix(border, base, 0.5)
+        if self.kind == "entry" and s.tier is None and s.order is None:
+            fill = theme.mix(palette.color(QPalette.ColorRole.AlternateBase), base, 0.7)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if s.current:  # a halo: the "you are here" mark, in addition to the NOW tag
+            halo = theme.path_color(palette)
+            painter.setPen(QPen(halo, pen_width * 2.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            grow = pen_width * 2.5
+            painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
+        painter.setPen(QPen(border, pen_width, pen_style))
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(rect, radius, radius)
+
+        # the name, up to two lines
+        pad = fm.horizontalAdvance("M") * 0.5
+        name_font = QFont(font)
+        name_font.setBold(s.tier is not None or s.current or s.order is not None)
+        name_font.setItalic(self.kind == "entry")
+        painter.setFont(name_font)
+        painter.setPen(fg)
+        badge_h = fm.lineSpacing() * 1.15 if s.tier is not None else 0.0
+        text_rect = rect.adjusted(pad, pad * 0.6, -pad, -pad * 0.6 - badge_h)
+        painter.drawText(
+            text_rect,
+            int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+            self.label,
+        )
+        # the tier badge: symbol + word, so tier never depends on colour alone
+        if s.tier is not None:
+            color = theme.tier_color(s.tier, palette)
+            badge_font = QFont(font)
+            badge_font.setBold(True)
+            badge_font.setPointSizeF(font.pointSizeF() * 0.85)
+            bfm = QFontMetricsF(badge_font)
+            label = text.tier_badge(s.tier).upper()
+            bw = bfm.horizontalAdvance(label) + bfm.horizontalAdvance("M")
+            bh = bfm.lineSpacing() * 1.1
+            badge = QRectF(-bw / 2, rect.bottom() - bh - pad * 0.5, bw, bh)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(badge, bh / 2, bh / 2)
+            painter.setPen(theme.text_on(color))
+            painter.setFont(badge_font)
+            painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), label)
+        # the order on the patient's path, in a circle at the top-left corner
+        if s.order is not None:
+            d = fm.lineSpacing() * 1.25
+            circle = QRectF(rect.left() - d * 0.35, rect.top() - d * 0.35, d, d)
+            color = theme.whatif_color(palette) if s.hypothetical else theme.path_color(palette)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(circle)
+            painter.setPen(theme.text_on(color))
+            small = QFont(font)
+            small.setBold(True)
+            small.setPointSizeF(font.pointSizeF() * 0.85)
+            painter.setFont(small)
+            painter.drawText(circle, int(Qt.AlignmentFlag.AlignCenter), str(s.order))
+        if s.current:
+            tag_font = QFont(font)
+            tag_font.setBold(True)
+            tag_font.setPointSizeF(font.pointSizeF() * 0.85)
+            tfm = QFontMetricsF(tag_font)
+            tag = text.tr("● NOW")
+            tw = tfm.horizontalAdvance(tag) + tfm.horizontalAdvance("M")
+            th = tfm.lineSpacing() * 1.1
+            tag_rect = QRectF(-tw / 2, rect.top() - th * 0.55, tw, th)
+            color = theme.path_color(palette)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(tag_rect, th / 2, th / 2)
+            painter.setPen(theme.text_on(color))
+            painter.setFont(tag_font)
+            painter.drawText(tag_rect, int(Qt.AlignmentFlag.AlignCenter), tag)
+        if self.isSelected():  # selection: a thin solid outline in the text colour, set apart
+            unit = max(1.0, fm.lineSpacing() * 0.07)
+            grow = unit * 5 + (pen_width * 2.5 if s.current else 0.0)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), unit * 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
+
+
+class EdgeItem(QGraphicsItem):
+    """A curve from one node's side to another's, with an arrowhead."""
+
+    NORMAL, PATH, WHATIF, OPTION, VIRTUAL = range(5)
+
+    def __init__(self, source: NodeItem, target: NodeItem, horizontal: bool) -> None:
+        super().__init__()
+        self.source = source
+        self.target = target
+        self.horizontal = horizontal
+        self.kind = self.NORMAL
+        self.tier: str | None = None
+        self.setZValue(0)
+        self._path = self._build()
+
+    def set_kind(self, kind: int, tier: str | None = None) -> None:
+        if (kind, tier) != (self.kind, self.tier):
+            self.kind, self.tier = kind, tier
+            self.setZValue({self.NORMAL: 0, self.OPTION: 1}.get(kind, 1.5))
+            self.update()
+
+    def _build(self) -> QPainterPath:
+        a, b = self.source.pos(), self.target.pos()
+        ra, rb = self.source.rect(), self.target.rect()
+        path = QPainterPath()
+        same_column = abs(b.x() - a.x()) < 1 if self.horizontal else abs(b.y() - a.y()) < 1
+        if same_column:
+            down = (b.y() > a.y()) if self.horizontal else (b.x() > a.x())
+            if self.horizontal:
+                start = QPointF(a.x(), a.y() + (ra.bottom() if down else ra.top()))
+                end = QPointF(b.x(), b.y() + (rb.top() if down else rb.bottom()))
+            else:
+                start = QPointF(a.x() + (ra.right() if down else ra.left()), a.y())
+                end = QPointF(b.x() + (rb.left() if down else rb.right()), b.y())
+            path.moveTo(start)
+            path.lineTo(end)
+            return path
+        if self.horizontal:
+            forward = b.x() > a.x() + 1
+            if forward:
+                start = QPointF(a.x() + ra.right(), a.y())
+                end = QPointF(b.x() + rb.left(), b.y())
+                dx = (end.x() - start.x()) * 0.5
+                path.moveTo(start)
+                path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+            else:  # backward or same column: loop below the nodes
+                start = QPointF(a.x(), a.y() + ra.bottom())
+                end = QPointF(b.x(), b.y() + rb.bottom())
+                drop = ra.height() * 0.9
+                path.moveTo(start)
+                path.cubicTo(start + QPointF(0, drop), end + QPointF(0, drop), end)
+        else:
+            forward = b.y() > a.y() + 1
+            if forward:
+                start = QPointF(a.x(), a.y() + ra.bottom())
+                end = QPointF(b.x(), b.y() + rb.top())
+                dy = (end.y() - start.y()) * 0.5
+                path.moveTo(start)
+                path.cubicTo(start + QPointF(0, dy), end - QPointF(0, dy), end)
+            else:
+                start = QPointF(a.x() + ra.right(), a.y())
+                end = QPointF(b.x() + rb.right(), b.y())
+                side = ra.width() * 0.45
+                path.moveTo(start)
+                path.cubicTo(start + QPointF(side, 0), end + QPointF(side, 0), end)
+        return path
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-12, -12, 12, 12)
+
+    def shape(self) -> QPainterPath:
+        return self._path
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        palette = _palette(self.scene())
+        scene = self.scene()
+        fm = QFontMetricsF(scene.font() if scene is not None else QApplication.font())
+        unit = max(1.0, fm.lineSpacing() * 0.07)
+        if self.kind == self.NORMAL:
+            color = theme.mix(
+                palette.color(QPalette.ColorRole.Mid), palette.color(QPalette.ColorRole.Base), 0.6
+            )
+            pen = QPen(color, unit)
+        elif self.kind == self.OPTION and self.tier is not None:
+            pen = QPen(theme.tier_color(self.tier, palette), unit * 2.4)
+            if self.tier == "avoid":
+                pen.setStyle(Qt.PenStyle.DotLine)
+            elif self.tier == "alternative":
+                pen.setStyle(Qt.PenStyle.DashLine)
+        elif self.kind == self.WHATIF:
+            pen = QPen(theme.whatif_color(palette), unit * 3.2, Qt.PenStyle.DashLine)
+        else:
+            pen = QPen(theme.path_color(palette), unit * 3.6)
+            if self.kind == self.VIRTUAL:
+                pen.setStyle(Qt.PenStyle.DotLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        # arrowhead at the end, along the final tangent
+        end = self._path.pointAtPercent(1.0)
+        before = self._path.pointAtPercent(0.97)
+        angle = math.atan2(end.y() - before.y(), end.x() - before.x())
+        size = unit * (5 if self.kind == self.NORMAL else 3.2) + fm.lineSpacing() * 0.2
+        left = end - QPointF(math.cos(angle - 0.45) * size, math.sin(angle - 0.45) * size)
+        right = end - QPointF(math.cos(angle + 0.45) * size, math.sin(angle + 0.45) * size)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pen.color())
+        painter.drawPolygon(QPolygonF([end, left, right]))
+
+
+class _CaptionItem(QGraphicsItem):
+    """A column caption: centred above a column, or right-aligned left of a row."""
+
+    def __init__(self, caption: str, width: float, above: bool) -> None:
+        super().__init__()
+        self.caption = caption
+        self.width = width
+        self.above = above
+
+    def boundingRect(self) -> QRectF:
+        fm = QFontMetricsF(self._font())
+        h = fm.lineSpacing() * 1.2
+        if self.above:
+            return QRectF(-self.width / 2, -h, self.width, h)
+        w = fm.horizontalAdvance(self.caption) + fm.horizontalAdvance("M")
+        return QRectF(-w, -h / 2, w, h)
+
+    def _font(self) -> QFont:
+        scene = self.scene()
+        font = QFont(scene.font() if scene is not None else QApplication.font())
+        font.setBold(True)
+        return font
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        palette = _palette(self.scene())
+        painter.setFont(self._font())
+        painter.setPen(theme.dimmed_text(palette))
+        align = (
+            Qt.AlignmentFlag.AlignCenter
+            if self.above
+            else (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        )
+        painter.drawText(self.boundingRect(), int(align), self.caption)
+
+
+def _palette(scene: QGraphicsScene | None) -> QPalette:
+    return scene.palette() if scene is not None else QApplication.palette()
+
+
+# ---------------------------------------------------------------------------- scene
+class PathwayScene(QGraphicsScene):
+    """The whole pathway; built once per content, restyled by :meth:`set_state`.
+
+    Signals:
+        node_selected(str): the user selected a node ("" when the selection is cleared).
+    """
+
+    node_selected = Signal(str)
+
+    def __init__(
+        self,
+        content: Content,
+        engine: Engine,
+        horizontal: bool | None = None,
+        parent: QWidget | None = None,
+        aspect: float = 1.1,
+    ) -> None:
+        """``horizontal=None`` picks the orientation that best fills a view of ``aspect``."""
+        super().__init__(parent)
+        self.content = content
+        self.engine = engine
+        if horizontal is None:
+            horizontal = best_orientation(engine, self.font(), aspect)
+        self.horizontal = horizontal
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self._virtual: list[EdgeItem] = []
+        self._captions: list[_CaptionItem] = []
+        self._metastatic_items: list[QGraphicsItem] = []
+        self.early: set[str] = set()
+        self._state = GraphState()
+        self._build()
+        self.selectionChanged.connect(self._on_selection_changed)
+
+    @property
+    def state(self) -> GraphState:
+        return self._state
+
+    def _build(self) -> None:
+        layout = compute_layout(self.engine, self.font(), self.horizontal)
+        graph = self.engine.graph
+        for node, data in graph.nodes(data=True):
+            item = NodeItem(
+                node,
+                str(data.get("kind", "regimen")),
+                str(data.get("short", node)),
+                str(data.get("name", node)),
+                layout.node_size,
+            )
+            item.setPos(layout.positions[node])
+            self.addItem(item)
+            self.nodes[node] = item
+        for a, b in graph.edges():
+            edge = EdgeItem(self.nodes[a], self.nodes[b], self.horizontal)
+            self.addItem(edge)
+            self.edges[(a, b)] = edge
+        self.early = set(layout.early)
+        for caption, pos, above, early in layout.columns:
+            cap = _CaptionItem(caption, layout.node_size.width() * 1.3, above)
+            cap.setPos(pos)
+            self.addItem(cap)
+            self._captions.append(cap)
+            if not early:
+                self._metastatic_items.append(cap)
+        self._metastatic_items += [i for n, i in self.nodes.items() if n not in self.early]
+        bounds = self.itemsBoundingRect()
+        m = layout.node_size.height() * 0.5
+        self.setSceneRect(bounds.adjusted(-m, -m, m, m))
+
+    def set_state(self, state: GraphState) -> None:
+        """Restyle for a step. Cheap: no layout, no new nodes."""
+        self._state = state
+        rec = state.recommendation
+        tiers = {o.regimen: o.tier for o in rec.options} if rec is not None else {}
+        position = rec.position if rec is not None else None
+        order = {n: i + 1 for i, n in enumerate(state.path)}
+        hyp_from = state.hypothetical_from
+        for node, item in self.nodes.items():
+            idx = order.get(node)
+            item.set_style(
+                _NodeStyle(
+                    tier=tiers.get(node),
+                    order=idx,
+                    current=node == position,
+                    hypothetical=idx is not None and hyp_from is not None and idx - 1 >= hyp_from,
+                    dimmed=rec is not None and idx is None and node not in tiers,
+                )
+            )
+        for (a, b), graph_edge in self.edges.items():
+            if position == a and b in tiers:
+                graph_edge.set_kind(EdgeItem.OPTION, tiers[b])
+            else:
+                graph_edge.set_kind(EdgeItem.NORMAL)
+        for virtual in self._virtual:
+            self.removeItem(virtual)
+        self._virtual.clear()
+        for i, (a, b) in enumerate(zip(state.path, state.path[1:], strict=False)):
+            whatif = hyp_from is not None and i + 1 >= hyp_from
+            on_path = self.edges.get((a, b))
+            if on_path is not None:
+                on_path.set_kind(EdgeItem.WHATIF if whatif else EdgeItem.PATH)
+            elif a in self.nodes and b in self.nodes:
+                extra = EdgeItem(self.nodes[a], self.nodes[b], self.horizontal)
+                extra.set_kind(EdgeItem.WHATIF if whatif else EdgeItem.VIRTUAL)
+                self.addItem(extra)
+                self._virtual.append(extra)
+        self.select_node(state.selected)
+
+    def focus_rect(self) -> QRectF:
+        """What "fit" shows: the whole pathway, or only the metastatic lines when nothing early
+        is on the patient's path or among the options (the early band is then context only)."""
+        state = self._state
+        rec = state.recommendation
+        relevant = set(state.path) | ({o.regimen for o in rec.options} if rec else set())
+        if not self._metastatic_items or relevant & self.early or not relevant:
+            return self.sceneRect()
+        rect = QRectF()
+        for item in self._metastatic_items:
+            rect = rect.united(item.sceneBoundingRect())
+        return rect.adjusted(-8, -8, 8, 8)
+
+    def select_node(self, node: str | None) -> None:
+        """Select a node programmatically without emitting ``node_selected``."""
+        self.blockSignals(True)
+        try:
+            for item in self.selectedItems():
+                item.setSelected(False)
+            if node in self.nodes:
+                self.nodes[node].setSelected(True)
+        finally:
+            self.blockSignals(False)
+
+    def selected_node(self) -> str | None:
+        items = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+        return items[0].node if items else None
+
+    def _on_selection_changed(self) -> None:
+        self.node_selected.emit(self.selected_node() or "")
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        # A click on empty space keeps the selection (the evidence stays on screen).
+        if self.itemAt(event.scenePos(), QTransform()) is None:
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def ordered_nodes(self) -> list[str]:
+        """Nodes in reading order (column by column), for keyboard navigation."""
+
+        def key(n: str) -> tuple[float, float]:
+            p = self.nodes[n].pos()
+            return (p.x(), p.y()) if self.horizontal else (p.y(), p.x())
+
+        return sorted(self.nodes, key=key)
+
+
+# ---------------------------------------------------------------------------- rendering
+def render_scene(scene: QGraphicsScene, painter: QPainter, target: QRectF) -> None:
+    """Paint the whole scene into ``target`` (aspect kept), e.g. on a PDF or SVG painter."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    scene.render(painter, target, scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+    painter.restore()
+
+
+def scene_image(scene: QGraphicsScene, size: QSize, background: QColor | None = None) -> QImage:
+    """The scene as an image of ``size`` (for PNG export and tests)."""
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(background or scene.palette().color(QPalette.ColorRole.Base))
+    painter = QPainter(image)
+    try:
+        render_scene(scene, painter, QRectF(0, 0, size.width(), size.height()))
+    finally:
+        painter.end()
+    return image
+
+
+# ---------------------------------------------------------------------------- view
+class PathwayGraphView(QGraphicsView):
+    """Zoom (Ctrl+wheel, +/-), pan (drag), fit (F or the action), Up/Down to walk nodes.
+
+    Signals:
+        node_selected(str): a node was selected by the user.
+    """
+
+    node_selected = Signal(str)
+    ZOOM_STEP = 1.2
+    MAX_FIT_SCALE = 1.25
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("graph_view")
+        self.setAccessibleName(self.tr("Pathway graph"))
+        self.setAccessibleDescription(
+            self.tr(
+                "Treatment pathway by line of therapy. Up and Down select nodes; "
+                "plus and minus zoom; F fits the current situation, W the whole pathway."
+            )
+        )
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._auto_fit = True
+
+    def pathway_scene(self) -> PathwayScene | None:
+        scene = self.scene()
+        return scene if isinstance(scene, PathwayScene) else None
+
+    def set_pathway_scene(self, scene: PathwayScene) -> None:
+        old = self.pathway_scene()
+        if old is not None:
+            old.node_selected.disconnect(self.node_selected)
+        self.setScene(scene)
+        scene.node_selected.connect(self.node_selected)
+        self._auto_fit = True
+        self.fit()
+
+    def fit(self) -> None:
+        scene: QGraphicsScene | None = self.scene()  # None before a scene is set
+        if scene is None:
+            return
+        self.resetTransform()
+        rect = scene.focus_rect() if isinstance(scene, PathwayScene) else scene.sceneRect()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.transform().m11() > self.MAX_FIT_SCALE:  # never blow small graphs up
+            self.resetTransform()
+            self.scale(self.MAX_FIT_SCALE, self.MAX_FIT_SCALE)
+            self.centerOn(rect.center())
+        self._auto_fit = True
+
+    def fit_all(self) -> None:
+        """Show the whole pathway, early band included."""
+        scene: QGraphicsScene | None = self.scene()
+        if scene is None:
+            return
+        self.resetTransform()
+        self.fitInView(scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self._auto_fit = False
+
+    def refit(self) -> None:
+        """Fit again if the user has not zoomed by hand (called after each step)."""
+        if self._auto_fit:
+            self.fit()
+
+    def zoom(self, factor: float) -> None:
+        current = self.transform().m11()
+        factor = max(0.05 / current, min(factor, 8.0 / current))
+        self.scale(factor, factor)
+        self._auto_fit = False
+
+    def zoom_in(self) -> None:
+        self.zoom(self.ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom(1 / self.ZOOM_STEP)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom(self.ZOOM_STEP**steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key == Qt.Key.Key_F:
+            self.fit()
+        elif key == Qt.Key.Key_W:
+            self.fit_all()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._walk(1 if key == Qt.Key.Key_Down else -1)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _walk(self, delta: int) -> None:
+        scene = self.pathway_scene()
+        if scene is None:
+            return
+        order = scene.ordered_nodes()
+        current = scene.selected_node()
+        i = order.index(current) + delta if current in order else 0
+        node = order[i % len(order)]
+        for item in scene.selectedItems():
+            item.setSelected(False)
+        scene.nodes[node].setSelected(True)  # emits node_selected via the scene
+        self.ensureVisible(scene.nodes[node])

@@ -1,0 +1,132 @@
+"""The pathway graph: laid out once per content, restyled per step, renderable anywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QImage, QPainter
+from pytestqt.qtbot import QtBot
+
+from app.document import CaseDocument
+from app.widgets.graph_view import (
+    EdgeItem,
+    GraphState,
+    PathwayGraphView,
+    PathwayScene,
+    render_scene,
+    scene_image,
+)
+from pathways.content import Content
+from pathways.engine import Engine
+from tests.app.conftest import case_of
+
+
+def _distinct_colours(image: QImage, step: int = 7) -> int:
+    seen = set()
+    for y in range(0, image.height(), step):
+        for x in range(0, image.width(), step):
+            seen.add(image.pixel(x, y))
+    return len(seen)
+
+
+def test_every_node_and_edge_is_drawn(qtbot: QtBot, content: Content, engine: Engine) -> None:
+    scene = PathwayScene(content, engine)
+    assert set(scene.nodes) == set(engine.graph.nodes)
+    assert set(scene.edges) == set(engine.graph.edges)
+
+
+def test_lines_of_therapy_follow_each_other_and_early_has_its_own_band(
+    content: Content, engine: Engine
+) -> None:
+    for horizontal in (True, False):
+        scene = PathwayScene(content, engine, horizontal=horizontal)
+
+        def along(node: str, scene: PathwayScene = scene, horizontal: bool = horizontal) -> float:
+            p = scene.nodes[node].pos()
+            return p.x() if horizontal else p.y()
+
+        def across(node: str, scene: PathwayScene = scene, horizontal: bool = horizontal) -> float:
+            p = scene.nodes[node].pos()
+            return p.y() if horizontal else p.x()
+
+        data = engine.graph.nodes
+        early = [n for n in data if data[n]["setting"] == "early"]
+        metastatic = [n for n in data if data[n]["setting"] == "metastatic"]
+        entries = [n for n in metastatic if data[n]["kind"] == "entry"]
+        by_line: dict[int, list[str]] = {}
+        for n in metastatic:
+            if data[n]["kind"] == "regimen":
+                by_line.setdefault(int(data[n]["line"]), []).append(n)
+        previous = max(along(n) for n in entries)
+        for line in sorted(by_line):  # each line strictly after the one before
+            assert min(along(n) for n in by_line[line]) > previous
+            previous = max(along(n) for n in by_line[line])
+        # the early band sits beside the metastatic lines, never among them
+        assert max(across(n) for n in early) < min(across(n) for n in metastatic)
+        assert scene.early == set(early)
+
+
+def test_layout_is_computed_once_not_per_step(content: Content, engine: Engine) -> None:
+    scene = PathwayScene(content, engine)
+    positions = {n: item.pos() for n, item in scene.nodes.items()}
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("08-full-sequence.json", content), None)
+    for k in range(doc.step_count):
+        doc.set_step(k)
+        scene.set_state(GraphState.of(doc.recommendation, doc.patient_path()))
+        assert {n: item.pos() for n, item in scene.nodes.items()} == positions
+
+
+def test_state_marks_path_position_and_tiers(content: Content, engine: Engine) -> None:
+    scene = PathwayScene(content, engine)
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+    rec = doc.recommendation
+    path = doc.patient_path()
+    scene.set_state(GraphState.of(rec, path))
+    position = scene.nodes[rec.position].style
+    assert position.current and position.order == len(path)
+    for i, node in enumerate(path):
+        assert scene.nodes[node].style.order == i + 1
+    for option in rec.options:
+        assert scene.nodes[option.regimen].style.tier == option.tier
+        edge = scene.edges.get((rec.position, option.regimen))
+        if edge is not None:
+            assert edge.kind == EdgeItem.OPTION and edge.tier == option.tier
+    untouched = set(scene.nodes) - set(path) - {o.regimen for o in rec.options}
+    assert all(scene.nodes[n].style.dimmed for n in untouched)
+
+
+def test_scene_renders_to_an_image_and_a_painter(content: Content, engine: Engine) -> None:
+    scene = PathwayScene(content, engine)
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+    scene.set_state(GraphState.of(doc.recommendation, doc.patient_path()))
+    image = scene_image(scene, QSize(900, 700))
+    assert not image.isNull() and _distinct_colours(image) > 20
+    other = QImage(QSize(400, 300), QImage.Format.Format_ARGB32)
+    other.fill(0)
+    painter = QPainter(other)
+    render_scene(scene, painter, QRectF(0, 0, 400, 300))
+    painter.end()
+    assert _distinct_colours(other, 3) > 5
+
+
+def test_view_zooms_fits_and_reports_clicks(qtbot: QtBot, content: Content, engine: Engine) -> None:
+    view = PathwayGraphView()
+    qtbot.addWidget(view)
+    scene = PathwayScene(content, engine)
+    view.set_pathway_scene(scene)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit()
+    fitted = view.transform().m11()
+    view.zoom_in()
+    assert view.transform().m11() > fitted
+    view.zoom_out()
+    view.zoom_out()
+    assert view.transform().m11() < fitted
+    node = next(iter(scene.nodes))
+    with qtbot.waitSignal(view.node_selected, check_params_cb=lambda n: n == node):
+        scene.nodes[node].setSelected(True)
+    assert view.accessibleName()

@@ -1,0 +1,111 @@
+"""Every item model passes QAbstractItemModelTester, and follows the document in place."""
+
+from __future__ import annotations
+
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from app.document import CaseDocument
+from app.models.history_model import HistoryTableModel
+from app.models.options_model import OptionsListModel
+from app.models.regimen_model import SEARCH_ROLE, RegimenListModel
+from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, HYPOTHETICAL_ROLE, OBJECT_ROLE, TIER_ROLE
+from pathways.case import Outcome
+from pathways.content import Content
+from pathways.engine import Engine
+from tests.app.conftest import CASES, case_of
+
+
+def test_history_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, content: Content, engine: Engine
+) -> None:
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("08-full-sequence.json", content), None)
+    model = HistoryTableModel(doc)
+    qtmodeltester.check(model)
+    # and keeps passing while it changes (the tester stays connected)
+    doc.step_first()
+    doc.remove_line(0)
+    doc.undo_stack.undo()
+    doc.set_step(2)
+    doc.add_whatif(doc.recommendation.options[0].regimen, Outcome.PROGRESSION)
+    doc.discard_whatif()
+
+
+def test_history_model_rows_are_the_steps(content: Content, engine: Engine) -> None:
+    doc = CaseDocument(content, engine)
+    case = case_of("04-after-thp-and-tdxd.json", content)
+    doc.load(case, CASES / "04-after-thp-and-tdxd.json")
+    model = HistoryTableModel(doc)
+    assert model.rowCount() == len(case.history) + 1  # the lines, and "now"
+    doc.set_step(1)
+    assert model.index(1, 0).data(CURRENT_ROLE) is True
+    assert model.index(2, 0).data(FUTURE_ROLE) is True
+    assert model.index(0, 0).data(FUTURE_ROLE) is False
+    assert model.index(0, 0).data(OBJECT_ROLE) == case.history[0]
+    assert model.index(0, HistoryTableModel.PATHWAY).data(TIER_ROLE) == doc.steps[0].given_tier
+    assert model.index(doc.step_count - 1, HistoryTableModel.STEP).data() == "Now"
+
+
+def test_history_model_follows_edits_in_place(
+    qtbot: QtBot, content: Content, engine: Engine
+) -> None:
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+    model = HistoryTableModel(doc)
+    rows = model.rowCount()
+    with qtbot.waitSignals([model.rowsAboutToBeRemoved, model.rowsRemoved], order="strict"):
+        doc.remove_line(2)
+    assert model.rowCount() == rows - 1
+    with qtbot.waitSignals([model.rowsAboutToBeInserted, model.rowsInserted], order="strict"):
+        doc.undo_stack.undo()
+    assert model.rowCount() == rows
+
+
+def test_history_model_marks_whatif_lines(content: Content, engine: Engine) -> None:
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("02-after-first-line.json", content), None)
+    model = HistoryTableModel(doc)
+    regimen = doc.recommendation.options[0].regimen
+    doc.add_whatif(regimen, Outcome.PROGRESSION)
+    last_line = len(doc.effective_case.history) - 1
+    assert model.index(last_line, 0).data(HYPOTHETICAL_ROLE) is True
+    assert "what-if" in model.index(last_line, HistoryTableModel.REGIMEN).data()
+
+
+def test_options_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, content: Content, engine: Engine
+) -> None:
+    model = OptionsListModel()
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+    model.set_recommendation(doc.recommendation)
+    qtmodeltester.check(model)
+    for k in range(doc.step_count):  # a new ranking at every step, checked as it changes
+        doc.set_step(k)
+        model.set_recommendation(doc.recommendation)
+    model.set_recommendation(None)
+    assert model.rowCount() == 0
+
+
+def test_options_model_rows_are_the_ranked_options(content: Content, engine: Engine) -> None:
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+    model = OptionsListModel()
+    model.set_recommendation(doc.recommendation)
+    options = doc.recommendation.options
+    assert [model.index(i).data(OBJECT_ROLE) for i in range(model.rowCount())] == list(options)
+    first = model.index(0)
+    assert first.data(TIER_ROLE) == options[0].tier
+    assert options[0].name in first.data()
+
+
+def test_regimen_model_passes_the_model_tester_and_searches_aliases(
+    qtmodeltester: ModelTester, content: Content
+) -> None:
+    model = RegimenListModel(content)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(content.regimens)
+    with_alias = next(r for r in content.regimens.values() if r.aliases)
+    row = model.row_of(with_alias.id)
+    assert with_alias.aliases[0] in model.index(row).data(SEARCH_ROLE)
