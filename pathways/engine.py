@@ -622,7 +622,7 @@ class Engine:
         return notes
 
     def _agent_names(self, agents: Iterable[str]) -> str:
-        return _join([self.content.agents[a].name for a in agents])
+        return _join([_lower_first(self.content.agents[a].name) for a in agents])
 
     def _relapse_notices(self, f: Facts) -> list[Notice]:
         c = self.content
@@ -649,6 +649,11 @@ class Engine:
 
 
 _HER2_CLASSES = frozenset({"her2-antibody", "her2-adc", "her2-tki"})
+
+
+def _lower_first(name: str) -> str:
+    """Drug names read mid-sentence in lower case ("trastuzumab"), acronyms stay ("T-DXd")."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
 
 
 def _join(items: Sequence[str]) -> str:
