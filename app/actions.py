@@ -55,6 +55,7 @@ def _make(
 class Actions:
     new: QAction
     open: QAction
+    import_fhir: QAction
     save: QAction
     save_as: QAction
     quit: QAction
@@ -97,6 +98,13 @@ def create_actions(parent: QObject) -> Actions:
     actions = Actions(
         new=_make(parent, "action_new", t("&New case"), (SK.New,), icon=SP.SP_FileIcon),
         open=_make(parent, "action_open", t("&Open…"), (SK.Open,), icon=SP.SP_DialogOpenButton),
+        import_fhir=_make(
+            parent,
+            "action_import_fhir",
+            t("&Import FHIR record…"),
+            ("Ctrl+I",),
+            t("Make a case from a FHIR R4 / mCODE export, for review"),
+        ),
         save=_make(parent, "action_save", t("&Save"), (SK.Save,), icon=SP.SP_DialogSaveButton),
         save_as=_make(parent, "action_save_as", t("Save &As…"), (SK.SaveAs, "Ctrl+Shift+S")),
         quit=_make(parent, "action_quit", t("&Quit"), (SK.Quit, "Ctrl+Q")),

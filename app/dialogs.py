@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 from app.widgets.line_dialog import LineDialog
 from pathways.case import Outcome, TreatmentLine
 from pathways.content import Content
+from pathways.fhir import FhirImport
 
 log = logging.getLogger(__name__)
 CASE_FILTER = "Case files (*.json);;All files (*)"
@@ -79,6 +80,25 @@ def ask_save_path(parent: QWidget | None, suggested: str) -> Path | None:
         return None
     path = Path(name)
     return path if path.suffix else path.with_suffix(".json")
+
+
+FHIR_FILTER = "FHIR exports (*.json *.ndjson);;All files (*)"
+
+
+def ask_fhir_path(parent: QWidget | None, folder: str) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, tr("Import FHIR record"), folder, tr(FHIR_FILTER))
+    return Path(name) if name else None
+
+
+def review_fhir_import(parent: QWidget | None, result: FhirImport, content: Content) -> bool:
+    """Show the inferred case with its import report; True if the clinician opens it."""
+    from app.widgets.fhir_review import FhirReviewDialog
+
+    dialog = FhirReviewDialog(result, content, parent)
+    try:
+        return bool(dialog.exec() == FhirReviewDialog.DialogCode.Accepted)
+    finally:
+        dialog.deleteLater()
 
 
 def edit_line(

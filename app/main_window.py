@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.setObjectName("menu_file")
-        file_menu.addActions([a.new, a.open])
+        file_menu.addActions([a.new, a.open, a.import_fhir])
         self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         self.recent_menu.setObjectName("menu_recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         d = self.document
         a.new.triggered.connect(lambda: self.new_case())
         a.open.triggered.connect(lambda: self.open_dialog())
+        a.import_fhir.triggered.connect(lambda: self.import_fhir_dialog())
         a.save.triggered.connect(lambda: self.save())
         a.save_as.triggered.connect(lambda: self.save_as())
         a.quit.triggered.connect(self.close)
@@ -584,6 +585,34 @@ class MainWindow(QMainWindow):
         path = dialogs.ask_open_path(self, folder)
         if path is not None:
             self.open_case(path, ask=False)
+
+    def import_fhir_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path = dialogs.ask_fhir_path(self, self.settings.last_dir or str(Path.home()))
+        if path is not None:
+            self.import_fhir(path)
+
+    def import_fhir(self, path: Path) -> bool:
+        """Infer a case from a FHIR export; it replaces nothing until the clinician accepts it."""
+        from pathways.fhir import import_fhir_file
+
+        try:
+            result = import_fhir_file(path, self.content.agents, self.content.regimens)
+        except PathwayError as exc:
+            dialogs.show_error(self, self.tr("Cannot import the FHIR record"), exc.one_line())
+            return False
+        if not dialogs.review_fhir_import(self, result, self.content):
+            return False
+        self.document.load(result.case, None)
+        self.settings.last_dir = str(path.parent)
+        self.statusBar().showMessage(
+            self.tr("Imported from {name}: review and correct the lines, then save").format(
+                name=path.name
+            ),
+            8000,
+        )
+        return True
 
     def _open_demo(self, path: Path) -> None:
         self.open_case(path)

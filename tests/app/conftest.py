@@ -34,6 +34,8 @@ DIALOGS = (
     "ask_label",
     "ask_whatif_outcome",
     "show_about",
+    "ask_fhir_path",
+    "review_fhir_import",
 )
 
 
