@@ -134,6 +134,7 @@ def warning_kind_label(kind: str) -> str:
         "safety": tr("Safety"),
         "endocrine": tr("Endocrine therapy"),
         "regional": tr("Regional option"),
+        "pitfall": tr("Pitfall"),
     }.get(kind, kind)
 
 
