@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, QMessageLogContext, QSize, QtMsgType, qIn
 from PySide6.QtGui import QImageWriter
 from PySide6.QtWidgets import QApplication
 
+from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
 from pathways.case import Case, Outcome
 
 EXIT_OK = 0
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the window, step through every demo case, exit 0 or 1",
     )
     parser.add_argument("--debug", action="store_true", help="log debug messages to stderr")
+    add_tumor_board_arguments(parser)  # --db, --meeting, --report, --show-identifiers
     return parser
 
 
@@ -134,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.self_test:
             return _self_test(app, engine)
+        if args.report is not None:
+            from app.tumor_board.cli import run_report
+
+            return run_report(args, engine, DEFAULT_CASE)
         return _run(args, app, engine, owns_app)
     finally:
         if owns_app:
@@ -173,6 +179,9 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
         # Screenshots never read or write the user's settings: they must be reproducible.
         settings = AppSettings.ephemeral(scratch) if headless else AppSettings()
         window = MainWindow(content, engine, settings)
+        from app.tumor_board.install import install_tumor_board
+
+        install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
         if case is not None:
             window.document.load(case, case_path)
             if args.step is not None:

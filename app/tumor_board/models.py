@@ -1,0 +1,206 @@
+"""Item models over the case library: library cases, a meeting's agenda, decision versions.
+
+The models read from :class:`pathways.library.CaseLibrary` on :meth:`refresh`; the library is the
+single source of truth, so every edit goes to the library first and the model re-reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from app.models.roles import ID_ROLE, OBJECT_ROLE
+from app.tumor_board import summary
+from pathways.content import Content
+from pathways.library import CaseLibrary, CaseSummary, Decision, Meeting
+
+Index = QModelIndex | QPersistentModelIndex
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+class CaseListModel(QAbstractListModel):
+    """Case summaries (library cases, or one meeting's agenda in order). ``ID_ROLE``: case id."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cases: list[CaseSummary] = []
+        self._decided: set[int] = set()
+        self._numbered = False
+
+    @property
+    def cases(self) -> list[CaseSummary]:
+        return list(self._cases)
+
+    def set_cases(
+        self, cases: list[CaseSummary], decided: set[int] | None = None, numbered: bool = False
+    ) -> None:
+        self.beginResetModel()
+        self._cases = list(cases)
+        self._decided = set(decided or ())
+        self._numbered = numbered
+        self.endResetModel()
+
+    def row_of(self, case_id: int) -> int:
+        return next((i for i, c in enumerate(self._cases) if c.id == case_id), -1)
+
+    def case_id(self, row: int) -> int | None:
+        return self._cases[row].id if 0 <= row < len(self._cases) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._cases)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._cases):
+            return None
+        case = self._cases[index.row()]
+        decided = case.id in self._decided
+        if role == Qt.ItemDataRole.DisplayRole:
+            prefix = f"{index.row() + 1}. " if self._numbered else ""
+            mark = "  ✔" if decided else ""
+            return f"{prefix}{case.label}{mark}"
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            state = self.tr("decision recorded") if decided else self.tr("no decision yet")
+            changed = summary.local_time(case.updated_at)
+            if self._numbered:
+                return self.tr("{n}. {label} — {state}; changed {changed}").format(
+                    n=index.row() + 1, label=case.label, state=state, changed=changed
+                )
+            return self.tr("{label} — changed {changed}").format(label=case.label, changed=changed)
+        if role == ID_ROLE:
+            return case.id
+        if role == OBJECT_ROLE:
+            return case
+        return None
+
+
+class MeetingListModel(QAbstractListModel):
+    """Meetings, newest first: '2026-05-12 · Breast board'."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._meetings: list[Meeting] = []
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        return list(self._meetings)
+
+    def refresh(self, library: CaseLibrary) -> None:
+        self.beginResetModel()
+        self._meetings = library.list_meetings()
+        self.endResetModel()
+
+    def row_of(self, meeting_id: int) -> int:
+        return next((i for i, m in enumerate(self._meetings) if m.id == meeting_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._meetings)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._meetings):
+            return None
+        meeting = self._meetings[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"{meeting.date.isoformat()} · {meeting.title}"
+        if role == ID_ROLE:
+            return meeting.id
+        if role == OBJECT_ROLE:
+            return meeting
+        return None
+
+
+class DecisionTableModel(QAbstractTableModel):
+    """Every version of the decisions on one case (all meetings), oldest first: the audit trail.
+
+    Superseded versions stay listed (marked so), so a correction never hides what it replaced.
+    """
+
+    VERSION, MEETING, CHOSEN, RECORDED_BY, RECORDED_AT = range(5)
+
+    def __init__(self, content: Content, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._content = content
+        self._decisions: list[Decision] = []
+        self._meetings: dict[int, Meeting] = {}
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return list(self._decisions)
+
+    def set_decisions(self, decisions: list[Decision], meetings: dict[int, Meeting]) -> None:
+        self.beginResetModel()
+        self._decisions = list(decisions)
+        self._meetings = dict(meetings)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._decisions)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else 5
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        titles = (
+            self.tr("Version"),
+            self.tr("Meeting"),
+            self.tr("Decision"),
+            self.tr("Recorded by"),
+            self.tr("When"),
+        )
+        return titles[section] if 0 <= section < len(titles) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._decisions):
+            return None
+        d = self._decisions[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.VERSION:
+                return summary.version_label(d)
+            if col == self.MEETING:
+                meeting = self._meetings.get(d.meeting_id)
+                return (
+                    f"{meeting.date.isoformat()} {meeting.title}" if meeting else str(d.meeting_id)
+                )
+            if col == self.CHOSEN:
+                return summary.decision_summary(self._content, d)
+            if col == self.RECORDED_BY:
+                return d.recorded_by
+            if col == self.RECORDED_AT:
+                return summary.local_time(d.recorded_at)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [summary.decision_summary(self._content, d)]
+            if d.alternatives:
+                names = ", ".join(summary.regimen_display(self._content, a) for a in d.alternatives)
+                parts.append(self.tr("Alternatives discussed: {names}").format(names=names))
+            if d.note:
+                parts.append(self.tr("Note: {note}").format(note=d.note))
+            if d.dissent:
+                parts.append(self.tr("Dissent: {dissent}").format(dissent=d.dissent))
+            return "\n".join(parts)
+        if role == ID_ROLE:
+            return d.id
+        if role == OBJECT_ROLE:
+            return d
+        return None

@@ -1,0 +1,484 @@
+"""Full-screen presentation of a meeting's agenda, readable from the back of the room.
+
+Only what the board needs: who (label and age, identifiers on request), the history timeline,
+the graph with the current position, the next options with their key figures, the warnings and
+the decision if one is recorded. Large type sized from the screen, black on white, tiers by
+symbol, word and colour. Keys: Page Down / Page Up = next / previous case; Left / Right (and
+Home / End) = step through the case's history; I = show or hide identifiers; Esc = leave.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QImage, QKeyEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import text, theme
+from app.document import CaseDocument
+from app.tumor_board import summary
+from app.tumor_board.report import light_palette
+from app.widgets.graph_view import GraphState, PathwayGraphView, PathwayScene
+from pathways.case import Case
+from pathways.content import Content
+from pathways.engine import Engine
+from pathways.library import Decision, Meeting
+
+log = logging.getLogger(__name__)
+
+MAX_OPTIONS = 3  # options listed in full; "avoid" options are summed up in one line
+MAX_WARNINGS = 4
+LINES_PER_SCREEN = 40  # the base type size: the window height divided by this
+
+
+@dataclass(frozen=True)
+class PresentedCase:
+    case: Case
+    case_id: int | None = None  # library case id, if it comes from the library
+    decisions: tuple[Decision, ...] = ()  # every version at this meeting, oldest first
+
+
+def _secondary(palette: QPalette) -> str:
+    """Secondary text that still reads on a washed-out projector (darker than 'dimmed')."""
+    return theme.mix(
+        palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.78
+    ).name()
+
+
+class PresentationWindow(QWidget):
+    """A top-level window; :meth:`start` shows it full screen on the first (or given) case.
+
+    Signals:
+        privacy_changed(bool): identifiers were shown (True) or hidden (False).
+        case_changed(int): the agenda position moved (0-based).
+        closed: the presentation ended.
+    """
+
+    privacy_changed = Signal(bool)
+    case_changed = Signal(int)
+    closed = Signal()
+
+    def __init__(
+        self,
+        content: Content,
+        engine: Engine,
+        cases: Sequence[PresentedCase],
+        meeting: Meeting | None = None,
+        show_identifiers: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("presentation")
+        self.setWindowTitle(self.tr("Tumour board presentation"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.content = content
+        self.engine = engine
+        self.cases = list(cases)
+        self.meeting = meeting
+        self._show_identifiers = show_identifiers
+        self._index = 0
+        self.document = CaseDocument(content, engine, self)
+        self.setPalette(light_palette())
+        self.setAutoFillBackground(True)
+
+        self.scene = PathwayScene(content, engine, aspect=1.2, parent=self)
+        # Pinned (family and size set explicitly, so nothing inherited replaces them): the
+        # layout was computed with this font; the view's zoom is what makes the graph large.
+        pinned = QFont(self.scene.font())
+        pinned.setFamily(pinned.family())
+        pinned.setPointSizeF(pinned.pointSizeF())
+        self.scene.setFont(pinned)
+        self.scene.setPalette(light_palette())
+        self.graph = PathwayGraphView(self)
+        self.graph.setObjectName("presentation_graph")
+        self.graph.set_pathway_scene(self.scene)
+        self.graph.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.graph.setInteractive(False)
+        self.graph.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.graph.setFrameShape(QFrame.Shape.NoFrame)
+        self.graph.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.graph.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.meeting_label = self._label("presentation_meeting")
+        self.position_label = self._label("presentation_position")
+        self.heading = self._label("presentation_heading")
+        self.factors = self._label("presentation_factors")
+        self.history = self._label("presentation_history")
+        self.situation = self._label("presentation_situation")
+        self.options = self._label("presentation_options")
+        self.warnings = self._label("presentation_warnings")
+        self.decision = self._label("presentation_decision")
+        self.footer = self._label("presentation_footer")
+        self.privacy = QPushButton(self)
+        self.privacy.setObjectName("presentation_privacy")
+        self.privacy.setCheckable(True)
+        self.privacy.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.privacy.setChecked(show_identifiers)
+        self.privacy.toggled.connect(self.set_show_identifiers)
+
+        top = QHBoxLayout()
+        top.addWidget(self.meeting_label, 1)
+        self.position_label.setWordWrap(False)
+        self.position_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        top.addWidget(self.position_label)
+        top.addSpacing(self.fontMetrics().horizontalAdvance("MMMM"))
+        top.addWidget(self.privacy)
+        left = QVBoxLayout()
+        left.addWidget(self._title(self.tr("History")))
+        left.addWidget(self.history)
+        left.addSpacing(self.fontMetrics().lineSpacing())
+        left.addWidget(self._title(self.tr("Patient factors")))
+        left.addWidget(self.factors)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._title(self.tr("Next options")))
+        right.addWidget(self.situation)
+        right.addWidget(self.options)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 27)
+        columns.addWidget(self.graph, 40)
+        columns.addLayout(right, 33)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.heading)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.decision)
+        layout.addWidget(self.footer)
+        self.document.step_changed.connect(self._refresh)
+        self._apply_sizes()
+        if self.cases:
+            self.show_case(0)
+
+    # ------------------------------------------------------------------ construction
+    def _label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        label.setMinimumSize(1, 1)  # clip on a tiny screen rather than grow past it
+        return label
+
+    def _title(self, caption: str) -> QLabel:
+        label = self._label("presentation_title")
+        label.setProperty("role", "title")
+        label.setText(f"<b>{escape(caption)}</b>")
+        return label
+
+    def _apply_sizes(self) -> None:
+        """Type sized from the window: readable at the back of a room on any projector."""
+        dpi = max(self.logicalDpiY(), 1)
+        pt = max(9.0, self.height() / LINES_PER_SCREEN * 72.0 / dpi)
+        base = QFont(QApplication.font())
+        base.setPointSizeF(pt)
+        self.setFont(base)
+        sized = {self.heading: (1.7, True), self.position_label: (1.0, True)}
+        sized[self.footer] = (0.75, False)
+        for label in self.findChildren(QLabel):
+            factor, bold = sized.get(label, (1.0, False))
+            font = QFont(base)
+            font.setPointSizeF(pt * factor)
+            font.setBold(bold)
+            label.setFont(font)
+        for title in self.findChildren(QLabel, "presentation_title"):
+            font = QFont(base)
+            font.setPointSizeF(pt * 1.15)
+            title.setFont(font)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def index(self) -> int:
+        return self._index
+
+    @property
+    def show_identifiers(self) -> bool:
+        return self._show_identifiers
+
+    @property
+    def current(self) -> PresentedCase | None:
+        return self.cases[self._index] if self.cases else None
+
+    def start(self, index: int = 0, full_screen: bool = True) -> None:
+        self.show_case(index)
+        if full_screen:
+            self.showFullScreen()
+        else:
+            self.show()
+        self.activateWindow()
+        self.setFocus()
+
+    def show_case(self, index: int) -> None:
+        if not self.cases:
+            return
+        index = max(0, min(index, len(self.cases) - 1))
+        self._index = index
+        entry = self.cases[index]
+        self.document.load(entry.case, None)  # starts at "now": the decision to make
+        log.info("presenting agenda item %d of %d", index + 1, len(self.cases))
+        self._refresh()
+        self.case_changed.emit(index)
+
+    def next_case(self) -> None:
+        self.show_case(self._index + 1)
+
+    def previous_case(self) -> None:
+        self.show_case(self._index - 1)
+
+    def set_show_identifiers(self, show: bool) -> None:
+        if show == self._show_identifiers:
+            return
+        self._show_identifiers = show
+        self.privacy.setChecked(show)
+        self._refresh()
+        self.privacy_changed.emit(show)
+
+    def toggle_identifiers(self) -> None:
+        self.set_show_identifiers(not self._show_identifiers)
+
+    def render_image(self, size: QSize) -> QImage:
+        """The presentation rendered offscreen at ``size`` (for screenshots and tests)."""
+        self.resize(size)
+        if not self.isVisible():
+            self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            self.show()
+        QApplication.processEvents()
+        self.fit_graph()
+        QApplication.processEvents()
+        return self.grab().toImage()
+
+    # ------------------------------------------------------------------ events
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        d = self.document
+        actions = {
+            Qt.Key.Key_PageDown: self.next_case,
+            Qt.Key.Key_PageUp: self.previous_case,
+            Qt.Key.Key_Right: d.step_next,
+            Qt.Key.Key_Left: d.step_previous,
+            Qt.Key.Key_Home: d.step_first,
+            Qt.Key.Key_End: d.step_last,
+            Qt.Key.Key_Escape: self.close,
+            Qt.Key.Key_I: self.toggle_identifiers,
+        }
+        action = actions.get(Qt.Key(key))
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_sizes()
+        self._refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        log.info("presentation closed")
+        self.closed.emit()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ content
+    def _refresh(self, *_args: object) -> None:
+        entry = self.current
+        if entry is None:
+            self.heading.setText(escape(self.tr("The agenda is empty.")))
+            return
+        d = self.document
+        rec = d.recommendation
+        palette = self.palette()
+        self.meeting_label.setText(
+            escape(f"{self.meeting.title} · {self.meeting.date.isoformat()}")
+            if self.meeting is not None
+            else escape(self.tr("Current case"))
+        )
+        self.position_label.setText(
+            escape(self.tr("Case {n} of {total}").format(n=self._index + 1, total=len(self.cases)))
+        )
+        who = summary.identity(d.case, self._show_identifiers)
+        details = " · ".join(f"{escape(k)} {escape(v)}" for k, v in who.details)
+        self.heading.setText(
+            escape(who.label)
+            + (f"<span style='font-weight:normal;'> · {details}</span>" if details else "")
+        )
+        self.privacy.setText(
+            self.tr("Identifiers shown — hide (I)")
+            if self._show_identifiers
+            else self.tr("Identifiers hidden — show (I)")
+        )
+        self.privacy.setAccessibleName(self.tr("Show patient identifiers"))
+        self.history.setText(self._history_html(palette))
+        self.factors.setText(self._factors_html())
+        self.situation.setText(escape(text.situation(rec, self.content)))
+        self.options.setText(self._options_html(palette))
+        self._set_warnings(palette)
+        self._set_decision(entry)
+        self.footer.setText(
+            escape(
+                self.tr(
+                    "PgDn / PgUp: next / previous case · ← →: step through the history · "
+                    "I: identifiers · Esc: leave — Content {version}, reviewed {reviewed}. "
+                    "Supports, does not replace, clinical judgement."
+                ).format(version=self.content.version, reviewed=self.content.reviewed)
+            )
+        )
+        self.scene.set_state(GraphState.of(rec, d.patient_path()))
+        self.fit_graph()
+
+    def fit_graph(self) -> None:
+        """Fill the graph's area (the window's own fit stops zooming at 125 %)."""
+        self.graph.resetTransform()
+        self.graph.fitInView(self.scene.focus_rect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def _history_html(self, palette: QPalette) -> str:
+        d = self.document
+        history = d.effective_case.history
+        rows = []
+        highlight = theme.path_color(palette).name()
+        dim = _secondary(palette)
+        for k, step in enumerate(d.steps):
+            current = k == d.step
+            if k < len(history):
+                line = history[k]
+                mark = f"{k + 1}."
+                name = escape(summary.line_title(self.content, line))
+                sub = escape(f"{text.short_dates(line)} · {text.outcome_text(line)}")
+                tier = step.given_tier
+                if tier:
+                    sub += " " + self._badge(tier, small=True)
+            else:
+                mark, name, sub = "▶", escape(self.tr("Now: the next decision")), ""
+            if current:
+                style = f"background-color:{highlight}; color:#FFFFFF;"
+                mark = "▶"
+            else:
+                style = f"color:{dim};" if k > d.step else ""
+            rows.append(
+                f"<p style='margin:0 0 6px 0; {style}'><b>{mark} {name}</b>"
+                + (f"<br>{sub}" if sub else "")
+                + "</p>"
+            )
+        return "".join(rows)
+
+    def _factors_html(self) -> str:
+        f = self.document.case.factors
+        items = [
+            f"{escape(text.factor_name('hormone_receptor'))}: "
+            f"<b>{escape(text.hormone_label(f.hormone_receptor))}</b>",
+            f"{escape(text.factor_name('brain_metastases'))}: "
+            f"<b>{escape(text.brain_label(f.brain_metastases))}</b>",
+        ]
+        if f.lvef is not None:
+            items.append(f"{escape(text.factor_name('lvef'))}: <b>{f.lvef:g} %</b>")
+        for name in (
+            "ild_history",
+            "heart_failure",
+            "pregnant",
+            "taxane_contraindicated",
+            "chemotherapy_unsuitable",
+        ):
+            if getattr(f, name):
+                items.append(f"<b>⚠ {escape(text.factor_name(name))}</b>")
+        if not f.tdxd_available:
+            items.append(f"<b>⚠ {escape(self.tr('T-DXd not available'))}</b>")
+        return "<br>".join(items)
+
+    def _badge(self, tier: str, small: bool = False) -> str:
+        """Symbol, word and colour: the tier never depends on colour alone."""
+        color = theme.tier_color(tier, self.palette())
+        size = " font-size:small;" if small else ""
+        return (
+            f"<span style='background-color:{color.name()};"
+            f" color:{theme.text_on(color).name()};{size}'>"
+            f"&nbsp;<b>{escape(text.tier_badge(tier).upper())}</b>&nbsp;</span>"
+        )
+
+    def _options_html(self, palette: QPalette) -> str:
+        rec = self.document.recommendation
+        dim = _secondary(palette)
+        shown = [o for o in rec.options if o.tier != "avoid"][:MAX_OPTIONS]
+        rest = [o for o in rec.options if o not in shown]
+        if not rec.options:
+            return escape(self.tr("No pathway options at this step."))
+        parts = []
+        for i, option in enumerate(shown, start=1):
+            figures = summary.key_figures(self.content, option, limit=1)
+            fig = (
+                f"<br><span style='color:{dim}; font-size:small;'>{escape(figures[0])}</span>"
+                if figures
+                else ""
+            )
+            parts.append(
+                f"<p style='margin:0 0 8px 0;'><b>{i}.</b> {self._badge(option.tier)}"
+                f"<br><b>{escape(option.name)}</b>{fig}</p>"
+            )
+        avoid = [o for o in rest if o.tier == "avoid"]
+        more = [o for o in rest if o.tier != "avoid"]
+        tail = []
+        if more:
+            tail.append(escape(self.tr("+ {n} more on the pathway").format(n=len(more))))
+        if avoid:
+            names = ", ".join(self._short(o.regimen, o.name) for o in avoid)
+            tail.append(f"{self._badge('avoid', small=True)} {escape(names)}")
+        if tail:
+            parts.append(f"<p style='font-size:small;'>{'<br>'.join(tail)}</p>")
+        return "".join(parts)
+
+    def _short(self, regimen: str, name: str) -> str:
+        known = self.content.regimens.get(regimen)
+        return known.short if known is not None else name
+
+    def _set_warnings(self, palette: QPalette) -> None:
+        notices = self.document.recommendation.warnings
+        background, border, fg = theme.warning_colors(light_palette())
+        if not notices:
+            self.warnings.setVisible(False)
+            return
+        self.warnings.setVisible(True)
+        self.warnings.setStyleSheet(
+            f"QLabel#presentation_warnings {{ background: {background.name()};"
+            f" border: 3px solid {border.name()}; color: {fg.name()}; padding: 6px; }}"
+        )
+        items = []
+        for n in notices[:MAX_WARNINGS]:
+            headline = n.title or n.text
+            items.append(f"<b>⚠ {escape(text.warning_kind_label(n.kind))}</b> — {escape(headline)}")
+        if len(notices) > MAX_WARNINGS:
+            items.append(escape(self.tr("… and {n} more").format(n=len(notices) - MAX_WARNINGS)))
+        self.warnings.setText("<br>".join(items))
+
+    def _set_decision(self, entry: PresentedCase) -> None:
+        if not entry.decisions:
+            self.decision.setVisible(False)
+            return
+        current = entry.decisions[-1]
+        self.decision.setVisible(True)
+        self.decision.setStyleSheet(
+            "QLabel#presentation_decision { border: 3px solid #000000; padding: 6px; }"
+        )
+        version = (
+            self.tr(" (corrected, version {n})").format(n=current.version)
+            if current.version > 1
+            else ""
+        )
+        self.decision.setText(
+            f"<b>{escape(self.tr('Board decision'))}{escape(version)}:</b> "
+            + escape(summary.decision_summary(self.content, current))
+        )

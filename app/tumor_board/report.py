@@ -1,0 +1,623 @@
+"""Reports: one case or a whole meeting as a PDF (or on a printer), and the graph as PNG or SVG.
+
+Qt's own writers only: a :class:`QTextDocument` laid out from HTML and printed on a
+:class:`QPdfWriter` (or a QPrinter), the graph painted by the same scene the window shows,
+rendered to an image for the report and to :class:`QSvgGenerator` for SVG. Identifiers follow
+the privacy setting: hidden unless ``show_identifiers``; free-text history notes (which may name
+people) go with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSize, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QImageWriter,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPalette,
+    QPdfWriter,
+    QTextDocument,
+)
+from PySide6.QtSvg import QSvgGenerator
+
+from app import text, theme
+from app.document import CaseDocument
+from app.tumor_board import summary
+from app.widgets.graph_view import GraphState, PathwayScene
+from pathways.case import Case
+from pathways.content import Content
+from pathways.engine import Engine, Notice
+from pathways.library import CaseLibrary, Decision, Meeting
+
+log = logging.getLogger(__name__)
+tr = summary.tr
+
+REPORT_WIDTH_PX = 680  # layout width of the report body (device-independent pixels)
+GRAPH_WIDTH_PX = 600  # the graph on the page, at most this wide…
+GRAPH_MAX_HEIGHT_PX = 420  # …and this tall
+GRAPH_IMAGE_WIDTH = 2200  # pixels of the embedded graph image (sharp when printed)
+
+
+class ReportError(Exception):
+    """A report could not be written; the message names the file and the reason."""
+
+
+def light_palette() -> QPalette:
+    """White paper, black ink: reports (and the projector) never follow a dark desktop theme."""
+    palette = QPalette()
+    white, black = QColor(255, 255, 255), QColor(0, 0, 0)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QPalette.ColorRole.Window, white)
+        palette.setColor(group, QPalette.ColorRole.Base, white)
+        palette.setColor(group, QPalette.ColorRole.AlternateBase, QColor(0xF2, 0xF2, 0xF2))
+        palette.setColor(group, QPalette.ColorRole.Text, black)
+        palette.setColor(group, QPalette.ColorRole.WindowText, black)
+        palette.setColor(group, QPalette.ColorRole.ButtonText, black)
+        palette.setColor(group, QPalette.ColorRole.Button, QColor(0xEE, 0xEE, 0xEE))
+        palette.setColor(group, QPalette.ColorRole.Mid, QColor(0x70, 0x70, 0x70))
+        palette.setColor(group, QPalette.ColorRole.Highlight, QColor(0x0B, 0x4F, 0xA8))
+        palette.setColor(group, QPalette.ColorRole.HighlightedText, white)
+    return palette
+
+
+# ---------------------------------------------------------------------------- the graph
+def graph_scene(content: Content, engine: Engine, aspect: float = 1.3) -> PathwayScene:
+    scene = PathwayScene(content, engine, aspect=aspect)
+    scene.setPalette(light_palette())
+    return scene
+
+
+def show_case(scene: PathwayScene, content: Content, engine: Engine, case: Case) -> None:
+    """Style the scene for the case as it stands now (its whole history, no selection)."""
+    document = CaseDocument(content, engine)
+    try:
+        document.load(case, None)
+        scene.set_state(GraphState.of(document.recommendation, document.patient_path()))
+    finally:
+        document.deleteLater()
+
+
+def graph_image(scene: PathwayScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
+    """The relevant part of the pathway (see ``focus_rect``) as an image ``width`` wide."""
+    source = scene.focus_rect()
+    height = max(1, round(width * source.height() / max(source.width(), 1.0)))
+    image = QImage(QSize(width, height), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(scene.palette().color(QPalette.ColorRole.Base))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        scene.render(painter, QRectF(0, 0, width, height), source)
+    finally:
+        painter.end()
+    return image
+
+
+def export_graph(scene: PathwayScene, path: Path) -> None:
+    """PNG or SVG by the file's suffix. Raises :class:`ReportError`."""
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        source = scene.focus_rect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(source.size().toSize())
+        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+        generator.setTitle(tr("Pathway graph"))
+        generator.setDescription(tr("HER2 Pathways: treatment pathway with the patient's path"))
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise ReportError(f"{path}: cannot write the SVG file")
+        try:
+            painter.fillRect(
+                QRectF(0, 0, source.width(), source.height()),
+                scene.palette().color(QPalette.ColorRole.Base),
+            )
+            scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+        finally:
+            painter.end()
+        if not path.exists():
+            raise ReportError(f"{path}: cannot write the SVG file")
+        return
+    if suffix != ".png":
+        raise ReportError(f"{path}: export the graph as .png or .svg")
+    writer = QImageWriter(str(path), QByteArray(b"png"))
+    if not writer.write(graph_image(scene)):
+        raise ReportError(f"{path}: cannot write the PNG file ({writer.errorString()})")
+
+
+# ---------------------------------------------------------------------------- HTML
+@dataclass
+class CaseSection:
+    """One case of a report, with the decisions (every version) of the meeting, if any."""
+
+    case: Case
+    decisions: Sequence[Decision] = ()
+    number: int | None = None  # position on the agenda (1-based)
+    images: dict[str, QImage] = field(default_factory=dict)
+
+
+_P = light_palette()
+INK = "#000000"
+DIM = "#4A4A4A"
+RULE = "#9A9A9A"
+HEAD = "#E8EEF7"
+
+
+def _badge(tier: str) -> str:
+    color = theme.tier_color(tier, _P)
+    return (
+        f"<span style='background-color:{color.name()}; color:{theme.text_on(color).name()};"
+        f" font-weight:bold;'>&nbsp;{escape(text.tier_badge(tier))}&nbsp;</span>"
+    )
+
+
+def _h2(title: str) -> str:
+    return f"<h3 style='margin-top:14px; margin-bottom:4px; color:{INK};'>{escape(title)}</h3>"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int] = ()) -> str:
+    cols = "".join(f"<col width='{w}%'>" for w in widths)
+    th = "".join(
+        f"<th align='left' style='background-color:{HEAD};'>{escape(h)}</th>" for h in head
+    )
+    body = "".join(
+        "<tr>" + "".join(f"<td valign='top'>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return (
+        f"<table width='100%' cellspacing='0' cellpadding='4' border='1'"
+        f" style='border-color:{RULE}; border-style:solid; border-collapse:collapse;'>"
+        f"<colgroup>{cols}</colgroup><thead><tr>{th}</tr></thead>{body}</table>"
+    )
+
+
+def _factors(case: Case) -> str:
+    rows = [
+        (
+            escape(text.factor_name(name)),
+            escape(text.factor_value(name, getattr(case.factors, name))),
+        )
+        for name in type(case.factors).model_fields
+    ]
+    if case.metastatic_diagnosis is not None:
+        rows.insert(
+            0, (escape(tr("Metastatic diagnosis")), escape(case.metastatic_diagnosis.isoformat()))
+        )
+    half = (len(rows) + 1) // 2
+    left, right = rows[:half], rows[half:]
+    cells = []
+    for i in range(half):
+        a = left[i]
+        b = right[i] if i < len(right) else ("", "")
+        cells.append(
+            f"<tr><td style='color:{DIM};'>{a[0]}</td><td><b>{a[1]}</b></td>"
+            f"<td style='color:{DIM};'>{b[0]}</td><td><b>{b[1]}</b></td></tr>"
+        )
+    return (
+        "<table width='100%' cellspacing='0' cellpadding='2'>"
+        "<colgroup><col width='28%'><col width='22%'><col width='28%'><col width='22%'></colgroup>"
+        + "".join(cells)
+        + "</table>"
+    )
+
+
+def _history(content: Content, engine: Engine, case: Case, show_identifiers: bool) -> str:
+    if not case.history:
+        return f"<p style='color:{DIM};'>{escape(tr('No treatment recorded yet.'))}</p>"
+    steps = engine.steps(case)
+    rows = []
+    for i, line in enumerate(case.history):
+        tier = steps[i].given_tier
+        name = f"<b>{escape(summary.line_name(content, line))}</b>"
+        if show_identifiers and line.note:
+            name += f"<br><span style='color:{DIM};'>{escape(line.note)}</span>"
+        rows.append(
+            (
+                str(i + 1),
+                name,
+                escape(text.setting_label(line.setting)),
+                escape(text.line_dates(line)),
+                escape(text.outcome_text(line)),
+                _badge(tier) if tier else "",
+            )
+        )
+    return _table(
+        (tr("#"), tr("Regimen"), tr("Setting"), tr("Dates"), tr("Outcome"), tr("At that step")),
+        rows,
+        (4, 34, 12, 20, 16, 14),
+    )
+
+
+def _options(content: Content, engine: Engine, case: Case) -> tuple[str, str]:
+    """(the options table, the numbered citations)."""
+    rec = engine.next_options(case)
+    if not rec.options:
+        return f"<p>{escape(tr('No pathway options at this step.'))}</p>", ""
+    rows = []
+    refs: list[str] = []
+    for row, option in enumerate(rec.options, start=1):
+        figures = summary.key_figures(content, option)
+        numbers = []
+        for cite in summary.citations(content, option):
+            if cite not in refs:
+                refs.append(cite)
+            numbers.append(str(refs.index(cite) + 1))
+        cell = f"<b>{escape(option.name)}</b> — {escape(option.why)}"
+        if figures and option.tier != "avoid":
+            cell += "".join(f"<br>{escape(f)}" for f in figures)
+        if numbers:
+            cell += f" <span style='color:{DIM};'>[{', '.join(numbers)}]</span>"
+        kinds = dict.fromkeys(text.warning_kind_label(w.kind) for w in option.warnings)
+        if kinds:
+            cell += f"<br><span style='color:{DIM};'>⚠ {escape(' · '.join(kinds))}</span>"
+        rows.append((str(row), _badge(option.tier), cell))
+    table = _table((tr("Rank"), tr("Tier"), tr("Option, why, key figures")), rows, (7, 17, 76))
+    cites = "".join(
+        f"<p style='margin:1px 0; color:{DIM};'>[{i + 1}] {escape(c)}</p>"
+        for i, c in enumerate(refs)
+    )
+    heading = f"<p style='margin:8px 0 2px 0;'><b>{escape(tr('Citations'))}</b></p>"
+    return table, heading + cites
+
+
+def _warnings(notices: Sequence[Notice]) -> str:
+    if not notices:
+        return f"<p style='color:{DIM};'>{escape(tr('No warnings at this step.'))}</p>"
+    items = "".join(
+        f"<p style='margin:2px 0;'><b>⚠ {escape(text.warning_kind_label(n.kind))}"
+        f"{' — ' + escape(n.title) if n.title else ''}:</b> {escape(n.text)}</p>"
+        for n in notices
+    )
+    return (
+        "<table width='100%' cellspacing='0' cellpadding='6' border='1'"
+        " style='border-color:#E09B00; border-style:solid;'>"
+        f"<tr><td style='background-color:#FFF4D6;'>{items}</td></tr></table>"
+    )
+
+
+def _decision_block(content: Content, decisions: Sequence[Decision]) -> str:
+    if not decisions:
+        return f"<p style='color:{DIM};'>{escape(tr('No decision recorded.'))}</p>"
+    current = decisions[-1]
+    rows = [
+        (tr("Decision"), f"<b>{escape(summary.decision_summary(content, current))}</b>"),
+        (
+            tr("Alternatives discussed"),
+            escape(", ".join(summary.regimen_display(content, a) for a in current.alternatives))
+            or "—",
+        ),
+        (tr("Note"), escape(current.note) or "—"),
+        (tr("Dissent"), escape(current.dissent) or tr("None recorded")),
+        (
+            tr("Recorded"),
+            escape(
+                tr("by {who}, {when} (version {n})").format(
+                    who=current.recorded_by,
+                    when=summary.local_time(current.recorded_at),
+                    n=current.version,
+                )
+            ),
+        ),
+    ]
+    body = "".join(
+        f"<tr><td valign='top' style='color:{DIM};'>{escape(k)}</td><td>{v}</td></tr>"
+        for k, v in rows
+    )
+    out = (
+        "<table width='100%' cellspacing='0' cellpadding='5' border='1'"
+        f" style='border-color:{INK}; border-style:solid;'>"
+        f"<colgroup><col width='24%'><col width='76%'></colgroup>{body}</table>"
+    )
+    earlier = [d for d in decisions if not d.is_current]
+    if earlier:
+        out += f"<p style='margin:6px 0 2px 0;'><b>{escape(tr('Earlier versions'))}</b></p>"
+        out += "".join(
+            f"<p style='margin:1px 0; color:{DIM};'>"
+            + escape(
+                tr("v{n}, superseded: {what} — by {who}, {when}").format(
+                    n=d.version,
+                    what=summary.decision_summary(content, d),
+                    who=d.recorded_by,
+                    when=summary.local_time(d.recorded_at),
+                )
+            )
+            + "</p>"
+            for d in earlier
+        )
+    return out
+
+
+def case_html(
+    content: Content,
+    engine: Engine,
+    scene: PathwayScene,
+    section: CaseSection,
+    show_identifiers: bool,
+    meeting: Meeting | None = None,
+    page_break: bool = False,
+) -> str:
+    case = section.case
+    who = summary.identity(case, show_identifiers)
+    number = f"{section.number}. " if section.number is not None else ""
+    brk = " style='page-break-before:always;'" if page_break else ""
+    out = [f"<div{brk}>"]
+    out.append(f"<h2 style='margin-bottom:2px;'>{escape(number)}{escape(who.label)}</h2>")
+    details = " · ".join(f"{escape(k)}: <b>{escape(v)}</b>" for k, v in who.details)
+    if meeting is not None:
+        details += (" · " if details else "") + escape(
+            tr("Meeting: {title}, {date}").format(
+                title=meeting.title, date=meeting.date.isoformat()
+            )
+        )
+    if details:
+        out.append(f"<p style='margin-top:0;'>{details}</p>")
+    if section.decisions:  # the outcome first; the full record follows the options
+        out.append(
+            "<p style='margin-top:4px;'><b>"
+            + escape(tr("Board decision:"))
+            + f"</b> {escape(summary.decision_summary(content, section.decisions[-1]))}</p>"
+        )
+    out.append(_h2(tr("Patient factors")) + _factors(case))
+    out.append(_h2(tr("Treatment history")) + _history(content, engine, case, show_identifiers))
+    show_case(scene, content, engine, case)
+    key = f"graph://case/{id(section)}"
+    image = section.images[key] = graph_image(scene)
+    # no taller than GRAPH_MAX_HEIGHT_PX, so that it shares the first page with the history
+    width = min(GRAPH_WIDTH_PX, round(GRAPH_MAX_HEIGHT_PX * image.width() / image.height()))
+    out.append(_h2(tr("Pathway and the patient's path")))
+    out.append(f"<p align='center'><img src='{key}' width='{width}'></p>")
+    legend = "  ".join(
+        (
+            text.tier_badge("preferred"),
+            text.tier_badge("alternative"),
+            text.tier_badge("avoid"),
+            tr("①②③ the patient's path"),
+            tr("● now"),
+        )
+    )
+    out.append(f"<p style='margin-top:0; color:{DIM};'>{escape(legend)}</p>")
+    rec = engine.next_options(case)
+    options, cites = _options(content, engine, case)
+    out.append(
+        _h2(tr("Next options — {where}").format(where=text.situation(rec, content))) + options
+    )
+    out.append(_h2(tr("Warnings")) + _warnings(rec.warnings))
+    out.append(_h2(tr("Board decision")) + _decision_block(content, section.decisions))
+    out.append(cites)
+    out.append("</div>")
+    return "".join(out)
+
+
+def _header(content: Content, title: str, exported: dt.datetime) -> str:
+    return (
+        f"<p style='color:{DIM}; margin-bottom:0;'>"
+        + escape(tr("HER2 Pathways · tumour board report"))
+        + "</p>"
+        + f"<h1 style='margin-top:2px;'>{escape(title)}</h1>"
+        + f"<p style='color:{DIM};'>"
+        + escape(
+            tr("Exported {when} · content {version}, reviewed {reviewed}").format(
+                when=exported.strftime("%Y-%m-%d %H:%M"),
+                version=content.version,
+                reviewed=content.reviewed,
+            )
+        )
+        + "</p>"
+    )
+
+
+def disclaimer_html(content: Content) -> str:
+    return (
+        "<hr>"
+        f"<p style='color:{INK};'><b>{escape(tr('Decision support only.'))}</b> "
+        + escape(tr("This tool supports and does not replace clinical judgement."))
+        + f" {escape(content.header.disclaimer)}</p>"
+        + f"<p style='color:{DIM};'>"
+        + escape(
+            tr("Content version {version}, reviewed {reviewed}. {note}").format(
+                version=content.version,
+                reviewed=content.reviewed,
+                note=content.header.review_note,
+            )
+        )
+        + "</p>"
+    )
+
+
+def summary_table(content: Content, sections: Sequence[CaseSection], show_identifiers: bool) -> str:
+    rows = []
+    for s in sections:
+        who = summary.identity(s.case, show_identifiers).one_line()
+        if s.decisions:
+            d = s.decisions[-1]
+            decision = escape(summary.decision_summary(content, d))
+            extra = ""
+            if d.version > 1:
+                extra = escape(tr(" (corrected: version {n})").format(n=d.version))
+            pathway = escape(tr("On pathway")) if d.on_pathway else escape(tr("Off pathway"))
+            by = escape(d.recorded_by)
+            decision += extra
+        else:
+            decision, pathway, by = f"<i>{escape(tr('No decision recorded'))}</i>", "—", "—"
+        rows.append((str(s.number or ""), escape(who), decision, pathway, by))
+    return _table(
+        (tr("#"), tr("Case"), tr("Decision"), tr("Pathway"), tr("Recorded by")),
+        rows,
+        (4, 32, 36, 12, 16),
+    )
+
+
+# ---------------------------------------------------------------------------- documents
+def _document(html: str, images: dict[str, QImage], title: str) -> QTextDocument:
+    doc = QTextDocument()
+    doc.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    font = QFont(doc.defaultFont())
+    font.setPointSizeF(9.5)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    for key, image in images.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(key), image)
+    doc.setHtml(html)
+    doc.setTextWidth(REPORT_WIDTH_PX)
+    return doc
+
+
+def case_document(
+    content: Content,
+    engine: Engine,
+    case: Case,
+    decisions: Sequence[Decision] = (),
+    meeting: Meeting | None = None,
+    show_identifiers: bool = False,
+    now: dt.datetime | None = None,
+) -> QTextDocument:
+    """The report of one case (a library case's decision from ``meeting``, if any)."""
+    exported = now or dt.datetime.now()
+    scene = graph_scene(content, engine)
+    section = CaseSection(case, decisions)
+    try:
+        body = case_html(content, engine, scene, section, show_identifiers, meeting)
+    finally:
+        scene.deleteLater()
+    title = tr("Case report")
+    html = _header(content, title, exported) + body + disclaimer_html(content)
+    return _document(html, section.images, case.label)
+
+
+def meeting_document(
+    content: Content,
+    engine: Engine,
+    library: CaseLibrary,
+    meeting_id: int,
+    show_identifiers: bool = False,
+    now: dt.datetime | None = None,
+) -> QTextDocument:
+    """Summary of decisions first, then one section per agenda case. Raises LibraryError,
+    CaseError (a stored case the content cannot read)."""
+    from app.tumor_board.storage import case_from_library
+
+    exported = now or dt.datetime.now()
+    meeting = library.get_meeting(meeting_id)
+    sections = [
+        CaseSection(
+            case_from_library(library, item.id, content),
+            library.decisions(item.id, meeting_id),
+            number=i + 1,
+        )
+        for i, item in enumerate(library.agenda(meeting_id))
+    ]
+    title = tr("{title} — {date}").format(title=meeting.title, date=meeting.date.isoformat())
+    parts = [_header(content, title, exported)]
+    parts.append(
+        _h2(tr("Decisions ({n} cases on the agenda)").format(n=len(sections)))
+        + summary_table(content, sections, show_identifiers)
+    )
+    parts.append(disclaimer_html(content))
+    scene = graph_scene(content, engine)
+    images: dict[str, QImage] = {}
+    try:
+        for s in sections:
+            parts.append(
+                case_html(content, engine, scene, s, show_identifiers, meeting, page_break=True)
+            )
+            images.update(s.images)
+    finally:
+        scene.deleteLater()
+    parts.append(disclaimer_html(content))
+    return _document("".join(parts), images, title)
+
+
+def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
+    """Lay ``doc`` out on A4 pages of ``device`` and paint them, each with a footer line.
+
+    The document is laid out ``REPORT_WIDTH_PX`` wide and scaled to the page, so the report looks
+    the same on a 300 dpi PDF and on any printer.
+    """
+    device.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(16, 14, 16, 14),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    paint = device.pageLayout().paintRectPixels(device.logicalDpiX())
+    scale = paint.width() / REPORT_WIDTH_PX
+    footer_font = QFont(doc.defaultFont())  # sized in layout pixels, like the document's text
+    footer_font.setPixelSize(max(1, round(QFontMetricsF(doc.defaultFont()).height() * 0.75)))
+    footer_h = QFontMetricsF(footer_font).lineSpacing() * 2.2
+    page_h = paint.height() / scale - footer_h
+    doc.setPageSize(QSizeF(REPORT_WIDTH_PX, page_h))
+    pages = doc.pageCount()
+    painter = QPainter()
+    if not painter.begin(device):
+        raise ReportError("cannot start painting the report")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        for page in range(pages):
+            if page:
+                device.newPage()
+            painter.save()
+            painter.scale(scale, scale)
+            painter.save()
+            painter.translate(0, -page * page_h)
+            doc.drawContents(painter, QRectF(0, page * page_h, REPORT_WIDTH_PX, page_h))
+            painter.restore()
+            painter.setFont(footer_font)
+            painter.setPen(QColor(DIM))
+            line = QRectF(0, page_h + footer_h * 0.3, REPORT_WIDTH_PX, footer_h * 0.7)
+            painter.drawLine(line.topLeft(), line.topRight())
+            flags = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+            painter.drawText(line, flags, footer)
+            right = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
+            painter.drawText(line, right, tr("Page {n} of {total}").format(n=page + 1, total=pages))
+            painter.restore()
+    finally:
+        painter.end()
+
+
+def _footer(content: Content) -> str:
+    return tr(
+        "HER2 Pathways · decision support, not a substitute for clinical judgement · "
+        "content {version}"
+    ).format(version=content.version)
+
+
+def write_pdf(doc: QTextDocument, path: Path, content: Content) -> None:
+    """Write ``doc`` to ``path`` as an A4 PDF. Raises :class:`ReportError`."""
+    if not path.parent.is_dir():
+        raise ReportError(f"{path}: the folder does not exist")
+    writer = QPdfWriter(str(path))
+    writer.setResolution(300)
+    writer.setTitle(doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
+    writer.setCreator("HER2 Pathways")
+    try:
+        _print(doc, writer, _footer(content))
+    except ReportError as exc:
+        raise ReportError(f"{path}: {exc}") from None
+    del writer  # flushes and closes the file
+    if not path.exists() or path.stat().st_size == 0:
+        raise ReportError(f"{path}: cannot write the PDF file")
+    log.info("report written (%d bytes)", path.stat().st_size)
+
+
+def print_document(doc: QTextDocument, printer: QPagedPaintDevice, content: Content) -> None:
+    _print(doc, printer, _footer(content))
+
+
+def suggested_name(label: str, suffix: str) -> str:
+    name = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in label).strip()
+    return f"{name or 'report'}{suffix}"

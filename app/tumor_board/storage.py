@@ -1,0 +1,129 @@
+"""Where the case library lives, and the link between the open document and a library case.
+
+The library file: ``--db PATH``, else ``$HER2_PATHWAYS_DB``, else ``case-library.sqlite3`` in
+the per-user application data folder (``QStandardPaths.AppDataLocation``).
+
+:class:`LibraryBinding` makes a library case behave like an auto-saved document: each edit on
+the :class:`~app.document.CaseDocument`'s undo stack (edit, undo, redo) is written to the
+library in its own transaction as soon as it happens, and the document is then marked clean,
+so there is no Save step and no "unsaved changes" question for library cases.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+
+from app.document import CaseDocument
+from pathways.case import Case, dump_case, parse_case
+from pathways.library import CaseLibrary, LibraryError
+
+log = logging.getLogger(__name__)
+
+DB_ENV = "HER2_PATHWAYS_DB"
+DB_NAME = "case-library.sqlite3"
+
+
+def default_db_path() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(folder) / DB_NAME
+
+
+def resolve_db_path(cli: Path | None = None) -> Path:
+    """``--db`` wins over ``$HER2_PATHWAYS_DB``, which wins over the per-user default."""
+    if cli is not None:
+        return Path(cli).expanduser()
+    env = os.environ.get(DB_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def case_from_library(library: CaseLibrary, case_id: int, content: object) -> Case:
+    """Parse a stored case (with the content as catalogue, like a case file). Raises on error."""
+    from pathways.content import Content
+
+    assert isinstance(content, Content)
+    stored = library.get_case(case_id)
+    return parse_case(stored.case_json, f"library case {case_id}", content)
+
+
+class LibraryBinding(QObject):
+    """Ties a :class:`CaseDocument` to one library case, or to none.
+
+    Signals:
+        bound_changed(int): the document now shows library case ``id`` (0: no library case).
+        case_written(int): an edit to library case ``id`` was saved.
+        write_failed(str): an edit could not be saved (the document stays modified).
+    """
+
+    bound_changed = Signal(int)
+    case_written = Signal(int)
+    write_failed = Signal(str)
+
+    def __init__(self, document: CaseDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._library: CaseLibrary | None = None
+        self._case_id: int | None = None
+        self._written: Case | None = None
+        document.loaded.connect(self._on_loaded)
+        document.path_changed.connect(self._on_path_changed)
+        document.undo_stack.indexChanged.connect(self._on_index_changed)
+        # Emitted before the document's children (the undo stack) go: the stack's clear() in
+        # its destructor must not reach a half-destroyed document.
+        document.destroyed.connect(self._on_document_destroyed)
+
+    @property
+    def case_id(self) -> int | None:
+        return self._case_id
+
+    def open(self, library: CaseLibrary, case_id: int, case: Case) -> None:
+        """Load ``case`` (library case ``case_id``) into the document and keep it in sync."""
+        self._case_id = None
+        self._document.load(case, None)  # emits loaded: any earlier binding ends here
+        self._library = library
+        self._case_id = case_id
+        self._written = self._document.case
+        log.info("library case %d opened", case_id)
+        self.bound_changed.emit(case_id)
+
+    def release(self) -> None:
+        if self._case_id is not None:
+            self._case_id = None
+            self._library = None
+            self._written = None
+            self.bound_changed.emit(0)
+
+    def _on_document_destroyed(self) -> None:
+        self._case_id = None
+        self._library = None
+
+    def _on_loaded(self) -> None:
+        self.release()  # another case (a file, a new case) replaced the library case
+
+    def _on_path_changed(self, path: str) -> None:
+        if path:
+            self.release()  # saved as a file: from now on it is that file's document
+
+    def _on_index_changed(self, _index: int) -> None:
+        """After every push, undo and redo: write the real case if it changed."""
+        if self._case_id is None or self._library is None:
+            return
+        case = self._document.case
+        if case == self._written:
+            self._document.undo_stack.setClean()
+            return
+        try:
+            self._library.update_case(self._case_id, dump_case(case))
+        except LibraryError as exc:
+            log.warning("library case %d: edit not saved", self._case_id)
+            self.write_failed.emit(str(exc))
+            return
+        self._written = case
+        self._document.undo_stack.setClean()
+        log.info("library case %d saved", self._case_id)
+        self.case_written.emit(self._case_id)
