@@ -73,16 +73,8 @@ def bundled_content_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------- YAML with places
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases: content needs none, and aliases allow "billion laughs"."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed in content files", event.start_mark
-            )
-        return super().compose_node(parent, index)
+# libyaml's loader is ten times faster than the pure-Python one; fall back where it is missing.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
@@ -119,16 +111,22 @@ def _place(loc: Iterable[int | str], line: int | None) -> str:
 @dataclass
 class _Parsed:
     name: str
+    text: str
     data: Any
-    root: yaml.Node | None
 
 
 def _read_yaml(name: str, text: str) -> _Parsed:
     if len(text) > MAX_CONTENT_BYTES:
         raise ContentError(name, "", f"file is too large ({len(text):,} bytes)")
     try:
-        root = yaml.compose(text, Loader=_NoAliasLoader)
-        data = yaml.load(text, Loader=_NoAliasLoader)
+        # Content needs no anchors/aliases, and aliases allow "billion laughs" expansion: refuse
+        # them before anything is built.
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+                raise ContentError(name, where, "aliases (*name) are not allowed in content files")
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -137,22 +135,22 @@ def _read_yaml(name: str, text: str) -> _Parsed:
         raise ContentError(name, "", f"not valid YAML: {exc}") from None
     except RecursionError:
         raise ContentError(name, "", "YAML is nested too deeply") from None
-    return _Parsed(name, data, root)
+    return _Parsed(name, text, data)
 
 
 def _validate(parsed: _Parsed, model: type[M]) -> M:
     try:
         return model.model_validate(parsed.data)
     except ValidationError as exc:
+        # Only now build the node tree: it is needed to name the lines, and costs a second parse.
+        root = yaml.compose(parsed.text, Loader=_LOADER)
         errors = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             value = err.get("input")
             shown = "" if isinstance(value, dict | list) else f" (found {value!r})"
             msg = err["msg"].removeprefix("Value error, ")
-            errors.append(
-                ContentError(parsed.name, _place(loc, _line_of(parsed.root, loc)), msg + shown)
-            )
+            errors.append(ContentError(parsed.name, _place(loc, _line_of(root, loc)), msg + shown))
         raise ContentErrors(errors) from None
 
 
@@ -222,6 +220,20 @@ class Content:
 
     def possible_agents(self, regimen_id: str) -> frozenset[str]:
         return self._possible_agents[regimen_id]
+
+    @cached_property
+    def regimens_defined_by(self) -> dict[str, tuple[str, ...]]:
+        """Agent id → the regimens it defines (for the no-re-use rule, without a full scan)."""
+        out: dict[str, list[str]] = {}
+        for r in self.regimens.values():
+            for agent in r.defining_agents:
+                out.setdefault(agent, []).append(r.id)
+        return {agent: tuple(ids) for agent, ids in out.items()}
+
+    @cached_property
+    def maintained(self) -> frozenset[str]:
+        """Regimens that another regimen continues as maintenance within the same line."""
+        return frozenset(m for r in self.regimens.values() for m in r.maintenance_of)
 
     def agent_classes(self, regimen_id: str) -> frozenset[str]:
         """Classes of the regimen's required agents (an any-of slot counts if all choices share)."""

@@ -308,7 +308,7 @@ class Engine:
                 last.outcome is Outcome.ONGOING
                 or (
                     last.outcome is Outcome.COMPLETED
-                    and any(last.regimen in r.maintenance_of for r in c.regimens.values())
+                    and last.regimen in c.maintained
                 )
             )
         )
@@ -390,7 +390,13 @@ class Engine:
         # on, e.g. T-DXd after T-DXd + pertuzumab) is listed as "avoid" with the reason, even
         # where no transition leads back to it, so that nobody wonders why it is missing.
         if f.setting == "metastatic":
-            for regimen in c.regimens.values():
+            # Only regimens progressed on, or defined by an agent progressed on, can qualify:
+            # look them up through the content's index rather than scanning every regimen.
+            suspects = [r for r in f.progressed if r in c.regimens]
+            for agent in sorted(f.progressed):
+                suspects.extend(c.regimens_defined_by.get(agent, ()))
+            for regimen_id in dict.fromkeys(suspects):
+                regimen = c.regimens[regimen_id]
                 if regimen.id in best or regimen.setting != "metastatic":
                     continue
                 defining = set(regimen.defining_agents)
