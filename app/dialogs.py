@@ -10,14 +10,16 @@ import logging
 from enum import Enum
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from app.widgets.line_dialog import LineDialog
 from pathways.case import Outcome, TreatmentLine
 from pathways.content import Content
-from pathways.fhir import FhirImport
+
+if TYPE_CHECKING:  # the importer loads only when a FHIR file is imported
+    from pathways.fhir import FhirImport
 
 log = logging.getLogger(__name__)
 CASE_FILTER = "Case files (*.json);;All files (*)"
@@ -104,6 +106,8 @@ def review_fhir_import(parent: QWidget | None, result: FhirImport, content: Cont
 def edit_line(
     parent: QWidget | None, content: Content, line: TreatmentLine | None
 ) -> TreatmentLine | None:
+    from app.widgets.line_dialog import LineDialog  # only when a line is edited
+
     dialog = LineDialog(content, line, parent)
     try:
         if dialog.exec() != LineDialog.DialogCode.Accepted:

@@ -191,8 +191,11 @@ class HistoryTableModel(QAbstractTableModel):
         self._refresh_all()
 
     def _on_document_step_changed(self, step: int) -> None:
-        self._step = step
-        self._refresh_all()
+        # Only the rows between the old and the new step change (marker and dimming).
+        old, self._step = self._step, step
+        first, last = min(old, step), min(max(old, step), self._rows - 1)
+        if self._rows and first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.COLUMNS - 1))
 
     def _refresh_all(self) -> None:
         if self._rows:

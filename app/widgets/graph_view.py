@@ -103,7 +103,20 @@ def _column_key(data: dict[str, object]) -> tuple[int, int]:
     return (3, max(1, line))
 
 
+_LAYOUTS: dict[tuple[str, str, bool], Layout] = {}
+
+
 def compute_layout(engine: Engine, font: QFont, horizontal: bool = True) -> Layout:
+    """The layout for this content, font and orientation: computed once, then reused (stepping,
+    choosing the orientation, presentation and exports all share it)."""
+    key = (engine.content.digest, font.toString(), horizontal)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _LAYOUTS[key] = _compute_layout(engine, font, horizontal)
+    return layout
+
+
+def _compute_layout(engine: Engine, font: QFont, horizontal: bool) -> Layout:
     """Columns by line of therapy; order inside a column by the barycentre of neighbours."""
     graph = engine.graph
     content = engine.content
@@ -416,6 +429,10 @@ class EdgeItem(QGraphicsItem):
         self.tier: str | None = None
         self.setZValue(0)
         self._path = self._build()
+        # The arrowhead's tip and direction depend only on the path: work them out once.
+        self._tip = self._path.pointAtPercent(1.0)
+        before = self._path.pointAtPercent(0.97)
+        self._angle = math.atan2(self._tip.y() - before.y(), self._tip.x() - before.x())
 
     def set_kind(self, kind: int, tier: str | None = None) -> None:
         if (kind, tier) != (self.kind, self.tier):
@@ -508,9 +525,7 @@ class EdgeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         # arrowhead at the end, along the final tangent
-        end = self._path.pointAtPercent(1.0)
-        before = self._path.pointAtPercent(0.97)
-        angle = math.atan2(end.y() - before.y(), end.x() - before.x())
+        end, angle = self._tip, self._angle
         size = unit * (5 if self.kind == self.NORMAL else 3.2) + fm.lineSpacing() * 0.2
         left = end - QPointF(math.cos(angle - 0.45) * size, math.sin(angle - 0.45) * size)
         right = end - QPointF(math.cos(angle + 0.45) * size, math.sin(angle + 0.45) * size)
@@ -769,6 +784,7 @@ class PathwayGraphView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._auto_fit = True
+        self._last_fit: tuple[QRectF, QSize] | None = None
 
     def pathway_scene(self) -> PathwayScene | None:
         scene = self.scene()
@@ -789,6 +805,7 @@ class PathwayGraphView(QGraphicsView):
             return
         self.resetTransform()
         rect = scene.focus_rect() if isinstance(scene, PathwayScene) else scene.sceneRect()
+        self._last_fit = (rect, self.viewport().size())
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > self.MAX_FIT_SCALE:  # never blow small graphs up
             self.resetTransform()
@@ -804,10 +821,16 @@ class PathwayGraphView(QGraphicsView):
         self.resetTransform()
         self.fitInView(scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self._auto_fit = False
+        self._last_fit = None
 
     def refit(self) -> None:
-        """Fit again if the user has not zoomed by hand (called after each step)."""
-        if self._auto_fit:
+        """Fit again if the user has not zoomed by hand (called after each step); a step that
+        leaves the focus area and the view size as they were keeps the view as it is."""
+        if not self._auto_fit:
+            return
+        scene = self.pathway_scene()
+        key = (scene.focus_rect() if scene else QRectF(), self.viewport().size())
+        if key != self._last_fit:
             self.fit()
 
     def zoom(self, factor: float) -> None:

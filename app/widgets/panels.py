@@ -272,7 +272,8 @@ class EvidencePanel(QWidget):
 
     def clear(self) -> None:
         self.regimen = None
-        self.browser.setHtml(evidence_html.placeholder_html(self.palette()))
+        self._html = evidence_html.placeholder_html(self.palette())
+        self.browser.setHtml(self._html)
 
     def show_regimen(
         self,
@@ -282,11 +283,13 @@ class EvidencePanel(QWidget):
         rec: Recommendation | None,
     ) -> None:
         self.regimen = regimen
+        html = evidence_html.evidence_html(document.content, regimen, option, rec, self.palette())
+        if html == self._html:
+            return  # stepping often leaves the evidence as it was: keep the laid-out page
+        self._html = html
         scroll = self.browser.verticalScrollBar().value()
         same = self.browser.property("regimen") == regimen
-        self.browser.setHtml(
-            evidence_html.evidence_html(document.content, regimen, option, rec, self.palette())
-        )
+        self.browser.setHtml(html)
         self.browser.setProperty("regimen", regimen)
         if same:
             self.browser.verticalScrollBar().setValue(scroll)
