@@ -36,8 +36,20 @@ def paint_badge(
     return width
 
 
+_BADGE_WIDTHS: dict[tuple[str, str | None], float] = {}
+
+
 def badge_width(font: QFont, tier: str | None = None) -> float:
-    """The badge's width for ``tier``, or the widest badge."""
+    """The badge's width for ``tier``, or the widest badge (measured once per font: every
+    row's size hint asks for it)."""
+    key = (font.toString(), tier)
+    width = _BADGE_WIDTHS.get(key)
+    if width is None:
+        width = _BADGE_WIDTHS[key] = _measure_badge(font, tier)
+    return width
+
+
+def _measure_badge(font: QFont, tier: str | None) -> float:
     badge_font = QFont(font)
     badge_font.setBold(True)
     fm = QFontMetricsF(badge_font)

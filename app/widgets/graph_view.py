@@ -415,6 +415,9 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
 
 
+_EDGE_STYLES: dict[tuple[int, str | None, int, str], tuple[QPen, float]] = {}
+
+
 class EdgeItem(QGraphicsItem):
     """A curve from one node's side to another's, with an arrowhead."""
 
@@ -492,15 +495,7 @@ class EdgeItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         return self._path
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionGraphicsItem,
-        widget: QWidget | None = None,
-    ) -> None:
-        palette = _palette(self.scene())
-        scene = self.scene()
-        fm = QFontMetricsF(scene.font() if scene is not None else QApplication.font())
+    def _style(self, palette: QPalette, fm: QFontMetricsF) -> tuple[QPen, float]:
         unit = max(1.0, fm.lineSpacing() * 0.07)
         if self.kind == self.NORMAL:
             color = theme.mix(
@@ -520,13 +515,31 @@ class EdgeItem(QGraphicsItem):
             if self.kind == self.VIRTUAL:
                 pen.setStyle(Qt.PenStyle.DotLine)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        size = unit * (5 if self.kind == self.NORMAL else 3.2) + fm.lineSpacing() * 0.2
+        return pen, size
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        palette = _palette(self.scene())
+        scene = self.scene()
+        font = scene.font() if scene is not None else QApplication.font()
+        # Hundreds of edges repaint on every step: the pen and the arrowhead's size depend only
+        # on the edge's kind, the palette and the font, so they are built once per combination.
+        key = (self.kind, self.tier, palette.cacheKey(), font.toString())
+        style = _EDGE_STYLES.get(key)
+        if style is None:
+            style = _EDGE_STYLES[key] = self._style(palette, QFontMetricsF(font))
+        pen, size = style
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         # arrowhead at the end, along the final tangent
         end, angle = self._tip, self._angle
-        size = unit * (5 if self.kind == self.NORMAL else 3.2) + fm.lineSpacing() * 0.2
         left = end - QPointF(math.cos(angle - 0.45) * size, math.sin(angle - 0.45) * size)
         right = end - QPointF(math.cos(angle + 0.45) * size, math.sin(angle + 0.45) * size)
         painter.setPen(Qt.PenStyle.NoPen)
