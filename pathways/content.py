@@ -6,6 +6,7 @@ other. Every problem names the file, the line and the path inside it, and what i
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.resources
 import string
@@ -293,6 +294,18 @@ def load_content_texts(texts: Mapping[str, str], origin: str = "<content>") -> C
     ).hexdigest()
     if digest in _CACHE:
         return _CACHE[digest]
+    # The parse and validation allocate many small objects and free none of them; the cyclic
+    # garbage collector would scan them again and again (it triples the load of large content).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(texts, origin, digest)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
     errors: list[ContentError] = []
     models: dict[str, BaseModel] = {}
     for name, model in FILES.items():

@@ -90,6 +90,9 @@ class HistoryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HistoryTableModel.REGIMEN, QHeaderView.ResizeMode.Stretch)
+        # Columns are sized from a sample of rows, not by measuring every row on every step
+        # (a 60-line history would otherwise re-measure 240 cells per step).
+        header.setResizeContentsPrecision(20)
         header.setHighlightSections(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._fit_rows()
