@@ -306,10 +306,7 @@ class Engine:
             and last.setting is Setting.METASTATIC
             and (
                 last.outcome is Outcome.ONGOING
-                or (
-                    last.outcome is Outcome.COMPLETED
-                    and last.regimen in c.maintained
-                )
+                or (last.outcome is Outcome.COMPLETED and last.regimen in c.maintained)
             )
         )
         line = count if same_line else count + 1
@@ -600,22 +597,11 @@ class Engine:
         notes = [
             Notice(
                 "evidence-gap",
-                c.message(
-                    "population_naive", trial=_join(trials), agents=self._agent_names(agents)
-                ),
+                c.message(message, trial=_join(trials), agents=self._agent_names(agents)),
                 "population",
             )
-            for agents, trials in naive.items()
-        ]
-        notes += [
-            Notice(
-                "evidence-gap",
-                c.message(
-                    "population_required", trial=_join(trials), agents=self._agent_names(agents)
-                ),
-                "population",
-            )
-            for agents, trials in required.items()
+            for message, groups in (("population_naive", naive), ("population_required", required))
+            for agents, trials in groups.items()
         ]
         notes += [
             Notice(
