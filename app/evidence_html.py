@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from app import text, theme
 from pathways.content import Content
-from pathways.engine import Facts, Option, Recommendation
+from pathways.engine import Facts, Option, Recommendation, population_notes
 from pathways.schema import Endpoint, Evidence, Guideline
 
 BODIES = ("NCCN", "ESMO", "ASCO")
@@ -105,7 +105,7 @@ def evidence_html(
             items = "".join(
                 f"<li><b>{escape(text.warning_kind_label(w.kind))}:</b> {escape(w.text)}</li>"
                 for w in option.warnings
-                if not w.source.startswith("population:")
+                if w.source != "population"  # shown under each trial instead
             )
             if items:
                 out.append(f"<h4>{escape(tr('Cautions for this option'))}</h4><ul>{items}</ul>")
@@ -195,24 +195,6 @@ def _endpoint(e: Endpoint, c: _Colors) -> str:
     )
 
 
-def population_notes(content: Content, ev: Evidence, facts: Facts) -> list[str]:
-    """Where the trial population differs from the patient's sequence (content's wording)."""
-    pop = ev.population
-    notes: list[str] = []
-    naive = sorted(set(pop.naive_to) & facts.received_agents)
-    if naive:
-        names = ", ".join(content.agents[a].name for a in naive)
-        notes.append(content.message("population_naive", trial=ev.trial, agents=names))
-    missing = sorted(set(pop.prior_required) - facts.received_agents)
-    if missing:
-        names = ", ".join(content.agents[a].name for a in missing)
-        notes.append(content.message("population_required", trial=ev.trial, agents=names))
-    need = pop.min_prior_her2_lines
-    if need is not None and facts.prior_her2_metastatic_lines < need:
-        notes.append(content.message("population_lines", trial=ev.trial, count=need))
-    return notes
-
-
 def _trial(content: Content, ev: Evidence, facts: Facts | None, c: _Colors) -> str:
     phase = ev.phase if ev.phase.lower().startswith("phase") else f"{tr('phase')} {ev.phase}"
     head = f"<b>{escape(ev.trial)}</b> ({escape(phase)}"
@@ -235,7 +217,7 @@ def _trial(content: Content, ev: Evidence, facts: Facts | None, c: _Colors) -> s
         )
     match = ""
     if facts is not None and facts.setting == "metastatic":
-        notes = population_notes(content, ev, facts)
+        notes = [n.text for n in population_notes(content, [ev.id], facts)]
         if notes:
             match = "".join(
                 f"<p style='margin:2px 0;'><b style='color:{c.warn};'>⚠ "

@@ -520,7 +520,7 @@ class Engine:
         evidence.extend(regimen.evidence)
         evidence_ids = tuple(dict.fromkeys(evidence))
         if f.setting == "metastatic" and tier != "avoid":
-            warnings.extend(self._population_notes(t.evidence or regimen.evidence, f))
+            warnings.extend(population_notes(c, t.evidence or regimen.evidence, f))
         guidelines = tuple(dict.fromkeys((*t.guidelines, *regimen.guidelines)))
         for gid in t.guidelines:
             g = c.guidelines[gid]
@@ -575,47 +575,6 @@ class Engine:
             continuing=True,
         )
 
-    def _population_notes(self, evidence_ids: Iterable[str], f: Facts) -> list[Notice]:
-        """Where the trials' populations differ from this patient's sequence, grouped so that
-        trials differing in the same way share one sentence."""
-        c = self.content
-        naive: dict[tuple[str, ...], list[str]] = {}
-        required: dict[tuple[str, ...], list[str]] = {}
-        lines: dict[int, list[str]] = {}
-        for eid in evidence_ids:
-            ev = c.evidence[eid]
-            pop = ev.population
-            gap = tuple(sorted(set(pop.naive_to) & f.received_agents))
-            if gap:
-                naive.setdefault(gap, []).append(ev.trial)
-            missing = tuple(sorted(set(pop.prior_required) - f.received_agents))
-            if missing and f.received_agents:
-                required.setdefault(missing, []).append(ev.trial)
-            need = pop.min_prior_her2_lines
-            if need is not None and f.prior_her2_metastatic_lines < need:
-                lines.setdefault(need, []).append(ev.trial)
-        notes = [
-            Notice(
-                "evidence-gap",
-                c.message(message, trial=_join(trials), agents=self._agent_names(agents)),
-                "population",
-            )
-            for message, groups in (("population_naive", naive), ("population_required", required))
-            for agents, trials in groups.items()
-        ]
-        notes += [
-            Notice(
-                "evidence-gap",
-                c.message("population_lines", trial=_join(trials), count=count),
-                "population",
-            )
-            for count, trials in lines.items()
-        ]
-        return notes
-
-    def _agent_names(self, agents: Iterable[str]) -> str:
-        return _join([_lower_first(self.content.agents[a].name) for a in agents])
-
     def _relapse_notices(self, f: Facts) -> list[Notice]:
         c = self.content
         if f.setting != "metastatic" or f.relapse == "de-novo":
@@ -638,6 +597,48 @@ class Engine:
                 )
             ]
         return []
+
+
+def population_notes(content: Content, evidence_ids: Iterable[str], f: Facts) -> list[Notice]:
+    """Where the trials' populations differ from this patient's sequence, grouped so that
+    trials differing in the same way share one sentence (the content's wording)."""
+    naive: dict[tuple[str, ...], list[str]] = {}
+    required: dict[tuple[str, ...], list[str]] = {}
+    lines: dict[int, list[str]] = {}
+    for eid in evidence_ids:
+        ev = content.evidence[eid]
+        pop = ev.population
+        gap = tuple(sorted(set(pop.naive_to) & f.received_agents))
+        if gap:
+            naive.setdefault(gap, []).append(ev.trial)
+        missing = tuple(sorted(set(pop.prior_required) - f.received_agents))
+        if missing and f.received_agents:
+            required.setdefault(missing, []).append(ev.trial)
+        need = pop.min_prior_her2_lines
+        if need is not None and f.prior_her2_metastatic_lines < need:
+            lines.setdefault(need, []).append(ev.trial)
+
+    def names(agents: Iterable[str]) -> str:
+        return _join([_lower_first(content.agents[a].name) for a in agents])
+
+    notes = [
+        Notice(
+            "evidence-gap",
+            content.message(message, trial=_join(trials), agents=names(agents)),
+            "population",
+        )
+        for message, groups in (("population_naive", naive), ("population_required", required))
+        for agents, trials in groups.items()
+    ]
+    notes += [
+        Notice(
+            "evidence-gap",
+            content.message("population_lines", trial=_join(trials), count=count),
+            "population",
+        )
+        for count, trials in lines.items()
+    ]
+    return notes
 
 
 _HER2_CLASSES = frozenset({"her2-antibody", "her2-adc", "her2-tki"})
