@@ -42,7 +42,7 @@ def fill(path: Path, cases: int, meetings: int, per_meeting: int = 20) -> None:
         for m in range(meetings):
             cur = conn.execute(
                 "INSERT INTO meetings (title, meeting_date) VALUES (?, ?)",
-                (f"Breast tumour board {m + 1}", (day + dt.timedelta(weeks=m)).isoformat()),
+                (f"Breast tumor board {m + 1}", (day + dt.timedelta(weeks=m)).isoformat()),
             )
             meeting_id = cur.lastrowid
             conn.executemany(

@@ -1,4 +1,4 @@
-"""PDF export of a tumour-board meeting of 20 cases (the demo cases twice, with decisions)."""
+"""PDF export of a tumor-board meeting of 20 cases (the demo cases twice, with decisions)."""
 
 from __future__ import annotations
 

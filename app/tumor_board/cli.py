@@ -1,4 +1,4 @@
-"""Command-line options of tumour-board mode, and the headless ``--report``.
+"""Command-line options of tumor-board mode, and the headless ``--report``.
 
 ``main.py CASE.json --report OUT.pdf`` writes a case report; ``main.py --meeting ID --report
 OUT.pdf [--db PATH]`` writes a meeting report. Exit 0, or 2 with one line on stderr.
@@ -16,7 +16,7 @@ EXIT_BAD_INPUT = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("tumour board")
+    group = parser.add_argument_group("tumor board")
     group.add_argument(
         "--db",
         type=Path,

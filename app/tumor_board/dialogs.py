@@ -1,4 +1,4 @@
-"""Every modal dialog of tumour-board mode, as plain functions that tests monkeypatch.
+"""Every modal dialog of tumor-board mode, as plain functions that tests monkeypatch.
 
 Errors go through :func:`app.dialogs.show_error` (looked up at call time, so the test
 fixtures' patch of it applies here too).
@@ -41,7 +41,7 @@ def ask_meeting(parent: QWidget | None) -> tuple[str, dt.date] | None:
     dialog = QDialog(parent)
     dialog.setObjectName("meeting_dialog")
     dialog.setWindowTitle(tr("New meeting"))
-    title = QLineEdit(tr("Tumour board"), dialog)
+    title = QLineEdit(tr("Tumor board"), dialog)
     date = QDateEdit(QDate.currentDate(), dialog)
     date.setCalendarPopup(True)
     date.setDisplayFormat("yyyy-MM-dd")

@@ -1,7 +1,7 @@
-"""Tumour-board mode wired into the main window: :func:`install_tumor_board` is the one call.
+"""Tumor-board mode wired into the main window: :func:`install_tumor_board` is the one call.
 
 :class:`TumorBoard` owns the case library (opened on first use, so a window that never uses the
-library never creates the file), the dock, the "Tumour board" menu and its actions (F5 present,
+library never creates the file), the dock, the "Tumor board" menu and its actions (F5 present,
 PDF export, graph export, print), the link between the document and a library case, and the
 presentation window.
 """
@@ -125,7 +125,7 @@ class TumorBoard(QObject):
 
     def _build_menu(self, toggle: QAction) -> None:
         bar = self.window.menuBar()
-        menu = QMenu(self.tr("&Tumour board"), bar)
+        menu = QMenu(self.tr("&Tumor board"), bar)
         menu.setObjectName("menu_tumor_board")
         menu.addAction(toggle)
         menu.addSeparator()
@@ -533,7 +533,7 @@ def install_tumor_board(
     show_identifiers: bool = False,
     meeting_id: int | None = None,
 ) -> TumorBoard:
-    """Add tumour-board mode to ``window``; the library is opened on first use."""
+    """Add tumor-board mode to ``window``; the library is opened on first use."""
     board = TumorBoard(window, db_path, show_identifiers)
     window.tumor_board = board  # type: ignore[attr-defined]
     state = window.settings.geometry("window/state")

@@ -35,7 +35,7 @@ class LibraryPanel(QDockWidget):
     """Meeting, agenda, decisions for the selected agenda case, and the library of cases."""
 
     def __init__(self, board: TumorBoard, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Tumour board"), parent)
+        super().__init__(self.tr("Tumor board"), parent)
         self.setObjectName("dock_tumor_board")
         self.board = board
         body = QWidget(self)

@@ -83,7 +83,7 @@ class PresentationWindow(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("presentation")
-        self.setWindowTitle(self.tr("Tumour board presentation"))
+        self.setWindowTitle(self.tr("Tumor board presentation"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.content = content

@@ -1,4 +1,4 @@
-"""Render the README pictures of tumour-board mode from the demo cases, offscreen.
+"""Render the README pictures of tumor-board mode from the demo cases, offscreen.
 
 ``QT_QPA_PLATFORM=offscreen python -m app.tumor_board.render_docs [DOCS_DIR]`` writes
 ``screenshot-presentation.png`` (presentation mode at 1600×1000) and ``report-page1.png`` (page 1
@@ -51,7 +51,7 @@ def render(docs: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="her2-docs-") as scratch:
         folder = Path(scratch)
         with CaseLibrary.open(folder / "library.sqlite3") as library:
-            meeting_id = library.create_meeting("Breast tumour board", dt.date(2026, 5, 12))
+            meeting_id = library.create_meeting("Breast tumor board", dt.date(2026, 5, 12))
             ids = []
             for name in AGENDA:
                 case = load_case(demo_cases_dir() / name, content)

@@ -403,7 +403,7 @@ def case_html(
 def _header(content: Content, title: str, exported: dt.datetime) -> str:
     return (
         f"<p style='color:{DIM}; margin-bottom:0;'>"
-        + escape(tr("HER2 Pathways · tumour board report"))
+        + escape(tr("HER2 Pathways · tumor board report"))
         + "</p>"
         + f"<h1 style='margin-top:2px;'>{escape(title)}</h1>"
         + f"<p style='color:{DIM};'>"

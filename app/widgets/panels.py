@@ -1,7 +1,7 @@
 """The window's panels: history, next options, evidence notes, patient factors, warnings.
 
 Each panel takes the document (or is fed by the window) and has an objectName so tests and the
-tumour-board mode can find it.
+tumor-board mode can find it.
 """
 
 from __future__ import annotations

@@ -259,13 +259,13 @@ def test_impossible_edit_shows_an_error_and_changes_nothing(
 
 def test_move_line_and_label(window: MainWindow, dialog_calls: DialogCalls) -> None:
     doc = window.document
-    dialog_calls.answer("ask_label", "Tumour board 12 May")
+    dialog_calls.answer("ask_label", "Tumor board 12 May")
     window.commands.edit_label.trigger()
-    assert doc.case.label == "Tumour board 12 May"
-    assert window.windowTitle().startswith("Tumour board 12 May")
+    assert doc.case.label == "Tumor board 12 May"
+    assert window.windowTitle().startswith("Tumor board 12 May")
     assert "Demo Patient" not in window.windowTitle()
     window.commands.undo.trigger()
-    assert doc.case.label != "Tumour board 12 May"
+    assert doc.case.label != "Tumor board 12 May"
 
 
 # ---------------------------------------------------------------------------- files

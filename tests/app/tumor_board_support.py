@@ -1,4 +1,4 @@
-"""Helpers shared by the tumour-board tests (plain functions; the fixtures live in each file)."""
+"""Helpers shared by the tumor-board tests (plain functions; the fixtures live in each file)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ NAME, RECORD_NUMBER, BIRTH_DATE = "Demo Patient Four", "DEMO-0004", "1962-01-30"
 
 
 class BoardDialogs:
-    """Every tumour-board dialog fails the test unless a reply was scripted with ``answer``."""
+    """Every tumor-board dialog fails the test unless a reply was scripted with ``answer``."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
