@@ -10,11 +10,11 @@ and word. ``render_scene``/``scene_image`` paint it anywhere (PDF, SVG, PNG expo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
-    QPolygonF,
     QResizeEvent,
     QTransform,
     QWheelEvent,
@@ -416,107 +415,205 @@ class NodeItem(QGraphicsItem):
 
 
 _EDGE_STYLES: dict[tuple[int, str | None, int, str], tuple[QPen, float]] = {}
+EDGE_MARGIN = 12.0  # room around an edge's curve for its pen and arrowhead (bounding rects)
+ARROW_SPREAD = 0.45  # half the arrowhead's opening angle, in radians
+
+
+def _edge_style(kind: int, tier: str | None, palette: QPalette, font: QFont) -> tuple[QPen, float]:
+    """The pen and arrowhead size of an edge of ``kind``. Every edge repaints on every step and
+    these depend only on the kind, the palette and the font: built once per combination."""
+    key = (kind, tier, palette.cacheKey(), font.toString())
+    style = _EDGE_STYLES.get(key)
+    if style is None:
+        fm = QFontMetricsF(font)
+        unit = max(1.0, fm.lineSpacing() * 0.07)
+        if kind == EdgeItem.NORMAL:
+            color = theme.mix(
+                palette.color(QPalette.ColorRole.Mid), palette.color(QPalette.ColorRole.Base), 0.6
+            )
+            pen = QPen(color, unit)
+        elif kind == EdgeItem.OPTION and tier is not None:
+            pen = QPen(theme.tier_color(tier, palette), unit * 2.4)
+            if tier == "avoid":
+                pen.setStyle(Qt.PenStyle.DotLine)
+            elif tier == "alternative":
+                pen.setStyle(Qt.PenStyle.DashLine)
+        elif kind == EdgeItem.WHATIF:
+            pen = QPen(theme.whatif_color(palette), unit * 3.2, Qt.PenStyle.DashLine)
+        else:
+            pen = QPen(theme.path_color(palette), unit * 3.6)
+            if kind == EdgeItem.VIRTUAL:
+                pen.setStyle(Qt.PenStyle.DotLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        size = unit * (5 if kind == EdgeItem.NORMAL else 3.2) + fm.lineSpacing() * 0.2
+        style = _EDGE_STYLES[key] = (pen, size)
+    return style
+
+
+class _Curve(NamedTuple):
+    """One edge's geometry in scene coordinates, as plain floats: working it out with QPointF
+    arithmetic and ``QPainterPath.pointAtPercent`` cost 30 µs an edge (0.3 s at 10,000)."""
+
+    points: tuple[float, ...]  # x0, y0, x3, y3 (a line) or x0, y0, x1, y1, x2, y2, x3, y3
+    tip_x: float  # the arrowhead's tip (the curve's end) and direction, along the end tangent
+    tip_y: float
+    angle: float
+
+    def add_to(self, path: QPainterPath) -> None:
+        p = self.points
+        path.moveTo(p[0], p[1])
+        if len(p) == 4:
+            path.lineTo(p[2], p[3])
+        else:
+            path.cubicTo(p[2], p[3], p[4], p[5], p[6], p[7])
+
+    def add_head_to(self, path: QPainterPath, size: float) -> None:
+        x, y, angle = self.tip_x, self.tip_y, self.angle
+        path.moveTo(x, y)
+        path.lineTo(
+            x - math.cos(angle - ARROW_SPREAD) * size, y - math.sin(angle - ARROW_SPREAD) * size
+        )
+        path.lineTo(
+            x - math.cos(angle + ARROW_SPREAD) * size, y - math.sin(angle + ARROW_SPREAD) * size
+        )
+        path.closeSubpath()
+
+    def path(self) -> QPainterPath:
+        path = QPainterPath()
+        self.add_to(path)
+        return path
+
+    def hull(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the control points, which contain the curve."""
+        xs, ys = self.points[0::2], self.points[1::2]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def bounds(self) -> QRectF:
+        """A rectangle around the curve and its arrowhead (the control points' hull contains
+        the curve)."""
+        left, top, right, bottom = self.hull()
+        rect = QRectF(left, top, right - left, bottom - top)
+        return rect.adjusted(-EDGE_MARGIN, -EDGE_MARGIN, EDGE_MARGIN, EDGE_MARGIN)
+
+
+def _curve(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float], horizontal: bool
+) -> _Curve:
+    """From the side of node ``a`` to node ``b``, each given as (centre x, y, width, height):
+    forward edges leave and enter sideways, backward ones loop round, edges inside one column
+    are straight. The arithmetic is that of ``QRectF``/``QPointF``, so the curve is the same."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    # the node rectangles are centred on the node: QRectF(-w / 2, -h / 2, w, h)
+    a_left, a_top, a_right, a_bottom = -aw / 2, -ah / 2, -aw / 2 + aw, -ah / 2 + ah
+    b_left, b_top, b_right, b_bottom = -bw / 2, -bh / 2, -bw / 2 + bw, -bh / 2 + bh
+    same_column = abs(bx - ax) < 1 if horizontal else abs(by - ay) < 1
+    if same_column:
+        down = (by > ay) if horizontal else (bx > ax)
+        if horizontal:
+            x0, y0 = ax, ay + (a_bottom if down else a_top)
+            x3, y3 = bx, by + (b_top if down else b_bottom)
+        else:
+            x0, y0 = ax + (a_right if down else a_left), ay
+            x3, y3 = bx + (b_left if down else b_right), by
+        return _Curve((x0, y0, x3, y3), x3, y3, math.atan2(y3 - y0, x3 - x0))
+    if horizontal:
+        if bx > ax + 1:  # forward
+            x0, y0, x3, y3 = ax + a_right, ay, bx + b_left, by
+            dx = (x3 - x0) * 0.5
+            x1, y1, x2, y2 = x0 + dx, y0, x3 - dx, y3
+        else:  # backward: a loop below the nodes
+            x0, y0, x3, y3 = ax, ay + a_bottom, bx, by + b_bottom
+            drop = ah * 0.9
+            x1, y1, x2, y2 = x0, y0 + drop, x3, y3 + drop
+    elif by > ay + 1:  # forward
+        x0, y0, x3, y3 = ax, ay + a_bottom, bx, by + b_top
+        dy = (y3 - y0) * 0.5
+        x1, y1, x2, y2 = x0, y0 + dy, x3, y3 - dy
+    else:  # backward: a loop to the right of the nodes
+        x0, y0, x3, y3 = ax + a_right, ay, bx + b_right, by
+        side = aw * 0.45
+        x1, y1, x2, y2 = x0 + side, y0, x3 + side, y3
+    # The arrowhead points along the chord from 97 % of the way to the end, as
+    # QPainterPath.pointAtPercent(0.97) gives it for a single cubic (de Casteljau, as Qt does).
+    t = 0.97
+    m = 1.0 - t
+    px, py = x1 * m + x2 * t, y1 * m + y2 * t
+    qx, qy = (x0 * m + x1 * t) * m + px * t, (y0 * m + y1 * t) * m + py * t
+    px, py = px * m + (x2 * m + x3 * t) * t, py * m + (y2 * m + y3 * t) * t
+    before_x, before_y = qx * m + px * t, qy * m + py * t
+    angle = math.atan2(y3 - before_y, x3 - before_x)
+    return _Curve((x0, y0, x1, y1, x2, y2, x3, y3), x3, y3, angle)
+
+
+def _node_box(item: NodeItem) -> tuple[float, float, float, float]:
+    p = item.pos()
+    return p.x(), p.y(), item.size.width(), item.size.height()
 
 
 class EdgeItem(QGraphicsItem):
-    """A curve from one node's side to another's, with an arrowhead."""
+    """A curve from one node's side to another's, with an arrowhead.
+
+    In a :class:`PathwayScene` only highlighted edges (options, the patient's path, what-if,
+    virtual path edges) are shown by EdgeItems; NORMAL edges are drawn by one
+    :class:`_BackgroundEdges` for the whole scene.
+    """
 
     NORMAL, PATH, WHATIF, OPTION, VIRTUAL = range(5)
 
-    def __init__(self, source: NodeItem, target: NodeItem, horizontal: bool) -> None:
+    def __init__(
+        self,
+        source: NodeItem,
+        target: NodeItem,
+        horizontal: bool,
+        curve: _Curve | None = None,
+        rank: int = 0,
+        background: _BackgroundEdges | None = None,
+    ) -> None:
+        """``rank`` orders edges of the same kind (higher on top); ``background``, if given,
+        draws this edge while it is NORMAL, and this item then shows only when highlighted."""
         super().__init__()
         self.source = source
         self.target = target
         self.horizontal = horizontal
         self.kind = self.NORMAL
         self.tier: str | None = None
-        self.setZValue(0)
-        self._path = self._build()
-        # The arrowhead's tip and direction depend only on the path: work them out once.
-        self._tip = self._path.pointAtPercent(1.0)
-        before = self._path.pointAtPercent(0.97)
-        self._angle = math.atan2(self._tip.y() - before.y(), self._tip.x() - before.x())
+        self.rank = rank
+        self._background = background
+        self._curve = curve or _curve(_node_box(source), _node_box(target), horizontal)
+        self._path = self._curve.path()
+        self._bounds = self._path.boundingRect().adjusted(
+            -EDGE_MARGIN, -EDGE_MARGIN, EDGE_MARGIN, EDGE_MARGIN
+        )
+        self._apply_z()
+        if background is not None:
+            self.setVisible(False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source.node, self.target.node)
+
+    def _apply_z(self) -> None:
+        # Options above normal edges, the path above options, all below nodes (z 2). Within a
+        # kind, the rank keeps the order in which the edges would have been added to the scene
+        # (EdgeItems are made lazily, so the order of insertion is not that order).
+        base = {self.NORMAL: 0.0, self.OPTION: 1.0}.get(self.kind, 1.5)
+        self.setZValue(base + 0.4 * self.rank / (self.rank + 1))
 
     def set_kind(self, kind: int, tier: str | None = None) -> None:
         if (kind, tier) != (self.kind, self.tier):
             self.kind, self.tier = kind, tier
-            self.setZValue({self.NORMAL: 0, self.OPTION: 1}.get(kind, 1.5))
+            self._apply_z()
             self.update()
-
-    def _build(self) -> QPainterPath:
-        a, b = self.source.pos(), self.target.pos()
-        ra, rb = self.source.rect(), self.target.rect()
-        path = QPainterPath()
-        same_column = abs(b.x() - a.x()) < 1 if self.horizontal else abs(b.y() - a.y()) < 1
-        if same_column:
-            down = (b.y() > a.y()) if self.horizontal else (b.x() > a.x())
-            if self.horizontal:
-                start = QPointF(a.x(), a.y() + (ra.bottom() if down else ra.top()))
-                end = QPointF(b.x(), b.y() + (rb.top() if down else rb.bottom()))
-            else:
-                start = QPointF(a.x() + (ra.right() if down else ra.left()), a.y())
-                end = QPointF(b.x() + (rb.left() if down else rb.right()), b.y())
-            path.moveTo(start)
-            path.lineTo(end)
-            return path
-        if self.horizontal:
-            forward = b.x() > a.x() + 1
-            if forward:
-                start = QPointF(a.x() + ra.right(), a.y())
-                end = QPointF(b.x() + rb.left(), b.y())
-                dx = (end.x() - start.x()) * 0.5
-                path.moveTo(start)
-                path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
-            else:  # backward or same column: loop below the nodes
-                start = QPointF(a.x(), a.y() + ra.bottom())
-                end = QPointF(b.x(), b.y() + rb.bottom())
-                drop = ra.height() * 0.9
-                path.moveTo(start)
-                path.cubicTo(start + QPointF(0, drop), end + QPointF(0, drop), end)
-        else:
-            forward = b.y() > a.y() + 1
-            if forward:
-                start = QPointF(a.x(), a.y() + ra.bottom())
-                end = QPointF(b.x(), b.y() + rb.top())
-                dy = (end.y() - start.y()) * 0.5
-                path.moveTo(start)
-                path.cubicTo(start + QPointF(0, dy), end - QPointF(0, dy), end)
-            else:
-                start = QPointF(a.x() + ra.right(), a.y())
-                end = QPointF(b.x() + rb.right(), b.y())
-                side = ra.width() * 0.45
-                path.moveTo(start)
-                path.cubicTo(start + QPointF(side, 0), end + QPointF(side, 0), end)
-        return path
+            if self._background is not None:
+                self.setVisible(kind != self.NORMAL)
+                self._background.skip(self.key, kind != self.NORMAL)
 
     def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-12, -12, 12, 12)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         return self._path
-
-    def _style(self, palette: QPalette, fm: QFontMetricsF) -> tuple[QPen, float]:
-        unit = max(1.0, fm.lineSpacing() * 0.07)
-        if self.kind == self.NORMAL:
-            color = theme.mix(
-                palette.color(QPalette.ColorRole.Mid), palette.color(QPalette.ColorRole.Base), 0.6
-            )
-            pen = QPen(color, unit)
-        elif self.kind == self.OPTION and self.tier is not None:
-            pen = QPen(theme.tier_color(self.tier, palette), unit * 2.4)
-            if self.tier == "avoid":
-                pen.setStyle(Qt.PenStyle.DotLine)
-            elif self.tier == "alternative":
-                pen.setStyle(Qt.PenStyle.DashLine)
-        elif self.kind == self.WHATIF:
-            pen = QPen(theme.whatif_color(palette), unit * 3.2, Qt.PenStyle.DashLine)
-        else:
-            pen = QPen(theme.path_color(palette), unit * 3.6)
-            if self.kind == self.VIRTUAL:
-                pen.setStyle(Qt.PenStyle.DotLine)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        size = unit * (5 if self.kind == self.NORMAL else 3.2) + fm.lineSpacing() * 0.2
-        return pen, size
 
     def paint(
         self,
@@ -524,27 +621,153 @@ class EdgeItem(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
-        palette = _palette(self.scene())
         scene = self.scene()
+        palette = _palette(scene)
         font = scene.font() if scene is not None else QApplication.font()
-        # Hundreds of edges repaint on every step: the pen and the arrowhead's size depend only
-        # on the edge's kind, the palette and the font, so they are built once per combination.
-        key = (self.kind, self.tier, palette.cacheKey(), font.toString())
-        style = _EDGE_STYLES.get(key)
-        if style is None:
-            style = _EDGE_STYLES[key] = self._style(palette, QFontMetricsF(font))
-        pen, size = style
+        pen, size = _edge_style(self.kind, self.tier, palette, font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        # arrowhead at the end, along the final tangent
-        end, angle = self._tip, self._angle
-        left = end - QPointF(math.cos(angle - 0.45) * size, math.sin(angle - 0.45) * size)
-        right = end - QPointF(math.cos(angle + 0.45) * size, math.sin(angle + 0.45) * size)
+        head = QPainterPath()  # at the end, along the final tangent
+        self._curve.add_head_to(head, size)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pen.color())
-        painter.drawPolygon(QPolygonF([end, left, right]))
+        painter.drawPath(head)
+
+
+class _BackgroundEdges(QGraphicsItem):
+    """Every NORMAL (grey) edge of a scene, drawn by one item as one stroked path of curves and
+    one filled path of arrowheads.
+
+    Hundreds (at scale, ten thousand) of edge items each with their own paint call and
+    ``drawPath`` were most of the cost of a step and of a first paint. Highlighted edges are
+    left out (``skip``): their EdgeItems draw them on top, with their own pens. The paths are
+    rebuilt, at the next paint, only when the set of left-out edges changes.
+    """
+
+    def __init__(self, curves: dict[tuple[str, str], _Curve]) -> None:
+        super().__init__()
+        self._curves = curves
+        self._hulls = {key: curve.hull() for key, curve in curves.items()}  # for hit tests
+        self._skipped: set[tuple[str, str]] = set()
+        self._lines: QPainterPath | None = self._build_lines()
+        self._heads: tuple[float, QPainterPath] | None = None  # for one arrowhead size
+        # As the union of one EdgeItem's bounding rect per edge (the scene rect stays the same)
+        margin = EDGE_MARGIN
+        self._bounds = (
+            self._lines.boundingRect().adjusted(-margin, -margin, margin, margin)
+            if curves
+            else QRectF()
+        )
+        self.setZValue(0)
+
+    def _build_lines(self) -> QPainterPath:
+        path = QPainterPath()
+        skipped = self._skipped
+        for key, curve in self._curves.items():
+            if key not in skipped:
+                curve.add_to(path)
+        return path
+
+    def _build_heads(self, size: float) -> QPainterPath:
+        # Arrowheads meet at a node's side: with the winding rule (all triangles turn the same
+        # way) overlapping ones fill as a union; the default odd-even rule would punch holes.
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.WindingFill)
+        skipped = self._skipped
+        for key, curve in self._curves.items():
+            if key not in skipped:
+                curve.add_head_to(path, size)
+        return path
+
+    def skip(self, key: tuple[str, str], skipped: bool) -> None:
+        """Leave the edge out (it is highlighted, its own item draws it) or draw it again."""
+        if (key in self._skipped) == skipped:
+            return
+        if skipped:
+            self._skipped.add(key)
+        else:
+            self._skipped.discard(key)
+        self._lines = self._heads = None
+        self.update(self._curves[key].bounds())  # only where that edge is
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        # Not a rectangle over the whole scene: the scene tells a click on empty space (which
+        # keeps the selection) by there being no item at that point. Point queries (clicks,
+        # hover) ask ``contains``; nothing asks for shape collisions with this item.
+        return QPainterPath()
+
+    def contains(self, point: QPointF | QPoint | QPainterPath.Element) -> bool:
+        """As one EdgeItem per grey edge would answer: inside the area that edge's curve
+        encloses (an EdgeItem's shape is its path)."""
+        if isinstance(point, QPainterPath.Element):
+            point = QPointF(point.x, point.y)
+        point = QPointF(point)
+        x, y = point.x(), point.y()
+        skipped = self._skipped
+        return any(
+            left <= x <= right
+            and top <= y <= bottom
+            and key not in skipped
+            and self._curves[key].path().contains(point)
+            for key, (left, top, right, bottom) in self._hulls.items()
+        )
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scene = self.scene()
+        palette = _palette(scene)
+        font = scene.font() if scene is not None else QApplication.font()
+        pen, size = _edge_style(EdgeItem.NORMAL, None, palette, font)
+        if self._lines is None:
+            self._lines = self._build_lines()
+        if self._heads is None or self._heads[0] != size:
+            self._heads = (size, self._build_heads(size))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._lines)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pen.color())
+        painter.drawPath(self._heads[1])
+
+
+class _EdgeItems(Mapping[tuple[str, str], EdgeItem]):
+    """A scene's edges by (source, target). Every edge of the graph is a key; its EdgeItem is
+    made the first time it is asked for (a step asks only for the highlighted ones), so a large
+    graph does not build ten thousand items that the background draws anyway."""
+
+    def __init__(
+        self, make: Callable[[tuple[str, str]], EdgeItem], keys: Collection[tuple[str, str]]
+    ) -> None:
+        self._make = make
+        self._keys = keys
+        self._made: dict[tuple[str, str], EdgeItem] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> EdgeItem:
+        item = self._made.get(key)
+        if item is None:
+            if key not in self._keys:
+                raise KeyError(key)
+            item = self._made[key] = self._make(key)
+        return item
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class _CaptionItem(QGraphicsItem):
@@ -617,8 +840,14 @@ class PathwayScene(QGraphicsScene):
             horizontal = best_orientation(engine, self.font(), aspect)
         self.horizontal = horizontal
         self.nodes: dict[str, NodeItem] = {}
-        self.edges: dict[tuple[str, str], EdgeItem] = {}
-        self._virtual: list[EdgeItem] = []
+        self._curves: dict[tuple[str, str], _Curve] = {}  # every graph edge, in graph order
+        self._ranks: dict[tuple[str, str], int] = {}
+        self._background: _BackgroundEdges  # made by _build, once the curves are known
+        self.edges: Mapping[tuple[str, str], EdgeItem] = _EdgeItems(self._new_edge, self._curves)
+        self._highlighted: dict[tuple[str, str], tuple[int, str | None]] = {}
+        # path edges that are not graph edges, by (index on the path, source, target): kept
+        # and reused (hidden when not on the path) rather than made again at every step
+        self._virtual: dict[tuple[int, str, str], EdgeItem] = {}
         self._captions: list[_CaptionItem] = []
         self._metastatic_items: list[QGraphicsItem] = []
         self.early: set[str] = set()
@@ -644,10 +873,14 @@ class PathwayScene(QGraphicsScene):
             item.setPos(layout.positions[node])
             self.addItem(item)
             self.nodes[node] = item
-        for a, b in graph.edges():
-            edge = EdgeItem(self.nodes[a], self.nodes[b], self.horizontal)
-            self.addItem(edge)
-            self.edges[(a, b)] = edge
+        w, h = layout.node_size.width(), layout.node_size.height()
+        boxes = {n: (p.x(), p.y(), w, h) for n, p in layout.positions.items()}
+        for rank, (a, b) in enumerate(graph.edges()):
+            self._curves[(a, b)] = _curve(boxes[a], boxes[b], self.horizontal)
+            self._ranks[(a, b)] = rank
+        # where the edge items were added: between the nodes and the captions (same z as these)
+        self._background = _BackgroundEdges(self._curves)
+        self.addItem(self._background)
         self.early = set(layout.early)
         for caption, pos, above, early in layout.columns:
             cap = _CaptionItem(caption, layout.node_size.width() * 1.3, above)
@@ -680,25 +913,55 @@ class PathwayScene(QGraphicsScene):
                     dimmed=rec is not None and idx is None and node not in tiers,
                 )
             )
-        for (a, b), graph_edge in self.edges.items():
-            if position == a and b in tiers:
-                graph_edge.set_kind(EdgeItem.OPTION, tiers[b])
-            else:
-                graph_edge.set_kind(EdgeItem.NORMAL)
-        for virtual in self._virtual:
-            self.removeItem(virtual)
-        self._virtual.clear()
+        # Options first, then the path over them (an option edge on the path shows as path).
+        highlighted: dict[tuple[str, str], tuple[int, str | None]] = {}
+        if position is not None:
+            for b, option_tier in tiers.items():
+                if (position, b) in self._curves:
+                    highlighted[(position, b)] = (EdgeItem.OPTION, option_tier)
+        virtual: dict[tuple[int, str, str], int] = {}
         for i, (a, b) in enumerate(zip(state.path, state.path[1:], strict=False)):
             whatif = hyp_from is not None and i + 1 >= hyp_from
-            on_path = self.edges.get((a, b))
-            if on_path is not None:
-                on_path.set_kind(EdgeItem.WHATIF if whatif else EdgeItem.PATH)
+            if (a, b) in self._curves:
+                highlighted[(a, b)] = (EdgeItem.WHATIF if whatif else EdgeItem.PATH, None)
             elif a in self.nodes and b in self.nodes:
-                extra = EdgeItem(self.nodes[a], self.nodes[b], self.horizontal)
-                extra.set_kind(EdgeItem.WHATIF if whatif else EdgeItem.VIRTUAL)
-                self.addItem(extra)
-                self._virtual.append(extra)
+                virtual[(i, a, b)] = EdgeItem.WHATIF if whatif else EdgeItem.VIRTUAL
+        # Only the edges whose kind changes are touched: the background draws the NORMAL ones.
+        for key in self._highlighted.keys() - highlighted.keys():
+            self.edges[key].set_kind(EdgeItem.NORMAL)
+        for key, (kind, edge_tier) in highlighted.items():
+            self.edges[key].set_kind(kind, edge_tier)
+        self._highlighted = highlighted
+        for vkey, extra in self._virtual.items():
+            if vkey not in virtual:
+                extra.setVisible(False)
+        for vkey, kind in virtual.items():
+            found = self._virtual.get(vkey)
+            if found is None:
+                i, a, b = vkey
+                # above the graph's edges of the same kind, in path order, as when added last
+                rank = len(self._curves) + i
+                found = self._virtual[vkey] = EdgeItem(
+                    self.nodes[a], self.nodes[b], self.horizontal, rank=rank
+                )
+                self.addItem(found)
+            found.set_kind(kind)
+            found.setVisible(True)
         self.select_node(state.selected)
+
+    def _new_edge(self, key: tuple[str, str]) -> EdgeItem:
+        """The EdgeItem of a graph edge, made when first highlighted (hidden while NORMAL)."""
+        a, b = key
+        item = EdgeItem(
+            self.nodes[a],
+            self.nodes[b],
+            self.horizontal,
+            curve=self._curves[key],
+            rank=self._ranks[key],
+            background=self._background,
+        )
+        self.addItem(item)
+        return item
 
     def focus_rect(self) -> QRectF:
         """What "fit" shows: the whole pathway, or only the metastatic lines when nothing early
@@ -793,6 +1056,11 @@ class PathwayGraphView(QGraphicsView):
             )
         )
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        # A step dirties a few scattered spots (option and path edges, restyled nodes). The
+        # default (minimal) mode repaints them as a region of several rectangles, and Qt's
+        # antialiased stroking of the one path of all grey edges under such a clip took 2-4×
+        # as long as under one rectangle: repainting their bounding rectangle is cheaper.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

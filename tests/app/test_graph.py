@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QImage, QPainter
+import itertools
+
+from PySide6.QtCore import QPointF, QRectF, QSize
+from PySide6.QtGui import QImage, QPainter, QTransform
 from pytestqt.qtbot import QtBot
 
 from app.document import CaseDocument
@@ -130,3 +132,30 @@ def test_view_zooms_fits_and_reports_clicks(qtbot: QtBot, content: Content, engi
     with qtbot.waitSignal(view.node_selected, check_params_cb=lambda n: n == node):
         scene.nodes[node].setSelected(True)
     assert view.accessibleName()
+
+
+def test_highlighted_edges_are_items_and_the_background_draws_the_others(
+    content: Content, engine: Engine
+) -> None:
+    scene = PathwayScene(content, engine)
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("04-after-thp-and-tdxd.json", content), None)
+
+    def shown() -> set[tuple[str, str]]:
+        return {i.key for i in scene.items() if isinstance(i, EdgeItem) and i.isVisible()}
+
+    for k in range(doc.step_count):
+        doc.set_step(k)
+        path = doc.patient_path()
+        scene.set_state(GraphState.of(doc.recommendation, path, max(0, len(path) - 2)))
+        highlighted = {key for key in scene.edges if scene.edges[key].kind != EdgeItem.NORMAL}
+        on_path = set(itertools.pairwise(path))
+        assert highlighted, "options or path edges at every step"
+        assert shown() == highlighted | on_path  # graph edges plus virtual path edges
+        assert scene._background._skipped == highlighted  # drawn once, not twice
+    scene.set_state(GraphState())
+    assert shown() == set() and scene._background._skipped == set()
+    # The background spans the scene but is no item at an empty point: a click there keeps
+    # the selection.
+    corner = scene.sceneRect().topLeft() + QPointF(1, 1)
+    assert scene.itemAt(corner, QTransform()) is None
