@@ -176,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}")
         return 2
+    # Always in GROUPS order, start-up first: on Linux a child's peak RSS includes its forked
+    # copy of this process (kept across exec), so children started once this process has grown
+    # (after the window groups) would report this process's size instead of their own.
+    names = [n for n in GROUPS if n in names]
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     before = machine()  # the load average before the run: other work on the machine adds noise
