@@ -6,28 +6,16 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from pathways.cli import main
+from pathways.schema import WarningKind
 
 ROOT = Path(__file__).parents[2]
 DEMO = ROOT / "resources" / "cases" / "04-after-thp-and-tdxd.json"
-KINDS = {
-    "guideline-conflict",
-    "early-relapse",
-    "ild",
-    "cardiac",
-    "pregnancy",
-    "brain-local-therapy",
-    "clinical-trial",
-    "repeated-regimen",
-    "evidence-gap",
-    "unconfirmed",
-    "safety",
-    "endocrine",
-    "regional",
-}
+KINDS = set(get_args(WarningKind))  # the documented kinds: one list, in the schema
 
 
 def test_next_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
