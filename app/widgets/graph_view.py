@@ -287,8 +287,7 @@ class NodeItem(QGraphicsItem):
         return path
 
     def _font(self) -> QFont:
-        scene = self.scene()
-        return scene.font() if scene is not None else QApplication.font()
+        return _font(self.scene())
 
     def set_style(self, style: _NodeStyle) -> None:
         if style != self.style:
@@ -623,7 +622,7 @@ class EdgeItem(QGraphicsItem):
     ) -> None:
         scene = self.scene()
         palette = _palette(scene)
-        font = scene.font() if scene is not None else QApplication.font()
+        font = _font(scene)
         pen, size = _edge_style(self.kind, self.tier, palette, font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
@@ -725,7 +724,7 @@ class _BackgroundEdges(QGraphicsItem):
     ) -> None:
         scene = self.scene()
         palette = _palette(scene)
-        font = scene.font() if scene is not None else QApplication.font()
+        font = _font(scene)
         pen, size = _edge_style(EdgeItem.NORMAL, None, palette, font)
         if self._lines is None:
             self._lines = self._build_lines()
@@ -789,7 +788,7 @@ class _CaptionItem(QGraphicsItem):
 
     def _font(self) -> QFont:
         scene = self.scene()
-        font = QFont(scene.font() if scene is not None else QApplication.font())
+        font = QFont(_font(scene))
         font.setBold(True)
         return font
 
@@ -812,6 +811,10 @@ class _CaptionItem(QGraphicsItem):
 
 def _palette(scene: QGraphicsScene | None) -> QPalette:
     return scene.palette() if scene is not None else QApplication.palette()
+
+
+def _font(scene: QGraphicsScene | None) -> QFont:
+    return scene.font() if scene is not None else QApplication.font()
 
 
 # ---------------------------------------------------------------------------- scene
