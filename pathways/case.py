@@ -10,13 +10,17 @@ import json
 import math
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pathways.errors import CaseError
+from pathways.vocab import BrainMetastases as BrainMetastases
+from pathways.vocab import HormoneReceptor as HormoneReceptor
+from pathways.vocab import Outcome as Outcome
+from pathways.vocab import Setting as Setting
+from pathways.vocab import ToxicityDetail as ToxicityDetail
 
 CASE_FORMAT: Final = "her2-pathway-case"
 CASE_VERSION: Final = 1
@@ -24,35 +28,6 @@ CASE_VERSION: Final = 1
 # parsing so that a hostile file cannot exhaust memory.
 MAX_CASE_BYTES = 2_000_000
 
-
-class Setting(StrEnum):
-    NEOADJUVANT = "neoadjuvant"
-    ADJUVANT = "adjuvant"
-    METASTATIC = "metastatic"
-
-    @property
-    def is_early(self) -> bool:
-        return self is not Setting.METASTATIC
-
-
-class Outcome(StrEnum):
-    PROGRESSION = "progression"
-    TOXICITY = "toxicity"
-    COMPLETED = "completed"
-    ONGOING = "ongoing"
-    RESIDUAL_DISEASE = "residual-disease"
-    PATHOLOGIC_COMPLETE_RESPONSE = "pathologic-complete-response"
-
-
-class ToxicityDetail(StrEnum):
-    ILD_GRADE1 = "ild-grade1"
-    ILD_GRADE2_PLUS = "ild-grade2-plus"
-    CARDIAC = "cardiac"
-    OTHER = "other"
-
-
-HormoneReceptor = Literal["positive", "negative", "unknown"]
-BrainMetastases = Literal["none", "stable", "active", "symptomatic"]
 
 _MODEL = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -71,6 +46,7 @@ class Factors(BaseModel):
     pregnant: bool = False
     taxane_contraindicated: bool = False
     chemotherapy_unsuitable: bool = False
+    residual_high_risk: bool = False
 
 
 class Patient(BaseModel):
@@ -100,6 +76,9 @@ class TreatmentLine(BaseModel):
     outcome: Outcome
     toxicity_detail: ToxicityDetail | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
+    # Resumes the line above after an interruption (e.g. T-DXd after grade 1 ILD resolved):
+    # the same line of therapy continues, no new line starts.
+    resumed: bool = False
     # Not part of the file format: set only on what-if lines inside the app, never saved.
     hypothetical: bool = Field(default=False, exclude=True)
 
@@ -252,6 +231,19 @@ def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = 
             raise CaseError(
                 source, f"{place}.toxicity_detail", 'only allowed with outcome "toxicity"'
             )
+        if line.resumed:
+            before = case.history[i - 1] if i else None
+            if (
+                before is None
+                or before.regimen != line.regimen
+                or before.outcome is not Outcome.TOXICITY
+            ):
+                raise CaseError(
+                    source,
+                    f"{place}.resumed",
+                    "only a line that resumes the same regimen after a toxicity pause can be "
+                    '"resumed"',
+                )
         early_only = (Outcome.RESIDUAL_DISEASE, Outcome.PATHOLOGIC_COMPLETE_RESPONSE)
         if line.outcome in early_only and line.setting is not Setting.NEOADJUVANT:
             raise CaseError(
@@ -295,14 +287,17 @@ def load_case(path: Path, catalogue: RegimenCatalogue | None = None) -> Case:
 def case_to_dict(case: Case) -> dict[str, Any]:
     """The file-format dict: defaults written out for factors, hypothetical lines left out."""
     data = case.model_dump(mode="json", exclude_none=True)
-    data["history"] = [
-        line.model_dump(mode="json", exclude_none=True)
-        for line in case.history
-        if not line.hypothetical
-    ]
+    data["history"] = [_line_to_dict(line) for line in case.history if not line.hypothetical]
     if case.patient is None or case.patient.is_empty:
         data.pop("patient", None)
     return data
+
+
+def _line_to_dict(line: TreatmentLine) -> dict[str, Any]:
+    out = line.model_dump(mode="json", exclude_none=True)
+    if not line.resumed:
+        del out["resumed"]  # optional key: files without it stay as they were
+    return out
 
 
 def dump_case(case: Case) -> str:

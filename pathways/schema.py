@@ -12,30 +12,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pathways.vocab import TIER_ORDER as TIER_ORDER
+from pathways.vocab import AgentClass as AgentClass
+from pathways.vocab import OutcomeName as OutcomeName
+from pathways.vocab import RelapseTiming as RelapseTiming
+from pathways.vocab import Tier as Tier
+from pathways.vocab import ToxicityName as ToxicityName
+from pathways.vocab import WarningKind as WarningKind
+
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 SourceKey = Annotated[str, Field(pattern=r"^S\d+[a-z]?$")]
 
-Tier = Literal["preferred", "alternative", "avoid"]
-TIER_ORDER: dict[str, int] = {"preferred": 0, "alternative": 1, "avoid": 2}
-
-# Kinds of warning the engine can emit (documented in the README and the CLI's --json output).
-WarningKind = Literal[
-    "guideline-conflict",
-    "early-relapse",
-    "ild",
-    "cardiac",
-    "pregnancy",
-    "brain-local-therapy",
-    "clinical-trial",
-    "repeated-regimen",
-    "evidence-gap",
-    "unconfirmed",
-    "safety",
-    "endocrine",
-    "regional",
-    "pitfall",
-]
 # "confirmed" = the figure or position is in the checked clinical reference;
 # "secondary" = only a secondary (news or summary) source had it;
 # "unconfirmed" = the reference marks it UNCONFIRMED: the app must show it as such.
@@ -77,17 +65,6 @@ class EntryPoint(Strict):
 
 
 # ---------------------------------------------------------------------------- drugs
-AgentClass = Literal[
-    "her2-antibody",
-    "her2-adc",
-    "her2-tki",
-    "chemotherapy",
-    "taxane",
-    "endocrine",
-    "cdk46-inhibitor",
-]
-
-
 class Agent(Strict):
     id: Id
     name: Text
@@ -240,20 +217,6 @@ class SafetyNote(Strict):
 
 
 # ---------------------------------------------------------------------------- conditions
-RelapseTiming = Literal[
-    "de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"
-]
-OutcomeName = Literal[
-    "progression",
-    "toxicity",
-    "completed",
-    "ongoing",
-    "residual-disease",
-    "pathologic-complete-response",
-]
-ToxicityName = Literal["ild-grade1", "ild-grade2-plus", "cardiac", "other"]
-
-
 class Condition(Strict):
     """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds."""
 
