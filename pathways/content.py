@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import importlib.resources
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -70,7 +69,10 @@ MESSAGE_FIELDS: dict[str, set[str]] = {
 
 
 def bundled_content_dir() -> Path:
-    return Path(str(importlib.resources.files("resources") / "pathway"))
+    # Through importlib.resources (source tree, wheel and frozen bundle alike), not a str() cast.
+    from pathways.bundled import bundled_folder
+
+    return bundled_folder("pathway")
 
 
 # ---------------------------------------------------------------------------- YAML with places
