@@ -1,26 +1,34 @@
-"""The local case library: stored cases, tumour-board meetings, their agendas and decisions.
+"""The local case library: stored cases, tumor-board meetings, their agendas, minutes and decisions.
 
 One SQLite file holds everything. Cases are kept as the app's case-file JSON text (opaque here
 apart from its ``label``). Decisions form an append-only audit trail: a correction is a new row
-that supersedes the previous one, and triggers make the table refuse UPDATE and DELETE.
+that supersedes the previous one, and triggers make the table refuse UPDATE and DELETE. Since
+schema 3 every decision carries a snapshot of what the board saw (the case JSON, the engine's
+recommendation, the content version and digest, the app version), and a meeting can be signed
+off: the database then refuses every change to it until an amendment (with its reason) reopens
+it as a new version of the minutes.
 
-Nothing in this module logs, and no error message quotes case contents, because a case file may
-carry patient identifiers.
+Every failure, including values damaged inside otherwise valid rows, is raised as
+:class:`LibraryError`. Nothing in this module logs, and no error message quotes case contents,
+because a case file may carry patient identifiers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
-from collections.abc import Iterator
+import stat
+import urllib.parse
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 OFF_PATHWAY_REASONS: tuple[str, ...] = (
     "patient-preference",
@@ -30,6 +38,14 @@ OFF_PATHWAY_REASONS: tuple[str, ...] = (
     "prior-toxicity",
     "other",
 )
+
+# Generous bounds on what one row may hold: a case file is at most 2 MB (pathways.case), a
+# snapshot of the engine's answer is a few kB; free text is a sentence or a paragraph.
+MAX_CASE_CHARS = 2_000_000
+MAX_SNAPSHOT_CHARS = 1_000_000
+MAX_TEXT_CHARS = 10_000
+MAX_NAME_CHARS = 200
+MAX_ATTENDEES = 100
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_S = 5.0
@@ -82,14 +98,98 @@ _V2_SCHEMA: tuple[str, ...] = (
     "CREATE INDEX cases_by_label ON cases(label COLLATE NOCASE)",
 )
 
+
+def _frozen(meeting: str) -> str:
+    """SQL: true when the meeting's latest minutes event is a sign-off (it is then frozen)."""
+    return (
+        "(SELECT kind FROM meeting_signoffs WHERE meeting_id = "
+        f"{meeting} ORDER BY id DESC LIMIT 1) IS 'sign-off'"
+    )
+
+
+_FROZEN_MESSAGE = "the meeting is signed off: amend it (with a reason) before changing it"
+
+_V3_SCHEMA: tuple[str, ...] = (
+    # A decision keeps a copy of what the board saw: the case it points to keeps changing.
+    # Rows from v2 have no snapshot (NULL); every new row must have one (trigger below).
+    "ALTER TABLE decisions ADD COLUMN case_snapshot TEXT",
+    "ALTER TABLE decisions ADD COLUMN recommendation_snapshot TEXT",
+    "ALTER TABLE decisions ADD COLUMN content_version TEXT",
+    "ALTER TABLE decisions ADD COLUMN content_digest TEXT",
+    "ALTER TABLE decisions ADD COLUMN app_version TEXT",
+    """CREATE TRIGGER decisions_need_snapshot BEFORE INSERT ON decisions
+        WHEN NEW.case_snapshot IS NULL OR NEW.recommendation_snapshot IS NULL
+          OR NEW.content_version IS NULL OR NEW.content_digest IS NULL
+          OR NEW.app_version IS NULL
+        BEGIN SELECT RAISE(ABORT, 'a decision is recorded with a snapshot of what was seen');
+        END""",
+    """CREATE TABLE attendees (
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+        position INTEGER NOT NULL CHECK (position >= 0),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, position)
+    ) WITHOUT ROWID""",
+    # The minutes' history: a sign-off freezes the meeting, an amendment reopens it. Each
+    # sign-off keeps the minutes as signed (attendees and the decision versions then current).
+    """CREATE TABLE meeting_signoffs (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+        kind TEXT NOT NULL CHECK (kind IN ('sign-off', 'amendment')),
+        by_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        minutes TEXT NOT NULL
+    )""",
+    "CREATE INDEX meeting_signoffs_by_meeting ON meeting_signoffs(meeting_id, id)",
+    """CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON meeting_signoffs
+        BEGIN SELECT RAISE(ABORT, 'the minutes history is append-only'); END""",
+    """CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON meeting_signoffs
+        BEGIN SELECT RAISE(ABORT, 'the minutes history is append-only'); END""",
+    f"""CREATE TRIGGER signoff_order BEFORE INSERT ON meeting_signoffs
+        WHEN (NEW.kind = 'sign-off') = ({_frozen("NEW.meeting_id")})
+        BEGIN SELECT RAISE(ABORT,
+            'a meeting is signed off when open and amended when signed off'); END""",
+    f"""CREATE TRIGGER frozen_decisions BEFORE INSERT ON decisions WHEN {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_meeting BEFORE UPDATE ON meetings WHEN {_frozen("OLD.id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_agenda_insert BEFORE INSERT ON agenda
+        WHEN {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_agenda_update BEFORE UPDATE ON agenda
+        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_agenda_delete BEFORE DELETE ON agenda
+        WHEN {_frozen("OLD.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_attendees_insert BEFORE INSERT ON attendees
+        WHEN {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_attendees_update BEFORE UPDATE ON attendees
+        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    f"""CREATE TRIGGER frozen_attendees_delete BEFORE DELETE ON attendees
+        WHEN {_frozen("OLD.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+)
+
 # _MIGRATIONS[n] upgrades a database from user_version n to n + 1, in one transaction.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_SCHEMA, _V2_SCHEMA)
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_SCHEMA, _V2_SCHEMA, _V3_SCHEMA)
 if len(_MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - guards a forgotten migration
     raise RuntimeError("one migration per schema version is required")
+
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
 
 
 class LibraryError(Exception):
     """The only exception the case library raises; its message is fit to show to the user."""
+
+
+class _Damaged(Exception):
+    """A stored value is not what the schema promises (raised while decoding rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +213,45 @@ class Meeting:
     id: int
     title: str
     date: dt.date
+    signed_off: bool = False  # frozen: the database refuses every change until amended
 
 
 @dataclass(frozen=True, slots=True)
+class Attendee:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class MinutesEvent:
+    """One sign-off (``kind == "sign-off"``) or amendment of a meeting's minutes."""
+
+    id: int
+    meeting_id: int
+    kind: str
+    by: str
+    at: dt.datetime
+    reason: str
+    version: int  # the minutes version this event closes (sign-off) or opens (amendment)
+    attendees: tuple[Attendee, ...]  # as signed (sign-off only)
+    decision_ids: tuple[int, ...]  # the decision versions current when signed (sign-off only)
+
+
+@dataclass(frozen=True)
+class DecisionSnapshot:
+    """What the board saw when it decided: recorded with the decision, never changed."""
+
+    case_json: str
+    recommendation: dict[str, Any]  # the engine's Recommendation.to_dict(content)
+    content_version: str
+    content_digest: str
+    app_version: str
+
+    def to_json(self) -> str:
+        return json.dumps(self.recommendation, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
 class Decision:
     id: int
     meeting_id: int
@@ -132,6 +268,7 @@ class Decision:
     recorded_at: dt.datetime
     supersedes: int | None
     superseded_by: int | None
+    snapshot: DecisionSnapshot | None = field(default=None, compare=False)  # None before v3
 
     @property
     def is_current(self) -> bool:
@@ -140,41 +277,67 @@ class Decision:
 
 def create_v1_database(path: Path) -> None:
     """Write an empty schema-1 library, as the first release did (for migration tests)."""
+    create_database(path, 1)
+
+
+def create_database(path: Path, version: int) -> None:
+    """Write an empty library at schema ``version`` (for migration tests)."""
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        _apply_migration(conn, 0)
+        for old in range(version):
+            _apply_migration(conn, old)
 
 
 class CaseLibrary:
     """An open case library. Use :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, read_only_reason: str | None = None
+    ) -> None:
         self._conn: sqlite3.Connection | None = conn
         self._path = path
+        self._read_only_reason = read_only_reason
 
     @classmethod
-    def open(cls, path: Path) -> CaseLibrary:
+    def open(
+        cls, path: Path, *, read_only: bool = False, timeout: float = _BUSY_TIMEOUT_S
+    ) -> CaseLibrary:
+        """Open (or create) the library at ``path``.
+
+        A library that cannot be written (a read-only file, folder or disk) is opened read-only
+        rather than refused, so that it can still be read and printed; ``read_only`` asks for
+        that mode explicitly. ``timeout``: how long to wait for another program's lock.
+        """
         path = Path(path)
+        reason = "opened read-only" if read_only else None
+        exists = _check_file(path)
+        if exists:
+            reason = reason or _unwritable(path)
+        elif read_only:
+            raise LibraryError(f"{path}: there is no case library there")
+        else:
+            _make_folder(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibraryError(f"{path}: cannot create its folder ({exc.strerror})") from None
-        _refuse_non_sqlite(path)
-        try:
-            # isolation_level=None: this class issues BEGIN/COMMIT itself, so that the
-            # sqlite3 module never opens or commits a transaction behind its back.
-            conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            conn = _connect(path, reason is not None, timeout)
         except sqlite3.Error as exc:
-            raise LibraryError(f"{path}: cannot open the case library ({exc})") from None
+            raise LibraryError(f"{path}: {_explain(exc, timeout)}") from None
         try:
-            _prepare(conn, path)
+            _prepare(conn, path, reason, timeout)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, reason)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only_reason is not None
+
+    @property
+    def read_only_reason(self) -> str | None:
+        return self._read_only_reason
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -220,9 +383,11 @@ class CaseLibrary:
                 "SELECT id, label, case_json, created_at, updated_at FROM cases WHERE id = ?",
                 (case_id,),
             ).fetchone()
-        if row is None:
-            raise LibraryError(f"there is no case {case_id} in the library")
-        return StoredCase(row[0], row[1], row[2], _time(row[3]), _time(row[4]))
+            if row is None:
+                raise LibraryError(f"there is no case {case_id} in the library")
+            return StoredCase(
+                _int(row[0]), _str(row[1]), _str(row[2]), _time(row[3]), _time(row[4])
+            )
 
     def export_case_json(self, case_id: int) -> str:
         return self.get_case(case_id).case_json
@@ -251,7 +416,7 @@ class CaseLibrary:
     # -- meetings and agendas ------------------------------------------------------------------
 
     def create_meeting(self, title: str, date: dt.date) -> int:
-        title = _non_empty(title, "a meeting title")
+        title = _non_empty(title, "a meeting title", MAX_NAME_CHARS)
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO meetings (title, meeting_date) VALUES (?, ?)", (title, _day(date))
@@ -259,7 +424,7 @@ class CaseLibrary:
             return _rowid(cur)
 
     def rename_meeting(self, meeting_id: int, title: str) -> None:
-        title = _non_empty(title, "a meeting title")
+        title = _non_empty(title, "a meeting title", MAX_NAME_CHARS)
         with self._write() as conn:
             cur = conn.execute("UPDATE meetings SET title = ? WHERE id = ?", (title, meeting_id))
             if cur.rowcount == 0:
@@ -268,18 +433,20 @@ class CaseLibrary:
     def get_meeting(self, meeting_id: int) -> Meeting:
         with self._read() as conn:
             row = conn.execute(
-                "SELECT id, title, meeting_date FROM meetings WHERE id = ?", (meeting_id,)
+                f"SELECT id, title, meeting_date, {_frozen('id')} FROM meetings WHERE id = ?",
+                (meeting_id,),
             ).fetchone()
-        if row is None:
-            raise LibraryError(f"there is no meeting {meeting_id} in the library")
-        return Meeting(row[0], row[1], dt.date.fromisoformat(row[2]))
+            if row is None:
+                raise LibraryError(f"there is no meeting {meeting_id} in the library")
+            return _meeting(row)
 
     def list_meetings(self) -> list[Meeting]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, title, meeting_date FROM meetings ORDER BY meeting_date DESC, id DESC"
+                f"SELECT id, title, meeting_date, {_frozen('id')} FROM meetings"
+                " ORDER BY meeting_date DESC, id DESC"
             ).fetchall()
-        return [Meeting(r[0], r[1], dt.date.fromisoformat(r[2])) for r in rows]
+            return [_meeting(r) for r in rows]
 
     def agenda(self, meeting_id: int) -> list[CaseSummary]:
         with self._read() as conn:
@@ -289,7 +456,7 @@ class CaseLibrary:
                 " WHERE a.meeting_id = ? ORDER BY a.position",
                 (meeting_id,),
             ).fetchall()
-        return [CaseSummary(r[0], r[1], _time(r[2])) for r in rows]
+            return [CaseSummary(_int(r[0]), _str(r[1]), _time(r[2])) for r in rows]
 
     def add_to_agenda(self, meeting_id: int, case_id: int, position: int | None = None) -> None:
         with self._write() as conn:
@@ -339,6 +506,129 @@ class CaseLibrary:
                 (new_position, meeting_id, case_id),
             )
 
+    # -- minutes: attendees, sign-off, amendments ----------------------------------------------
+
+    def attendees(self, meeting_id: int) -> list[Attendee]:
+        with self._read() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            rows = conn.execute(
+                "SELECT name, role FROM attendees WHERE meeting_id = ? ORDER BY position",
+                (meeting_id,),
+            ).fetchall()
+            return [Attendee(_str(r[0]), _str(r[1])) for r in rows]
+
+    def set_attendees(self, meeting_id: int, attendees: Sequence[Attendee]) -> None:
+        """Replace the meeting's list of attendees (refused once the meeting is signed off)."""
+        if len(attendees) > MAX_ATTENDEES:
+            raise LibraryError(f"a meeting lists at most {MAX_ATTENDEES} attendees")
+        clean = [
+            Attendee(
+                _non_empty(a.name, "an attendee's name", MAX_NAME_CHARS),
+                _bounded(a.role, "an attendee's role", MAX_NAME_CHARS).strip(),
+            )
+            for a in attendees
+        ]
+        with self._write() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            conn.execute("DELETE FROM attendees WHERE meeting_id = ?", (meeting_id,))
+            conn.executemany(
+                "INSERT INTO attendees (meeting_id, position, name, role) VALUES (?, ?, ?, ?)",
+                [(meeting_id, i, a.name, a.role) for i, a in enumerate(clean)],
+            )
+
+    def last_attendees(self, before_meeting: int | None = None) -> list[Attendee]:
+        """The attendees of the latest other meeting that has any (to pre-fill a new list)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT m.id FROM meetings m WHERE m.id IS NOT ?"
+                " AND EXISTS (SELECT 1 FROM attendees a WHERE a.meeting_id = m.id)"
+                " ORDER BY m.meeting_date DESC, m.id DESC LIMIT 1",
+                (before_meeting,),
+            ).fetchone()
+        return [] if row is None else self.attendees(_int(row[0]))
+
+    def sign_off(self, meeting_id: int, by: str) -> int:
+        """The chair signs the minutes: the meeting is frozen from now on (until amended)."""
+        by = _non_empty(by, "who signs off the meeting", MAX_NAME_CHARS)
+        with self._write() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            if _is_frozen(conn, meeting_id):
+                raise LibraryError(f"meeting {meeting_id} is already signed off")
+            attendees = conn.execute(
+                "SELECT name, role FROM attendees WHERE meeting_id = ? ORDER BY position",
+                (meeting_id,),
+            ).fetchall()
+            current = conn.execute(
+                "SELECT d.id FROM decisions d WHERE d.meeting_id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.supersedes = d.id)"
+                " ORDER BY d.id",
+                (meeting_id,),
+            ).fetchall()
+            minutes = {
+                "attendees": [{"name": a[0], "role": a[1]} for a in attendees],
+                "decisions": [r[0] for r in current],
+            }
+            cur = conn.execute(
+                "INSERT INTO meeting_signoffs (meeting_id, kind, by_name, at, reason, minutes)"
+                " VALUES (?, 'sign-off', ?, ?, '', ?)",
+                (meeting_id, by, _now(), json.dumps(minutes)),
+            )
+            return _rowid(cur)
+
+    def amend_meeting(self, meeting_id: int, by: str, reason: str) -> int:
+        """Reopen a signed-off meeting as a new version of its minutes; the old one stays."""
+        by = _non_empty(by, "who amends the meeting", MAX_NAME_CHARS)
+        reason = _non_empty(reason, "the reason for the amendment", MAX_TEXT_CHARS)
+        with self._write() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            if not _is_frozen(conn, meeting_id):
+                raise LibraryError(
+                    f"meeting {meeting_id} is not signed off; it can be changed directly"
+                )
+            cur = conn.execute(
+                "INSERT INTO meeting_signoffs (meeting_id, kind, by_name, at, reason, minutes)"
+                " VALUES (?, 'amendment', ?, ?, ?, '{}')",
+                (meeting_id, by, _now(), reason),
+            )
+            return _rowid(cur)
+
+    def minutes_history(self, meeting_id: int) -> list[MinutesEvent]:
+        """Every sign-off and amendment of the meeting, oldest first."""
+        with self._read() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            rows = conn.execute(
+                "SELECT id, meeting_id, kind, by_name, at, reason, minutes FROM meeting_signoffs"
+                " WHERE meeting_id = ? ORDER BY id",
+                (meeting_id,),
+            ).fetchall()
+            events = []
+            version = 1
+            for r in rows:
+                kind = _str(r[2])
+                if kind not in ("sign-off", "amendment"):
+                    raise _Damaged
+                if kind == "amendment":
+                    version += 1
+                minutes = _json(r[6], dict)
+                attendees = tuple(
+                    Attendee(_str(a.get("name")), _str(a.get("role")))
+                    for a in _list_of(minutes.get("attendees", []), dict)
+                )
+                events.append(
+                    MinutesEvent(
+                        id=_int(r[0]),
+                        meeting_id=_int(r[1]),
+                        kind=kind,
+                        by=_str(r[3]),
+                        at=_time(r[4]),
+                        reason=_str(r[5]),
+                        version=version,
+                        attendees=attendees,
+                        decision_ids=tuple(_list_of(minutes.get("decisions", []), int)),
+                    )
+                )
+            return events
+
     # -- decisions -----------------------------------------------------------------------------
 
     def record_decision(
@@ -354,24 +644,33 @@ class CaseLibrary:
         note: str,
         dissent: str,
         recorded_by: str,
+        snapshot: DecisionSnapshot,
         supersedes: int | None = None,
     ) -> int:
-        chosen_regimen = _non_empty(chosen_regimen, "the chosen regimen")
-        recorded_by = _non_empty(recorded_by, "who recorded the decision")
+        chosen_regimen = _non_empty(chosen_regimen, "the chosen regimen", MAX_NAME_CHARS)
+        recorded_by = _non_empty(recorded_by, "who recorded the decision", MAX_NAME_CHARS)
         _check_off_pathway(on_pathway, off_pathway_reason, off_pathway_detail)
-        if not all(isinstance(a, str) for a in alternatives):
+        if not isinstance(alternatives, list | tuple) or not all(
+            isinstance(a, str) and len(a) <= MAX_NAME_CHARS for a in alternatives
+        ):
             raise LibraryError("alternatives must be a list of regimen names")
+        for text, what in ((note, "the note"), (dissent, "the dissent")):
+            _bounded(text, what, MAX_TEXT_CHARS)
+        snap = _snapshot_row(snapshot)
         with self._write() as conn:
             _require(conn, "meetings", meeting_id, "meeting")
             _require(conn, "cases", case_id, "case")
+            if _is_frozen(conn, meeting_id):
+                raise LibraryError(f"meeting {meeting_id}: {_FROZEN_MESSAGE}")
             current = _current_decision_id(conn, meeting_id, case_id)
             if supersedes != current:
                 raise LibraryError(_supersede_problem(meeting_id, case_id, supersedes, current))
             cur = conn.execute(
                 "INSERT INTO decisions (meeting_id, case_id, chosen_regimen, on_pathway,"
                 " off_pathway_reason, off_pathway_detail, alternatives, note, dissent,"
-                " recorded_by, recorded_at, supersedes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " recorded_by, recorded_at, supersedes, case_snapshot, recommendation_snapshot,"
+                " content_version, content_digest, app_version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     meeting_id,
                     case_id,
@@ -385,52 +684,39 @@ class CaseLibrary:
                     recorded_by,
                     _now(),
                     supersedes,
+                    *snap,
                 ),
             )
             return _rowid(cur)
 
     def decisions(self, case_id: int, meeting_id: int | None = None) -> list[Decision]:
         """Every version of the decisions on a case, oldest first."""
-        query = (
-            "SELECT id, meeting_id, case_id, chosen_regimen, on_pathway, off_pathway_reason,"
-            " off_pathway_detail, alternatives, note, dissent, recorded_by, recorded_at,"
-            " supersedes FROM decisions WHERE case_id = ?"
-        )
+        where = "WHERE case_id = ?"
         params: tuple[int, ...] = (case_id,)
         if meeting_id is not None:
-            query += " AND meeting_id = ?"
+            where += " AND meeting_id = ?"
             params += (meeting_id,)
         with self._read() as conn:
             _require(conn, "cases", case_id, "case")
             if meeting_id is not None:
                 _require(conn, "meetings", meeting_id, "meeting")
-            rows = conn.execute(query + " ORDER BY id", params).fetchall()
-        superseded_by = {r[12]: r[0] for r in rows if r[12] is not None}
-        versions: dict[int, int] = {}
-        result = []
-        for r in rows:
-            # Each correction must supersede the latest version, so id order is version order.
-            versions[r[1]] = versions.get(r[1], 0) + 1
-            result.append(
-                Decision(
-                    id=r[0],
-                    meeting_id=r[1],
-                    case_id=r[2],
-                    version=versions[r[1]],
-                    chosen_regimen=r[3],
-                    on_pathway=bool(r[4]),
-                    off_pathway_reason=r[5],
-                    off_pathway_detail=r[6],
-                    alternatives=tuple(json.loads(r[7])),
-                    note=r[8],
-                    dissent=r[9],
-                    recorded_by=r[10],
-                    recorded_at=_time(r[11]),
-                    supersedes=r[12],
-                    superseded_by=superseded_by.get(r[0]),
-                )
-            )
-        return result
+            rows = conn.execute(f"{_DECISION_COLUMNS} {where} ORDER BY id", params).fetchall()
+            return _decisions(rows)
+
+    def all_decisions(self) -> list[Decision]:
+        """Every decision version in the library, oldest first (for local practice)."""
+        with self._read() as conn:
+            rows = conn.execute(f"{_DECISION_COLUMNS} ORDER BY id").fetchall()
+            return _decisions(rows)
+
+    def meeting_decisions(self, meeting_id: int) -> list[Decision]:
+        """Every decision version recorded at a meeting, oldest first."""
+        with self._read() as conn:
+            _require(conn, "meetings", meeting_id, "meeting")
+            rows = conn.execute(
+                f"{_DECISION_COLUMNS} WHERE meeting_id = ? ORDER BY id", (meeting_id,)
+            ).fetchall()
+            return _decisions(rows)
 
     def current_decision(self, meeting_id: int, case_id: int) -> Decision | None:
         history = self.decisions(case_id, meeting_id)
@@ -445,7 +731,7 @@ class CaseLibrary:
                 " ORDER BY label COLLATE NOCASE, id",
                 params,
             ).fetchall()
-        return [CaseSummary(r[0], r[1], _time(r[2])) for r in rows]
+            return [CaseSummary(_int(r[0]), _str(r[1]), _time(r[2])) for r in rows]
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -454,11 +740,19 @@ class CaseLibrary:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read, with the rows decoded inside: damaged values become a LibraryError too."""
         conn = self._connection()
         try:
             yield conn
         except sqlite3.Error as exc:
-            raise LibraryError(f"{self._path}: cannot read the case library ({exc})") from exc
+            raise LibraryError(
+                f"{self._path}: cannot read the case library: {_explain(exc)}"
+            ) from None
+        except (_Damaged, ValueError, TypeError, KeyError, OverflowError, RecursionError):
+            raise LibraryError(
+                f"{self._path}: the case library holds a damaged value "
+                "(a date, a number or a stored JSON text is not readable); nothing was changed"
+            ) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -468,6 +762,11 @@ class CaseLibrary:
         then still hold when its writes happen, even with another process on the same file.
         """
         conn = self._connection()
+        if self._read_only_reason is not None:
+            raise LibraryError(
+                f"{self._path}: the case library is read-only ({self._read_only_reason}); "
+                "nothing was changed"
+            )
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -478,12 +777,107 @@ class CaseLibrary:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise LibraryError(f"{self._path}: cannot change the case library ({exc})") from exc
+            raise LibraryError(
+                f"{self._path}: cannot change the case library: {_explain(exc)}"
+            ) from None
+        except (_Damaged, ValueError, TypeError, OverflowError):
+            raise LibraryError(
+                f"{self._path}: the case library holds a damaged value; nothing was changed"
+            ) from None
 
 
-def _refuse_non_sqlite(path: Path) -> None:
-    if not path.exists():
-        return
+_DECISION_COLUMNS = (
+    "SELECT id, meeting_id, case_id, chosen_regimen, on_pathway, off_pathway_reason,"
+    " off_pathway_detail, alternatives, note, dissent, recorded_by, recorded_at,"
+    " supersedes, case_snapshot, recommendation_snapshot, content_version, content_digest,"
+    " app_version FROM decisions"
+)
+
+
+def _decisions(rows: list[Any]) -> list[Decision]:
+    superseded_by = {_int(r[12]): _int(r[0]) for r in rows if r[12] is not None}
+    versions: dict[tuple[int, int], int] = {}
+    result = []
+    for r in rows:
+        # Each correction must supersede the latest version, so id order is version order.
+        key = (_int(r[1]), _int(r[2]))
+        versions[key] = versions.get(key, 0) + 1
+        on_pathway = _int(r[4])
+        reason = None if r[5] is None else _str(r[5])
+        if on_pathway not in (0, 1) or (reason is not None and reason not in OFF_PATHWAY_REASONS):
+            raise _Damaged
+        result.append(
+            Decision(
+                id=_int(r[0]),
+                meeting_id=key[0],
+                case_id=key[1],
+                version=versions[key],
+                chosen_regimen=_str(r[3]),
+                on_pathway=bool(on_pathway),
+                off_pathway_reason=reason,
+                off_pathway_detail=_str(r[6]),
+                alternatives=tuple(_list_of(_json(r[7], list), str)),
+                note=_str(r[8]),
+                dissent=_str(r[9]),
+                recorded_by=_str(r[10]),
+                recorded_at=_time(r[11]),
+                supersedes=None if r[12] is None else _int(r[12]),
+                superseded_by=superseded_by.get(_int(r[0])),
+                snapshot=_snapshot(r[13:18]),
+            )
+        )
+    return result
+
+
+def _snapshot(values: Sequence[Any]) -> DecisionSnapshot | None:
+    if all(v is None for v in values):
+        return None  # recorded before schema 3
+    case_json = _str(values[0])
+    _json(case_json, dict)  # checked here, so that a damaged snapshot fails like any row
+    return DecisionSnapshot(
+        case_json=case_json,
+        recommendation=_json(values[1], dict),
+        content_version=_str(values[2]),
+        content_digest=_str(values[3]),
+        app_version=_str(values[4]),
+    )
+
+
+def _snapshot_row(s: DecisionSnapshot) -> tuple[str, str, str, str, str]:
+    if not isinstance(s, DecisionSnapshot):
+        raise LibraryError("a decision is recorded with a snapshot of what the board saw")
+    _label_of(s.case_json)
+    try:
+        recommendation = s.to_json()
+    except (TypeError, ValueError):
+        raise LibraryError("the recommendation snapshot is not JSON") from None
+    if len(recommendation) > MAX_SNAPSHOT_CHARS:
+        raise LibraryError(f"the recommendation snapshot is over {MAX_SNAPSHOT_CHARS} characters")
+    for value, what in (
+        (s.content_version, "the content version"),
+        (s.content_digest, "the content digest"),
+        (s.app_version, "the app version"),
+    ):
+        _non_empty(value, what, MAX_NAME_CHARS)
+    return s.case_json, recommendation, s.content_version, s.content_digest, s.app_version
+
+
+# -- opening ---------------------------------------------------------------------------------------
+
+
+def _check_file(path: Path) -> bool:
+    """Whether a library file exists; refuses anything but a regular SQLite file or nothing."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise LibraryError(f"{path}: cannot read the case library ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LibraryError(f"{path}: this is a folder, not a case library")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or a device would block or never end; nothing is read from it.
+        raise LibraryError(f"{path}: this is not a regular file, so not a case library")
     try:
         with path.open("rb") as f:
             head = f.read(len(_SQLITE_MAGIC))
@@ -495,9 +889,79 @@ def _refuse_non_sqlite(path: Path) -> None:
             f"{path}: this is not a case library (not an SQLite database); "
             "it was not opened or changed"
         )
+    return True
 
 
-def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+def _unwritable(path: Path) -> str | None:
+    """Why an existing library cannot be written here, or None if it can."""
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK):
+        # SQLite needs to create its journal files next to the database.
+        return "its folder is read-only"
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return "it is on a read-only disk"
+    except (OSError, AttributeError):  # no statvfs (Windows): the access checks must do
+        pass
+    return None
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LibraryError(
+            f"{path}: cannot create the case library's folder ({exc.strerror})"
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise LibraryError(f"{path}: cannot create the case library there: the folder is read-only")
+
+
+def _connect(path: Path, read_only: bool, timeout: float) -> sqlite3.Connection:
+    # isolation_level=None: this class issues BEGIN/COMMIT itself, so that the sqlite3 module
+    # never opens or commits a transaction behind its back.
+    if not read_only:
+        return sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error as exc:
+        if exc.sqlite_errorcode & 0xFF not in (_SQLITE_CANTOPEN, _SQLITE_READONLY):
+            conn.close()
+            raise
+        conn.close()
+    # A WAL library in a folder where SQLite cannot create its shared-memory file: read it
+    # as an immutable file (nothing can change it there, so nothing is missed).
+    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+
+
+def _explain(exc: sqlite3.Error, timeout: float = _BUSY_TIMEOUT_S) -> str:
+    """SQLite's failure in words that say what is wrong (SQLite's messages quote no data)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return (
+            f"another program holds its lock (waited {timeout:g} s); close the other program "
+            "or try again"
+        )
+    if code == _SQLITE_READONLY:
+        return "it is read-only here (the file, its folder or the disk does not allow writing)"
+    if code == _SQLITE_PERM:
+        return "permission denied"
+    if code == _SQLITE_CANTOPEN:
+        return "the file cannot be opened (check that you may read and write it and its folder)"
+    if code == _SQLITE_FULL:
+        return "the disk is full"
+    if code == _SQLITE_IOERR:
+        return "the disk reported an error while reading or writing"
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return "this is not a case library or it is damaged"
+    return str(exc)
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, read_only: str | None, timeout: float) -> None:
     """Check the version, then configure and migrate the freshly opened connection."""
     try:
         # Only reads happen until the version is known to be one this app understands, so that
@@ -507,24 +971,38 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
             raise LibraryError(
                 f"{path}: this SQLite database is not a case library; it was not opened or changed"
             )
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         raise LibraryError(
-            f"{path}: this is not a case library or it is damaged ({exc}); "
-            "it was not opened or changed"
+            f"{path}: {_explain(exc, timeout)}; it was not opened or changed"
         ) from None
     _refuse_newer(path, version)
+    if read_only is not None and version < SCHEMA_VERSION:
+        raise LibraryError(
+            f"{path}: this case library is from an older version of the app (schema {version}) "
+            f"and must be upgraded, but {read_only}; open it once where it can be written"
+        )
     try:
+        conn.create_function("casefold", 1, _casefold, deterministic=True)
+        if read_only is not None:
+            conn.execute("PRAGMA query_only = ON")
+            return
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL rather than NORMAL: in WAL mode NORMAL may drop the last commits on power loss,
-        # and a tumour-board decision that was shown as saved must stay saved. The extra fsync
+        # and a tumor-board decision that was shown as saved must stay saved. The extra fsync
         # per edit is imperceptible at the pace of human edits.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.create_function("casefold", 1, str.casefold, deterministic=True)
         if version < SCHEMA_VERSION:
             _migrate(conn, path)
     except sqlite3.Error as exc:
-        raise LibraryError(f"{path}: cannot prepare the case library ({exc})") from exc
+        raise LibraryError(
+            f"{path}: cannot prepare the case library: {_explain(exc, timeout)}"
+        ) from None
+
+
+def _casefold(value: object) -> str | None:
+    # Called by SQLite on stored labels: a damaged (non-text) label must not raise inside SQL.
+    return value.casefold() if isinstance(value, str) else None
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -571,23 +1049,32 @@ def _user_version(conn: sqlite3.Connection) -> int:
     return version
 
 
+# -- queries -----------------------------------------------------------------------------------
+
+
 def _require(conn: sqlite3.Connection, table: str, row_id: int, what: str) -> None:
     if conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
         raise LibraryError(f"there is no {what} {row_id} in the library")
+
+
+def _is_frozen(conn: sqlite3.Connection, meeting_id: int) -> bool:
+    row = conn.execute(f"SELECT {_frozen('?')}", (meeting_id,)).fetchone()
+    return bool(row[0])
 
 
 def _position(conn: sqlite3.Connection, meeting_id: int, case_id: int) -> int | None:
     row = conn.execute(
         "SELECT position FROM agenda WHERE meeting_id = ? AND case_id = ?", (meeting_id, case_id)
     ).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _int(row[0])
 
 
 def _agenda_size(conn: sqlite3.Connection, meeting_id: int) -> int:
-    size: int = conn.execute(
-        "SELECT count(*) FROM agenda WHERE meeting_id = ?", (meeting_id,)
-    ).fetchone()[0]
-    return size
+    return _int(
+        conn.execute("SELECT count(*) FROM agenda WHERE meeting_id = ?", (meeting_id,)).fetchone()[
+            0
+        ]
+    )
 
 
 def _take_off_agenda(conn: sqlite3.Connection, meeting_id: int, case_id: int) -> None:
@@ -607,7 +1094,7 @@ def _current_decision_id(conn: sqlite3.Connection, meeting_id: int, case_id: int
         " AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.supersedes = d.id)",
         (meeting_id, case_id),
     ).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _int(row[0])
 
 
 def _supersede_problem(
@@ -624,6 +1111,7 @@ def _supersede_problem(
 
 
 def _check_off_pathway(on_pathway: bool, reason: str | None, detail: str) -> None:
+    _bounded(detail, "the off-pathway detail", MAX_TEXT_CHARS)
     if on_pathway:
         if reason is not None:
             raise LibraryError("an on-pathway decision takes no off-pathway reason")
@@ -636,10 +1124,17 @@ def _check_off_pathway(on_pathway: bool, reason: str | None, detail: str) -> Non
         raise LibraryError("an off-pathway decision for reason 'other' needs a written detail")
 
 
+# -- values ----------------------------------------------------------------------------------------
+
+
 def _label_of(case_json: str) -> str:
+    if not isinstance(case_json, str):
+        raise LibraryError("the case must be JSON text")
+    if len(case_json) > MAX_CASE_CHARS:
+        raise LibraryError(f"the case is over {MAX_CASE_CHARS:,} characters")
     try:
         case = json.loads(case_json)
-    except (TypeError, ValueError):
+    except (ValueError, RecursionError):
         # The parser's message may quote the text, so it is not passed on.
         raise LibraryError("the case is not valid JSON") from None
     if not isinstance(case, dict):
@@ -650,10 +1145,18 @@ def _label_of(case_json: str) -> str:
     return label
 
 
-def _non_empty(text: str, what: str) -> str:
+def _bounded(text: object, what: str, limit: int) -> str:
+    if not isinstance(text, str):
+        raise LibraryError(f"{what} must be text")
+    if len(text) > limit:
+        raise LibraryError(f"{what} is over {limit:,} characters")
+    return text
+
+
+def _non_empty(text: object, what: str, limit: int) -> str:
     if not isinstance(text, str) or not text.strip():
         raise LibraryError(f"{what} must not be empty")
-    return text.strip()
+    return _bounded(text, what, limit).strip()
 
 
 def _escape_like(text: str) -> str:
@@ -669,8 +1172,56 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+# Decoders of stored values: anything unexpected raises _Damaged (-> LibraryError in _read).
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Damaged
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Damaged
+    return value
+
+
+def _time(value: object) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(_str(value))
+    # Naive or out-of-range moments cannot be shown in local time (astimezone overflows).
+    if moment.tzinfo is None or not 1900 <= moment.year <= 9000:
+        raise _Damaged
+    return moment
+
+
+def _date(value: object) -> dt.date:
+    day = dt.date.fromisoformat(_str(value))
+    if not 1900 <= day.year <= 9000:
+        raise _Damaged
+    return day
+
+
+def _json(value: object, kind: type[Any]) -> Any:
+    text = _str(value)
+    if len(text) > MAX_CASE_CHARS:
+        raise _Damaged
+    decoded = json.loads(text)
+    if not isinstance(decoded, kind):
+        raise _Damaged
+    return decoded
+
+
+def _list_of(value: object, kind: type[Any]) -> list[Any]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in value
+    ):
+        raise _Damaged
+    return value
+
+
+def _meeting(row: Sequence[Any]) -> Meeting:
+    return Meeting(_int(row[0]), _str(row[1]), _date(row[2]), bool(row[3]))
 
 
 def _rowid(cur: sqlite3.Cursor) -> int:

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from pathways.library import CaseLibrary
+from pathways.library import CaseLibrary, DecisionSnapshot
 
 
 def report(*words: object) -> None:
@@ -48,6 +48,14 @@ def main() -> None:
                 note="",
                 dissent="",
                 recorded_by="crash test",
+                # A snapshot as large as a real one: the crash test covers these writes too.
+                snapshot=DecisionSnapshot(
+                    case_json=json.dumps({"label": f"Writer case {n}", "rev": 1}),
+                    recommendation={"options": [{"regimen": "tdxd", "why": "x" * 4000}]},
+                    content_version="1.0.0",
+                    content_digest="0" * 64,
+                    app_version="crash-test",
+                ),
             )
             report("decision", decision_id, meeting_id, case_id)
 

@@ -22,6 +22,7 @@ from pathways.library import (
     OFF_PATHWAY_REASONS,
     SCHEMA_VERSION,
     CaseLibrary,
+    DecisionSnapshot,
     LibraryError,
     create_v1_database,
 )
@@ -47,6 +48,7 @@ def case(label: str, **extra: Any) -> str:
 
 def decide(lib: CaseLibrary, meeting_id: int, case_id: int, **changes: Any) -> int:
     fields: dict[str, Any] = {
+        "snapshot": snapshot(),
         "chosen_regimen": "T-DXd",
         "on_pathway": True,
         "off_pathway_reason": None,
@@ -58,6 +60,18 @@ def decide(lib: CaseLibrary, meeting_id: int, case_id: int, **changes: Any) -> i
     }
     fields.update(changes)
     return lib.record_decision(meeting_id, case_id, **fields)
+
+
+def snapshot(label: str = "Snap", **changes: Any) -> DecisionSnapshot:
+    fields: dict[str, Any] = {
+        "case_json": case(label),
+        "recommendation": {"position": "tdxd", "line": 3, "options": []},
+        "content_version": "1.0.0",
+        "content_digest": "d" * 64,
+        "app_version": "0.1.0",
+    }
+    fields.update(changes)
+    return DecisionSnapshot(**fields)
 
 
 def raw(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
