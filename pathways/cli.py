@@ -139,6 +139,11 @@ def _import_fhir(args: argparse.Namespace, content: Content) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["library"]:  # its own parser and commands: pathways/library_cli.py
+        from pathways.library_cli import main as library_main
+
+        return library_main(args[1:])
     try:
         return run(argv)
     except PathwayError as exc:
