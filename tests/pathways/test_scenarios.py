@@ -1,278 +1,126 @@
-"""Clinical scenarios, table-driven: the preferred option(s) and what must be excluded.
+"""The scenario library (resources/scenarios/*.yaml) against the engine, and a few checks that
+are not scenarios (explanations, determinism, stepping).
 
-Each row names its basis in the clinical reference (section of ../shared/clinical-reference.md).
+Each scenario names its basis (a guideline section or a section of the clinical reference).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from pathlib import Path
 
 import pytest
 
-from pathways.case import Case, TreatmentLine
+from pathways.content import Content
 from pathways.engine import Engine
+from pathways.errors import ContentErrors
+from pathways.scenarios import (
+    Scenario,
+    describe_expect,
+    load_scenario_texts,
+    load_scenarios,
+    run_scenario,
+)
 from tests.pathways.conftest import line, make_case
 
 THP = "pertuzumab-trastuzumab-taxane"
-HP = "pertuzumab-trastuzumab-maintenance"
 TUC = "tucatinib-trastuzumab-capecitabine"
 
-
-@dataclass
-class Scenario:
-    name: str
-    case: Case
-    preferred: set[str]  # exactly these are preferred (an equal first choice counts)
-    not_preferred: set[str] = field(default_factory=set)  # offered at most as alternative/avoid
-    avoid: set[str] = field(default_factory=set)  # must be listed as avoid (or absent)
-    absent_or_avoid: set[str] = field(default_factory=set)
-    first: str | None = None  # the top-ranked option
-    warnings: set[str] = field(default_factory=set)  # warning kinds that must be present
-    line: int | str | None = "any"
+LIBRARY = load_scenarios()
 
 
-def _lines(*regimens: str) -> list[TreatmentLine]:
-    return [line(r) for r in regimens]
+def test_library_is_valid_against_the_content(content: Content) -> None:
+    # Every regimen a scenario names exists, and every case is a possible history.
+    assert load_scenarios(content=content)
+    assert len(LIBRARY) >= 29
 
 
-SCENARIOS = [
-    # --- the six public scenarios of the engine issue
-    Scenario("1 de novo metastatic", make_case(), {THP}, not_preferred={"tdm1"}, first=THP, line=1),
-    Scenario(
-        "2 after THP, T-DXd available",
-        make_case(*_lines(THP)),
-        {"tdxd"},
-        not_preferred={"tdm1"},
-        first="tdxd",
-        line=2,
-    ),
-    Scenario(
-        "3 after THP, T-DXd unavailable",
-        make_case(*_lines(THP), tdxd_available=False),
-        {"tdm1"},
-        avoid={"tdxd"},
-        line=2,
-    ),
-    Scenario(
-        "4 after THP and T-DXd",
-        make_case(*_lines(THP, "tdxd")),
-        {TUC, "tdm1"},
-        avoid={"tdxd"},
-        line=3,
-    ),
-    Scenario(
-        "5 active brain metastases after THP and T-DXd",
-        make_case(*_lines(THP, "tdxd"), brain_metastases="active"),
-        {TUC},
-        first=TUC,
-        avoid={"tdxd"},
-    ),
-    Scenario(
-        "6 residual disease after neoadjuvant therapy",
-        make_case(line("neoadjuvant-her2", "residual-disease", "neoadjuvant"), metastatic=None),
-        {"adjuvant-tdm1"},
-        not_preferred={"adjuvant-tdxd"},
-        line=None,
-    ),
-    # --- derived from the reference (§3-§5)
-    Scenario(
-        "HR+ first line ongoing: continue, then HP maintenance",
-        make_case(line(THP, "ongoing"), hormone_receptor="positive"),
-        {THP, HP},
-        line=1,
-    ),
-    Scenario(
-        "THP completed: HP maintenance (ASCO 4.0)", make_case(line(THP, "completed")), {HP}, line=1
-    ),
-    Scenario(
-        "maintenance progressed = progression on first line",
-        make_case(line(THP, "completed"), line(HP)),
-        {"tdxd"},
-        absent_or_avoid={THP, HP},
-        line=2,
-    ),
-    Scenario(
-        "prior ILD: T-DXd not preferred (§4)",
-        make_case(*_lines(THP), ild_history=True),
-        {"tdm1"},
-        absent_or_avoid={"tdxd"},
-        warnings={"ild"},
-    ),
-    Scenario(
-        "T-DXd stopped for grade >=2 ILD is never offered again (§3)",
-        make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade2-plus")),
-        {TUC, "tdm1"},
-        avoid={"tdxd"},
-        absent_or_avoid={"tdxd-pertuzumab"},
-    ),
-    Scenario(
-        "T-DXd interrupted for grade 1 ILD may be resumed (§3, S46)",
-        make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1")),
-        set(),
-        absent_or_avoid=set(),
-    ),
-    Scenario(
-        "pregnancy rules out every HER2-directed agent (§4)",
-        make_case(*_lines(THP), pregnant=True),
-        set(),
-        avoid={"tdxd", "tdm1", TUC},
-        warnings={"pregnancy"},
-    ),
-    Scenario(
-        "heart failure holds antibodies and ADCs (§3)",
-        make_case(heart_failure=True),
-        set(),
-        avoid={THP, "tdxd-pertuzumab"},
-        warnings={"cardiac"},
-    ),
-    Scenario(
-        "LVEF below 50% holds antibodies and ADCs (§3)",
-        make_case(*_lines(THP), lvef=42.0),
-        set(),
-        avoid={"tdxd", "tdm1"},
-        warnings={"cardiac"},
-    ),
-    Scenario(
-        "symptomatic brain metastases: local therapy first (ASCO BM 2.1)",
-        make_case(*_lines(THP, "tdxd"), brain_metastases="symptomatic"),
-        {TUC, "tdm1"},
-        warnings={"brain-local-therapy"},
-    ),
-    Scenario(
-        "active brain metastases at second line: tucatinib regimen preferred (ASCO BM 7.1)",
-        make_case(*_lines(THP), brain_metastases="active"),
-        {TUC, "tdxd"},
-        first=TUC,
-    ),
-    Scenario(
-        "HR+ unsuitable for chemotherapy: HER2-targeted + endocrine (ASCO 6.0.2)",
-        make_case(hormone_receptor="positive", chemotherapy_unsuitable=True),
-        {"her2-targeted-endocrine"},
-        not_preferred={THP},
-    ),
-    Scenario(
-        "HR- disease: no endocrine options (§4)",
-        make_case(hormone_receptor="negative"),
-        {THP},
-        absent_or_avoid={"her2-targeted-endocrine", "endocrine-therapy-alone"},
-    ),
-    Scenario(
-        "taxane contraindicated: THP out (ASCO 1.1)",
-        make_case(taxane_contraindicated=True),
-        set(),
-        absent_or_avoid={THP},
-    ),
-    Scenario(
-        "relapse 3 months after adjuvant trastuzumab = second line (ASCO 5.0)",
-        make_case(
-            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2023, 10, 1)),
-            metastatic=date(2024, 1, 1),
-        ),
-        {"tdxd"},
-        absent_or_avoid={THP},
-        warnings={"early-relapse"},
-        line=2,
-    ),
-    Scenario(
-        "relapse 9 months after trastuzumab-only adjuvant: guidelines disagree",
-        make_case(
-            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2023, 4, 1)),
-            metastatic=date(2024, 1, 1),
-        ),
-        set(),
-        warnings={"guideline-conflict"},
-    ),
-    Scenario(
-        "relapse 9 months after pertuzumab-containing adjuvant = second line (NCCN, ASCO)",
-        make_case(
-            line("adjuvant-trastuzumab-pertuzumab", "completed", "adjuvant", end=date(2023, 4, 1)),
-            metastatic=date(2024, 1, 1),
-        ),
-        {"tdxd"},
-        absent_or_avoid={THP},
-        warnings={"early-relapse"},
-        line=2,
-    ),
-    Scenario(
-        "relapse 3 years after adjuvant therapy = first line (ASCO 5.1)",
-        make_case(
-            line("adjuvant-trastuzumab", "completed", "adjuvant", end=date(2021, 1, 1)),
-            metastatic=date(2024, 1, 1),
-        ),
-        {THP},
-        line=1,
-    ),
-    Scenario(
-        "relapse soon after adjuvant T-DM1: T-DM1 not repeated (§4)",
-        make_case(
-            line("neoadjuvant-her2", "residual-disease", "neoadjuvant", end=date(2022, 5, 1)),
-            line("adjuvant-tdm1", "completed", "adjuvant", end=date(2023, 3, 1)),
-            metastatic=date(2023, 6, 1),
-        ),
-        {"tdxd"},
-        avoid={"tdm1"},
-    ),
-    Scenario(
-        "T-DXd unavailable, after THP and T-DM1: tucatinib regimen",
-        make_case(*_lines(THP, "tdm1"), tdxd_available=False),
-        {TUC},
-        avoid={"tdm1"},
-    ),
-    Scenario(
-        "after T-DM1 (2L), T-DXd available: T-DXd (DESTINY-Breast02)",
-        make_case(*_lines(THP, "tdm1")),
-        {"tdxd", TUC},
-        avoid={"tdm1"},
-    ),
-    Scenario(
-        "beyond the usual sequence: consider a clinical trial",
-        make_case(*_lines(THP, "tdxd", TUC, "tdm1")),
-        set(),
-        avoid={"tdxd", "tdm1", TUC},
-        warnings={"clinical-trial"},
-        line=5,
-    ),
-    Scenario(
-        "first-line T-DXd + pertuzumab then progression: T-DXd not repeated (pitfall 4)",
-        make_case(*_lines("tdxd-pertuzumab")),
-        set(),
-        avoid={"tdxd"},
-    ),
-]
-
-
-def _tiers(engine: Engine, case: Case) -> dict[str, str]:
-    return {o.regimen: o.tier for o in engine.next_options(case).options}
-
-
-@pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("s", LIBRARY, ids=lambda s: s.id)
 def test_scenario(engine: Engine, s: Scenario) -> None:
-    rec = engine.next_options(s.case)
-    tiers = {o.regimen: o.tier for o in rec.options}
-    preferred = {r for r, t in tiers.items() if t == "preferred"}
-    if s.preferred:
-        assert preferred == s.preferred, [(o.regimen, o.tier, o.why) for o in rec.options]
-    for regimen in s.not_preferred:
-        assert tiers.get(regimen) in ("alternative", "avoid", None), regimen
-    for regimen in s.avoid:
-        assert tiers.get(regimen) == "avoid", (regimen, tiers.get(regimen))
-    for regimen in s.absent_or_avoid:
-        assert tiers.get(regimen) in ("avoid", None), (regimen, tiers.get(regimen))
-    if s.first:
-        assert rec.options[0].regimen == s.first, [o.regimen for o in rec.options]
-    kinds = {w.kind for w in rec.warnings} | {w.kind for o in rec.options for w in o.warnings}
-    assert s.warnings <= kinds, kinds
-    if s.line != "any":
-        assert rec.line == s.line
+    result = run_scenario(engine, s)
+    assert result.error is None
+    assert result.checks, "a scenario must expect something"
+    rec = result.recommendation
+    assert rec is not None
+    answer = [(o.regimen, o.tier) for o in rec.options]
+    assert result.passed, ([(c.expected, c.actual) for c in result.failures], answer)
     # Every option explains itself.
     for option in rec.options:
         assert option.why and option.explanation
         assert option.evidence, option.regimen
 
 
+BAD_EXPECT = """\
+format: her2-pathway-scenarios
+version: 1
+scenarios:
+  - id: x
+    title: X
+    reference: "§1"
+    case:
+      history:
+        - {regimen: pertuzumab-trastuzumab-taxane, setting: metastatic, outcome: progression}
+    expect:
+      avoid: [pertuzumab-trastuzumab-taxane]
+"""
+
+
+def test_a_failing_expectation_is_reported_not_passed(engine: Engine, content: Content) -> None:
+    # After progression on THP, THP is not offered again: expecting it offered must fail.
+    (s,) = load_scenario_texts({"t.yaml": BAD_EXPECT.replace("avoid:", "offered:")}, content)
+    result = run_scenario(engine, s)
+    assert not result.passed
+    assert [c.key for c in result.failures] == ["offered"]
+    assert describe_expect(s.expect, content) == ["offered: THP"]
+
+
+def test_unknown_regimen_is_named_with_file_and_line(content: Content) -> None:
+    text = BAD_EXPECT.replace("avoid: [pertuzumab-trastuzumab-taxane]", "avoid: [no-such-thing]")
+    with pytest.raises(ContentErrors) as info:
+        load_scenario_texts({"t.yaml": text}, content)
+    msg = info.value.one_line()
+    assert msg.startswith("t.yaml: line 11, scenarios[0].expect.avoid[0]: unknown regimen")
+    assert "no-such-thing" in msg
+
+
+def test_schema_errors_name_the_line(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BAD_EXPECT.replace("outcome: progression", "outcome: bad"))
+    (tmp_path / "b.yaml").write_text(BAD_EXPECT)
+    with pytest.raises(ContentErrors) as info:
+        load_scenarios(tmp_path)
+    lines = [e.one_line() for e in info.value.errors]
+    assert lines[0].startswith("a.yaml: line 9, scenarios[0].case.history[0].outcome")
+    assert "b.yaml" not in " ".join(lines)
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BAD_EXPECT)
+    (tmp_path / "b.yaml").write_text(BAD_EXPECT)
+    with pytest.raises(ContentErrors, match="duplicate id 'x'"):
+        load_scenarios(tmp_path)
+
+
+def test_impossible_history_is_refused_with_its_line(content: Content) -> None:
+    text = BAD_EXPECT.replace(
+        "outcome: progression}", "outcome: progression, toxicity_detail: ild-grade1}"
+    )
+    with pytest.raises(ContentErrors) as info:
+        load_scenario_texts({"t.yaml": text}, content)
+    assert info.value.one_line().startswith(
+        "t.yaml: line 9, scenarios[0].case.history[0].toxicity_detail"
+    )
+
+
+def test_step_answers_before_a_line(engine: Engine, content: Content) -> None:
+    text = BAD_EXPECT.replace("    expect:", "    step: 0\n    expect:").replace(
+        "avoid: [pertuzumab-trastuzumab-taxane]", "first: [pertuzumab-trastuzumab-taxane]"
+    )
+    (s,) = load_scenario_texts({"t.yaml": text}, content)
+    assert run_scenario(engine, s).passed
+
+
+# ---------------------------------------------------------------------------- not scenarios
 def test_tdm1_after_tdxd_says_the_evidence_is_from_another_sequence(engine: Engine) -> None:
-    rec = engine.next_options(make_case(*_lines(THP, "tdxd")))
+    rec = engine.next_options(make_case(line(THP), line("tdxd")))
     tdm1 = rec.option("tdm1")
     assert tdm1 is not None
     gaps = [w.text for w in tdm1.warnings if w.kind == "evidence-gap"]
@@ -280,7 +128,7 @@ def test_tdm1_after_tdxd_says_the_evidence_is_from_another_sequence(engine: Engi
 
 
 def test_third_line_says_guidelines_do_not_rank(engine: Engine) -> None:
-    rec = engine.next_options(make_case(*_lines(THP, "tdxd")))
+    rec = engine.next_options(make_case(line(THP), line("tdxd")))
     tuc, tdm1 = rec.option(TUC), rec.option("tdm1")
     assert tuc is not None and tdm1 is not None
     assert tuc.rank == tdm1.rank  # equal first choices
@@ -288,14 +136,8 @@ def test_third_line_says_guidelines_do_not_rank(engine: Engine) -> None:
     assert kinds & {"guideline-conflict", "evidence-gap"}
 
 
-def test_grade1_ild_does_not_end_tdxd(engine: Engine) -> None:
-    rec = engine.next_options(make_case(line(THP), line("tdxd", "toxicity", toxicity="ild-grade1")))
-    tdxd = rec.option("tdxd")
-    assert tdxd is not None and tdxd.tier != "avoid"
-
-
 def test_factor_change_is_explained(engine: Engine) -> None:
-    base = make_case(*_lines(THP))
+    base = make_case(line(THP))
     changed = base.model_copy(
         update={"factors": base.factors.model_copy(update={"tdxd_available": False})}
     )
@@ -320,5 +162,5 @@ def test_steps_mark_whether_given_next_was_on_pathway(engine: Engine) -> None:
 
 
 def test_engine_is_deterministic(engine: Engine) -> None:
-    case = make_case(*_lines(THP, "tdxd"), brain_metastases="stable")
+    case = make_case(line(THP), line("tdxd"), brain_metastases="stable")
     assert engine.next_options(case) == engine.next_options(case)
