@@ -41,6 +41,23 @@ class Source(Strict):
     reliability: Literal["primary", "secondary", "low"]
 
 
+class Reviewer(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Annotated[str, Field(min_length=1, max_length=200)]
+    date: date
+
+
+class SignOff(Strict):
+    """Who reviewed the content, and the digest of exactly what they reviewed.
+
+    The digest covers the five content files with this ``signoff`` block itself left out
+    (``python -m pathways sign-off`` computes it; :mod:`pathways.signoff` checks it).
+    """
+
+    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    reviewers: tuple[Reviewer, ...] = Field(min_length=1, max_length=50)
+
+
 class Header(Strict):
     """pathway.yaml: what this content is, who checked it, and when."""
 
@@ -52,6 +69,7 @@ class Header(Strict):
     disclaimer: Text
     sources: tuple[Source, ...] = Field(min_length=1)
     entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
+    signoff: SignOff | None = None
 
 
 class EntryPoint(Strict):
