@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pathways.errors import ContentError
 
 TABLE_SOURCE = "resources/fhir/codes.yaml"
+RXNORM_SOURCE = "resources/fhir/rxnorm.yaml"
 
 SystemName = Literal[
     "rxnorm",
@@ -76,6 +77,7 @@ AgentId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 CodeText = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^\S+$")]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class MedicationCode(BaseModel):
@@ -132,6 +134,37 @@ class CodeTableFile(BaseModel):
                 raise ValueError(f"medication code {med.system}|{med.code} is listed twice")
             seen.add(key)
         return self
+
+
+class RxNormEntry(BaseModel):
+    """One concept of the generated RxNorm table: its code and every content agent it holds."""
+
+    model_config = _STRICT
+
+    code: CodeText
+    agents: tuple[AgentId, ...] = Field(min_length=1)
+    note: str | None = None
+
+
+class RxNormSource(BaseModel):
+    """Where the generated table's codes were copied from (kept with the data: licence)."""
+
+    model_config = _STRICT
+
+    repository: Annotated[str, Field(min_length=1)]
+    commit: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+    path: Annotated[str, Field(min_length=1)]
+    author: Annotated[str, Field(min_length=1)]
+    licence: Annotated[str, Field(min_length=1)]
+
+
+class RxNormFile(BaseModel):
+    model_config = _STRICT
+
+    format: Literal["her2-pathway-fhir-rxnorm"]
+    version: Literal[1]
+    source: RxNormSource
+    medications: tuple[RxNormEntry, ...] = Field(min_length=1)
 
 
 Coded = tuple[str, str]
@@ -207,12 +240,32 @@ def _place(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def parse_code_table(raw: Any, source: str = TABLE_SOURCE) -> CodeTable:
+def _validated(model: type[_Model], raw: Any, source: str) -> _Model:
     try:
-        table = CodeTableFile.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ContentError(source, _place(tuple(err["loc"])), err["msg"]) from None
+        raise ContentError(source, _place(tuple(err["loc"])), err["msg"][:200]) from None
+
+
+def parse_rxnorm_table(raw: Any, source: str = RXNORM_SOURCE) -> tuple[MedicationCode, ...]:
+    """The generated RxNorm table's entries, as medication codes naming their source."""
+    table = _validated(RxNormFile, raw, source)
+    where = f"rxnorm-list:{table.source.repository}@{table.source.commit[:8]}"
+    return tuple(
+        MedicationCode(system="rxnorm", code=e.code, agents=e.agents, note=e.note, source=where)
+        for e in table.medications
+    )
+
+
+def parse_code_table(
+    raw: Any,
+    source: str = TABLE_SOURCE,
+    rxnorm: tuple[MedicationCode, ...] = (),
+    rxnorm_source: str = RXNORM_SOURCE,
+) -> CodeTable:
+    """The code table from codes.yaml plus the generated RxNorm entries (a code in one only)."""
+    table = _validated(CodeTableFile, raw, source)
     system_names: dict[str, SystemName] = {}
     for name, uris in table.systems.items():
         for uri in uris:
@@ -231,6 +284,15 @@ def parse_code_table(raw: Any, source: str = TABLE_SOURCE) -> CodeTable:
                 unconfirmed.add(key)
     _check_no_contradictions(groups, source)
     medications: dict[Coded, MedicationCode] = {(m.system, m.code): m for m in table.medications}
+    for index, med in enumerate(rxnorm):
+        key = (med.system, med.code)
+        if key in medications:
+            raise ContentError(
+                rxnorm_source,
+                f"medications[{index}]",
+                f"{show(key)} is also listed in {source}; keep it in one file",
+            )
+        medications[key] = med
     unconfirmed.update(key for key, med in medications.items() if med.unconfirmed)
     return CodeTable(
         medications=medications,
@@ -262,20 +324,24 @@ def _check_no_contradictions(groups: dict[Coded, set[ConceptGroup]], source: str
                 )
 
 
-@lru_cache(maxsize=1)
-def load_code_table() -> CodeTable:
-    """The table shipped with the app (read once per process)."""
-    path = resources.files("resources") / "fhir" / "codes.yaml"
+def _read_yaml(name: str, source: str) -> Any:
+    path = resources.files("resources") / "fhir" / name
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ContentError(TABLE_SOURCE, "", f"cannot read ({exc.strerror})") from None
+        raise ContentError(source, "", f"cannot read ({exc.strerror})") from None
     try:
         # The C loader, where PyYAML has it, reads the table several times faster.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        raw = yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else ""
-        raise ContentError(TABLE_SOURCE, place, "not valid YAML") from None
-    return parse_code_table(raw)
+        raise ContentError(source, place, "not valid YAML") from None
+
+
+@lru_cache(maxsize=1)
+def load_code_table() -> CodeTable:
+    """The tables shipped with the app (read once per process)."""
+    rxnorm = parse_rxnorm_table(_read_yaml("rxnorm.yaml", RXNORM_SOURCE))
+    return parse_code_table(_read_yaml("codes.yaml", TABLE_SOURCE), rxnorm=rxnorm)

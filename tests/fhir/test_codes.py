@@ -18,14 +18,21 @@ TEXT = (resources.files("resources") / "fhir" / "codes.yaml").read_text(encoding
 RAW: dict[str, Any] = yaml.safe_load(TEXT)
 # Anticancer drugs that real records hold but the pathway content does not (their lines are
 # reported as "not recognised").
-OUTSIDE_CONTENT = {"ribociclib", "alpelisib", "fluorouracil"}
+OUTSIDE_CONTENT = {
+    "ribociclib",
+    "alpelisib",
+    "fluorouracil",
+    "doxorubicin-liposomal",
+    "paclitaxel-poliglumex",
+}
 # Content agents without any code: not marketed in the US (pyrotinib), so no RxNorm code.
 WITHOUT_CODE = {"pyrotinib"}
 
 
 def test_table_loads() -> None:
     table = load_code_table()
-    assert table.medications[("rxnorm", "224905")].agents == ("trastuzumab",)
+    assert table.medications[("rxnorm", "224905")].agents == ("trastuzumab",)  # rxnorm.yaml
+    assert table.medications[("rxnorm", "36567")].supportive == "statin"  # codes.yaml
     assert table.is_a(table.coded("http://loinc.org", "97509-4"), "disease-status-test")
     assert table.is_a(table.coded("http://hl7.org/fhir/sid/icd-10-cm", "C79.31"), "secondary-brain")
     assert table.is_a(

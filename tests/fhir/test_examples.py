@@ -149,7 +149,9 @@ def test_bct_patient_codes_win_over_display_text(drugs: Drugs) -> None:
     report = result.report
     assert has(recognised(result), "zoledronic acid (rxnorm|1156253)", "supportive (bone-agent)")
     assert has(recognised(result), "paclitaxel (rxnorm|583214)")
-    for code in ("904425", "34566", "583218"):
+    # Displayed as paclitaxel, coded as Abraxane 100 MG Injection (an SBD of the RxNorm list).
+    assert has(recognised(result), "nab-paclitaxel (rxnorm|583218)")
+    for code in ("904425", "34566"):
         assert has(skipped(result), f"[rxnorm|{code}]", "never read by name")
     # "HER2" display on LOINC "34566": not a HER2 test code, so HER2 stays unknown.
     assert has(skipped(result), "[loinc|34566]")

@@ -369,9 +369,9 @@ def test_record_without_her2_therapy_is_imported_with_a_warning(run: Importer) -
 
 def test_unconfirmed_code_is_flagged(run: Importer) -> None:
     bundle = stu2()
-    bundle["entry"].append({"resource": b.med_request("72965", "2020-06-01", "2021-03-01")})
+    bundle["entry"].append({"resource": b.med_request("993449", "2020-06-01", "2021-03-01")})
     result = run(bundle)
-    assert has(result.report.warnings, "letrozole", "UNCONFIRMED")
+    assert has(result.report.warnings, "denosumab", "rxnorm|993449", "UNCONFIRMED")
 
 
 def test_imported_case_is_a_valid_case_file(run: Importer) -> None:
