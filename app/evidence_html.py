@@ -28,8 +28,39 @@ def _hex(color: QColor) -> str:
     return str(color.name())
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def decimals(value: float) -> int:
+    """Decimal places in the shortest spelling of ``value`` (29.0 and 29 both count as 0).
+
+    The content stores figures as floats, so a reported "29.0" or "0.30" arrives as 29.0 or
+    0.3; the helpers below restore the usual precision from the figures shown together.
+    """
+    spelled = repr(float(value))
+    if "e" in spelled or "." not in spelled:
+        return 0
+    return len(spelled.split(".")[1].rstrip("0"))
+
+
+def format_values(*values: float) -> list[str]:
+    """Figures shown side by side with one precision: 29.0 vs 7.2, 7.0 vs 5.1 (not 29 vs 7.2)."""
+    places = max((decimals(v) for v in values), default=0)
+    # A zero is reported as "0" ("24.9 vs 0%"), not with the partner's decimals.
+    return ["0" if v == 0 else f"{v:.{places}f}" for v in values]
+
+
+def format_hr(hr: float, ci_low: float | None = None, ci_high: float | None = None) -> str:
+    """'HR 0.30 (95% CI 0.24–0.38)': hazard ratios and their CIs are reported to at least two
+    decimals, so 0.30 is never shown as 0.3; a third decimal (0.641) is kept."""
+    shown = [v for v in (hr, ci_low, ci_high) if v is not None]
+    places = max(2, *(decimals(v) for v in shown))
+    out = f"HR {hr:.{places}f}"
+    if ci_low is not None and ci_high is not None:
+        out += f" (95% CI {ci_low:.{places}f}–{ci_high:.{places}f})"
+    return out
+
+
+def phase_text(phase: str) -> str:
+    """'3' → 'phase 3'; a phase already spelled out or a design ('real-world cohort') as is."""
+    return f"{tr('phase')} {phase}" if phase[:1].isdigit() else phase
 
 
 class _Colors:
@@ -62,10 +93,11 @@ class _Colors:
         )
 
     def status(self, status: str) -> str:
+        """The mark put *before* a claim that is not confirmed (nothing when confirmed), so
+        that an unconfirmed figure or position is never read as settled first."""
         if status == "confirmed":
             return ""
-        color = self.warn
-        return f' <b style="color:{color};">[{escape(text.status_label(status))}]</b>'
+        return f'<b style="color:{self.warn};">[{escape(text.status_label(status))}]</b> '
 
 
 def placeholder_html(palette: QPalette) -> str:
@@ -138,8 +170,8 @@ def evidence_html(
         for note in notes:
             kind = note.kind.replace("-", " ")
             out.append(
-                f"<li><b>{escape(kind.capitalize())}:</b> {escape(note.text)}"
-                f"{c.status(note.status)}</li>"
+                f"<li><b>{escape(kind.capitalize())}:</b> {c.status(note.status)}"
+                f"{escape(note.text)}</li>"
             )
         out.append("</ul>")
     return "".join(out)
@@ -174,16 +206,18 @@ def _explanation(option: Option, c: _Colors) -> str:
 def _endpoint(e: Endpoint, c: _Colors) -> str:
     unit = {"months": " " + tr("months"), "%": "%", "ratio": ""}.get(e.unit or "", "")
     parts: list[str] = []
-    if e.value is not None:
-        value = f"<b>{_num(e.value)}</b>"
+    if e.value is not None or e.comparator_value is not None:
+        pair = [v for v in (e.value, e.comparator_value) if v is not None]
+        shown = format_values(*pair)
+        # Only a confirmed figure is set in bold: an unconfirmed one must not look settled.
+        # A control arm alone (experimental median not reached) keeps its place after "vs".
+        first = "—" if e.value is None else shown[0]
+        value = f"<b>{first}</b>" if e.status == "confirmed" else first
         if e.comparator_value is not None:
-            value += f" {escape(tr('vs'))} {_num(e.comparator_value)}"
+            value += f" {escape(tr('vs'))} {shown[-1]}"
         parts.append(value + escape(unit))
     if e.hr is not None:
-        hr = f"HR {_num(e.hr)}"
-        if e.ci_low is not None and e.ci_high is not None:
-            hr += f" (95% CI {_num(e.ci_low)}–{_num(e.ci_high)})"
-        parts.append(hr)
+        parts.append(escape(format_hr(e.hr, e.ci_low, e.ci_high)))
     if e.p:
         parts.append(f"p {escape(e.p)}" if e.p[0] in "<>=" else f"p = {escape(e.p)}")
     cells = " · ".join(parts)
@@ -191,16 +225,15 @@ def _endpoint(e: Endpoint, c: _Colors) -> str:
         cells += f' <span style="color:{c.dim};">{escape(e.note)}</span>'
     return (
         f"<tr><td valign='top'>{escape(e.name)}</td>"
-        f"<td valign='top'>{cells}{c.status(e.status)}</td></tr>"
+        f"<td valign='top'>{c.status(e.status)}{cells}</td></tr>"
     )
 
 
 def _trial(content: Content, ev: Evidence, facts: Facts | None, c: _Colors) -> str:
-    phase = ev.phase if ev.phase.lower().startswith("phase") else f"{tr('phase')} {ev.phase}"
-    head = f"<b>{escape(ev.trial)}</b> ({escape(phase)}"
+    head = f"{c.status(ev.status)}<b>{escape(ev.trial)}</b> ({escape(phase_text(ev.phase))}"
     if ev.n:
         head += f", n = {ev.n:,}"
-    head += f", {ev.year})" + c.status(ev.status)
+    head += f", {ev.year})"
     rows = [
         f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Arms'))}</td>"
         f"<td>{escape(ev.arms)} <i>{escape(tr('vs'))}</i> {escape(ev.comparator)}</td></tr>",
@@ -214,6 +247,11 @@ def _trial(content: Content, ev: Evidence, facts: Facts | None, c: _Colors) -> s
         rows.append(
             f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Safety'))}</td>"
             f"<td>{escape(ev.safety)}</td></tr>"
+        )
+    if ev.note:
+        rows.append(
+            f"<tr><td valign='top' style='color:{c.dim};'>{escape(tr('Note'))}</td>"
+            f"<td>{escape(ev.note)}</td></tr>"
         )
     match = ""
     if facts is not None and facts.setting == "metastatic":
@@ -278,8 +316,18 @@ def _guideline_cell(items: Iterable[Guideline], c: _Colors) -> str:
     parts = []
     for g in items:
         strength = f", {escape(g.strength)}" if g.strength else ""
+        label = escape(text.position_label(g.position))
+        if g.status == "confirmed":
+            position = f"<b>{label}</b>"
+        elif g.status == "unconfirmed":
+            # The mark first, then the position as a claim, in plain type: it is not settled.
+            position = escape(
+                tr("claimed: {position}").format(position=text.position_label(g.position))
+            )
+        else:
+            position = label
         parts.append(
-            f"<b>{escape(text.position_label(g.position))}</b>{strength}{c.status(g.status)}<br>"
+            f"{c.status(g.status)}{position}{strength}<br>"
             f"<span style='color:{c.dim};'>{escape(g.setting)} · {escape(g.body)} "
             f"{escape(g.version)}</span><br>{escape(g.statement)}"
         )

@@ -9,8 +9,10 @@ import networkx as nx
 import pytest
 
 from pathways.content import Content, bundled_content_dir, load_content
+from pathways.content_checks import status_ceiling, status_problems
 from pathways.errors import ContentError, ContentErrors
 from pathways.graph import build_graph
+from pathways.schema import Evidence, Guideline, SafetyNote, Source
 
 FIXED_IDS = {
     "pertuzumab-trastuzumab-taxane",
@@ -223,3 +225,130 @@ def test_bad_message_placeholder_is_refused(content_copy: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     msgs = _errors(content_copy)
     assert any("repeated_regimen" in m and "regimne" in m for m in msgs), msgs
+
+
+# ----------------------------------------------------------------------------- status vs sources
+def _source(key: str, reliability: str) -> Source:
+    return Source.model_validate({"key": key, "title": f"source {key}", "reliability": reliability})
+
+
+SOURCES = (_source("S1", "primary"), _source("S2", "secondary"), _source("S3", "low"))
+
+
+def _trial(status: str, sources: list[str], endpoint_status: str = "unconfirmed") -> Evidence:
+    return Evidence.model_validate(
+        {
+            "id": "a-trial",
+            "trial": "A trial",
+            "phase": "phase 3",
+            "design": "Randomised",
+            "arms": "A",
+            "comparator": "B",
+            "population": {"description": "Anyone"},
+            "endpoints": [{"name": "median PFS", "value": 9.6, "status": endpoint_status}],
+            "citation": {"text": "A paper", "pmid": "12345678", "sources": sources},
+            "year": 2020,
+            "status": status,
+        }
+    )
+
+
+def _guideline(status: str, sources: list[str]) -> Guideline:
+    return Guideline.model_validate(
+        {
+            "id": "a-position",
+            "body": "NCCN",
+            "version": "v1",
+            "regimens": ["tdxd"],
+            "setting": "first line",
+            "position": "preferred",
+            "statement": "A position",
+            "status": status,
+            "sources": sources,
+        }
+    )
+
+
+def _note(status: str, sources: list[str]) -> SafetyNote:
+    return SafetyNote.model_validate(
+        {
+            "id": "a-note",
+            "agents": ["tucatinib"],
+            "kind": "monitoring",
+            "text": "Check.",
+            "status": status,
+            "sources": sources,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "sources", "allowed"),
+    [
+        ("confirmed", ["S1"], True),
+        ("confirmed", ["S2", "S1"], True),  # one primary source is enough
+        ("confirmed", ["S2"], False),  # §9 (S) only: at most "secondary"
+        ("confirmed", ["S2", "S3"], False),
+        ("secondary", ["S2"], True),
+        ("secondary", ["S3"], False),  # low reliability only: "unconfirmed"
+        ("unconfirmed", ["S3"], True),
+        ("unconfirmed", ["S1"], True),  # claiming less than the sources allow is fine
+        ("confirmed", ["S99"], True),  # unknown keys are the reference check's business
+    ],
+)
+def test_status_may_not_claim_more_than_the_best_source(
+    status: str, sources: list[str], allowed: bool
+) -> None:
+    found = {
+        "evidence": status_problems(SOURCES, evidence=[_trial(status, sources)]),
+        "guideline": status_problems(SOURCES, guidelines=[_guideline(status, sources)]),
+        "safety": status_problems(SOURCES, safety=[_note(status, sources)]),
+    }
+    for kind, problems in found.items():
+        assert (problems == []) is allowed, (kind, status, sources, problems)
+        for p in problems:
+            assert p.source == "evidence.yaml" and p.place.endswith(".status"), p.one_line()
+
+
+def test_status_ceiling_is_the_best_source() -> None:
+    reliability = {s.key: s.reliability for s in SOURCES}
+    assert status_ceiling(["S3", "S2"], reliability) == "secondary"
+    assert status_ceiling(["S3", "S1"], reliability) == "confirmed"
+    assert status_ceiling(["S3"], reliability) == "unconfirmed"
+    assert status_ceiling(["S99"], reliability) is None
+
+
+def test_an_endpoint_may_not_claim_more_than_its_trial() -> None:
+    trial = _trial("secondary", ["S2"], endpoint_status="confirmed")
+    [problem] = status_problems(SOURCES, evidence=[trial])
+    assert "endpoints[0] (median PFS)" in problem.place
+    assert status_problems(SOURCES, evidence=[_trial("secondary", ["S2"], "secondary")]) == []
+
+
+def test_bundled_evidence_statuses_match_their_sources(content: Content) -> None:
+    """No trial, guideline or safety record is 'confirmed' on secondary or low sources alone
+    (e.g. DESTINY-Breast09, SOPHIA, PHOEBE, the T-DXd rechallenge data: §9 (S) only)."""
+    problems = status_problems(
+        content.header.sources,
+        evidence=content.evidence.values(),
+        guidelines=content.guidelines.values(),
+        safety=content.safety.values(),
+    )
+    assert [p.one_line() for p in problems] == []
+
+
+def test_bundled_pitfall_statuses_match_their_sources(content: Content) -> None:
+    problems = status_problems(content.header.sources, pitfalls=content.pitfalls)
+    assert [p.one_line() for p in problems] == []
+
+
+def test_records_the_review_named_are_no_longer_confirmed(content: Content) -> None:
+    """The records the review of issue 10 found: their sources are secondary or low only."""
+    for eid in ("destiny-breast09", "phoebe", "sophia", "tdxd-ild-rechallenge"):
+        ev = content.evidence[eid]
+        assert ev.status == "secondary", eid
+        assert all(e.status != "confirmed" for e in ev.endpoints), eid
+    assert content.safety["safety-tdxd-dose-levels"].status == "unconfirmed"
+    # Regression guard on the check itself: the old status of DESTINY-Breast09 is caught.
+    old = content.evidence["destiny-breast09"].model_copy(update={"status": "confirmed"})
+    assert status_problems(content.header.sources, evidence=[old])
