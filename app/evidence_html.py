@@ -322,7 +322,9 @@ def _guideline_cell(items: Iterable[Guideline], c: _Colors) -> str:
         elif g.status == "unconfirmed":
             # The mark first, then the position as a claim, in plain type: it is not settled.
             position = escape(
-                tr("claimed: {position}").format(position=text.position_label(g.position))
+                tr("unverified position: {position}").format(
+                    position=text.position_label(g.position)
+                )
             )
         else:
             position = label

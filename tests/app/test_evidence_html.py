@@ -93,7 +93,7 @@ def test_unconfirmed_positions_show_the_mark_first_and_no_bold(
             if regimen in g.regimens and g.status == "unconfirmed" and g.position == "preferred"
         ]
         assert claims, regimen
-        assert f"[{unconfirmed}] claimed: Preferred" in shown
+        assert f"[{unconfirmed}] unverified position: Preferred" in shown
         assert "<b>Preferred</b>" not in html
         # Nothing shown for these regimens puts "Preferred" before an UNCONFIRMED mark.
         for line in shown.splitlines():
