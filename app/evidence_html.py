@@ -219,7 +219,10 @@ def _endpoint(e: Endpoint, c: _Colors) -> str:
     if e.hr is not None:
         parts.append(escape(format_hr(e.hr, e.ci_low, e.ci_high)))
     if e.p:
-        parts.append(f"p {escape(e.p)}" if e.p[0] in "<>=" else f"p = {escape(e.p)}")
+        if e.p.upper() == "NS":
+            parts.append(escape(tr("not significant")))
+        else:
+            parts.append(f"p {escape(e.p)}" if e.p[0] in "<>=" else f"p = {escape(e.p)}")
     cells = " · ".join(parts)
     if e.note:
         cells += f' <span style="color:{c.dim};">{escape(e.note)}</span>'
@@ -328,10 +331,12 @@ def _guideline_cell(items: Iterable[Guideline], c: _Colors) -> str:
             )
         else:
             position = label
+        # "NCCN 2.2026 as claimed…" already names its body: do not print "NCCN NCCN".
+        source = g.version if g.version.startswith(g.body) else f"{g.body} {g.version}"
         parts.append(
             f"{c.status(g.status)}{position}{strength}<br>"
-            f"<span style='color:{c.dim};'>{escape(g.setting)} · {escape(g.body)} "
-            f"{escape(g.version)}</span><br>{escape(g.statement)}"
+            f"<span style='color:{c.dim};'>{escape(g.setting)} · {escape(source)}</span><br>"
+            f"{escape(g.statement)}"
         )
     if not parts:
         return f"<span style='color:{c.dim};'>{escape(tr('No position recorded'))}</span>"

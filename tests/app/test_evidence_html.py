@@ -134,3 +134,13 @@ def test_local_therapy_and_team_care_are_not_drug_positions(
 def test_event_proportions_say_which_way_is_better(qapp: QApplication, content: Content) -> None:
     _, shown = _panel(content, "adjuvant-tdxd")
     assert "patients with an iDFS event" in shown and "lower is better" in shown
+
+
+def test_guideline_source_and_p_values_read_well(qapp: QApplication, content: Content) -> None:
+    for regimen in content.regimens:
+        _, shown = _panel(content, regimen)
+        for body in ("NCCN", "ESMO", "ASCO", "FDA", "EMA"):
+            assert f"{body} {body}" not in shown, (regimen, body)
+        assert "p = NS" not in shown, regimen
+    _, shown = _panel(content, "trastuzumab-chemotherapy")
+    assert "25.5 vs 20.4 months · not significant" in shown  # GBG 26 overall survival
