@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from pathways.case import Outcome, TreatmentLine
@@ -35,22 +35,41 @@ class Discard(Enum):
     CANCEL = "cancel"
 
 
+# Messages quote files' text: a long one would freeze the dialog's layout.
+MAX_DIALOG_TEXT = 1000
+
+
+def plain(text: str, limit: int = MAX_DIALOG_TEXT) -> str:
+    """Text for a dialog: cut to ``limit`` characters (shown as plain text, never HTML)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain_box(box: QMessageBox) -> QMessageBox:
+    # QMessageBox guesses rich text from the content: a label with <img> or <a href> from a file
+    # would render images and clickable links, and nested tables can hang the layout.
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
+
+
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
-    """A clear, one-problem error; the window keeps working afterwards."""
+    """A clear, one-problem error in plain text; the window keeps working afterwards."""
     log.warning("error shown: %s", title)
-    box = QMessageBox(
-        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
-    )
+    box = QMessageBox(parent)
     box.setObjectName("error_dialog")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(plain(title, 200))
+    _plain_box(box).setText(plain(message))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
 
 
 def confirm_discard(parent: QWidget | None, label: str) -> Discard:
-    box = QMessageBox(parent)
+    box = _plain_box(QMessageBox(parent))
     box.setObjectName("confirm_discard")
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(tr("Unsaved changes"))
-    box.setText(tr("Save the changes to “{label}”?").format(label=label))
+    box.setText(tr("Save the changes to “{label}”?").format(label=plain(label, 200)))
     box.setInformativeText(tr("Your changes are lost if you don't save them."))
     box.setStandardButtons(
         QMessageBox.StandardButton.Save
@@ -67,8 +86,14 @@ def confirm_discard(parent: QWidget | None, label: str) -> Discard:
 
 
 def confirm(parent: QWidget | None, title: str, question: str) -> bool:
-    answer = QMessageBox.question(parent, title, question)
-    return bool(answer == QMessageBox.StandardButton.Yes)
+    box = _plain_box(QMessageBox(parent))
+    box.setObjectName("confirm")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(plain(title, 200))
+    box.setText(plain(question))
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.Yes)
+    return bool(box.exec() == QMessageBox.StandardButton.Yes)
 
 
 def ask_open_path(parent: QWidget | None, folder: str) -> Path | None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pathways.errors import CaseError
+from pathways import safe_write, strict_json
+from pathways.errors import CaseError, shown
 from pathways.vocab import BrainMetastases as BrainMetastases
 from pathways.vocab import HormoneReceptor as HormoneReceptor
 from pathways.vocab import Outcome as Outcome
@@ -24,9 +25,16 @@ from pathways.vocab import ToxicityDetail as ToxicityDetail
 
 CASE_FORMAT: Final = "her2-pathway-case"
 CASE_VERSION: Final = 1
-# A case file is a few kilobytes; anything far larger is not a case file and is refused before
-# parsing so that a hostile file cannot exhaust memory.
-MAX_CASE_BYTES = 2_000_000
+# Limits on content, not formatting. A case holds at most MAX_HISTORY_LINES lines, and its saved
+# form (``dump_case``) at most MAX_CASE_CONTENT_BYTES: checked on every load and save, so a case
+# that opens always saves into a file that opens. The file itself may be up to MAX_CASE_BYTES
+# (other tools may indent more or escape every character); anything larger is refused before
+# it is read, so a hostile file cannot exhaust memory. The largest valid case (200 lines, every
+# note 2,000 escaped control characters) saves to about 2.5 MB.
+MAX_HISTORY_LINES = 200
+MAX_CASE_CONTENT_BYTES = 3_000_000
+MAX_CASE_BYTES = 6_000_000
+EARLIEST_DATE = date(1900, 1, 1)
 
 
 _MODEL = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -135,43 +143,65 @@ def parse_case(
 ) -> Case:
     """Parse and check a case file's text. Raises :class:`CaseError` naming the place."""
     if len(text) > MAX_CASE_BYTES:
-        raise CaseError(source, "", f"file is too large for a case file ({len(text):,} bytes)")
+        raise CaseError(
+            source,
+            "",
+            f"file is too large for a case file ({len(text):,} bytes; "
+            f"the limit is {MAX_CASE_BYTES:,})",
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CaseError(source, f"byte {exc.start}", "not UTF-8 text") from None
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = strict_json.loads(text)
     except json.JSONDecodeError as exc:
         raise CaseError(
             source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON ({exc.msg})"
         ) from None
+    except strict_json.DuplicateKeyError as exc:
+        # Only a case-file key is named: any other key may be an identifier.
+        known = exc.key in _ALL_KEYS
+        what = f'the key "{exc.key}" appears twice' if known else "a key appears twice"
+        raise CaseError(source, "", f"{what} in one object (which one counts is unclear)") from None
     except RecursionError:
         raise CaseError(source, "", "JSON is nested too deeply to be a case file") from None
     except ValueError as exc:
-        raise CaseError(source, "", str(exc)) from None
+        raise CaseError(source, "", f"not valid JSON ({exc})") from None
     return case_from_dict(raw, source, catalogue)
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"not valid JSON ({name} is not a JSON number)")
+_ALL_KEYS = frozenset(
+    key for model in (Case, Factors, TreatmentLine, Patient) for key in strict_json.file_keys(model)
+)
+# Values never quoted in an error: identifiers, and free text that may name people.
+_UNQUOTED = frozenset({"patient", "note", "label"})
 
 
 def case_from_dict(raw: Any, source: str, catalogue: RegimenCatalogue | None = None) -> Case:
+    """Check parsed JSON strictly and build the case; stops at the first problem."""
     if not isinstance(raw, dict):
         raise CaseError(source, "(top level)", "expected a JSON object")
-    if raw.get("format") != CASE_FORMAT:
-        raise CaseError(
-            source, "format", f'expected "{CASE_FORMAT}", found {json.dumps(raw.get("format"))}'
-        )
-    if raw.get("version") != CASE_VERSION:
+    fmt = raw.get("format")
+    if type(fmt) is not str or fmt != CASE_FORMAT:
+        raise CaseError(source, "format", f'expected "{CASE_FORMAT}", found {shown(fmt)}')
+    version = raw.get("version")
+    if type(version) is not int or version != CASE_VERSION:  # `true == 1` in Python
         raise CaseError(
             source,
             "version",
-            f"this app reads case format version {CASE_VERSION}, "
-            f"found {json.dumps(raw.get('version'))}",
+            f"this app reads case format version {CASE_VERSION}, found {shown(version)}",
         )
+    try:
+        strict_json.check_shape(
+            raw,
+            Case,
+            caps={"history": (MAX_HISTORY_LINES, "lines of therapy")},
+            hidden=frozenset({"patient"}),
+        )
+    except strict_json.ShapeError as exc:
+        raise CaseError(source, exc.place, exc.problem) from None
     if catalogue is not None and isinstance(raw.get("history"), list):
         raw = dict(raw)
         raw["history"] = [
@@ -180,14 +210,35 @@ def case_from_dict(raw: Any, source: str, catalogue: RegimenCatalogue | None = N
     try:
         case = Case.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = exc.errors(include_url=False, include_context=False)[0]
+        loc = tuple(err["loc"])
         value = err.get("input")
-        shown = (
-            "" if isinstance(value, dict | list) else f" (found {json.dumps(value, default=str)})"
+        quiet = (
+            isinstance(value, dict | list)
+            or err["type"] == "extra_forbidden"
+            or any(part in _UNQUOTED for part in loc)
         )
-        raise CaseError(source, _place(tuple(err["loc"])), f"{err['msg']}{shown}") from None
+        found = "" if quiet else f" (found {shown(value)})"
+        raise CaseError(source, _place(loc), f"{err['msg']}{found}") from None
     check_history(case, source, catalogue)
+    _check_content_size(case, source)
     return case
+
+
+def _check_content_size(case: Case, source: str) -> bytes:
+    """The case's saved form, refused over the content limit or if it cannot be encoded."""
+    try:
+        data = dump_case(case).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CaseError(source, "", "contains text that is not valid Unicode") from None
+    if len(data) > MAX_CASE_CONTENT_BYTES:
+        raise CaseError(
+            source,
+            "",
+            f"the case holds too much text ({len(data):,} bytes saved; "
+            f"the limit is {MAX_CASE_CONTENT_BYTES:,})",
+        )
+    return data
 
 
 def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalogue) -> Any:
@@ -198,13 +249,20 @@ def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalo
         raise CaseError(
             source,
             f"history[{index}].regimen",
-            f"unknown regimen {json.dumps(entry['regimen'])} (not an id or alias in the content)",
+            f"unknown regimen {shown(entry['regimen'])} (not an id or alias in the content)",
         )
     return {**entry, "regimen": resolved}
 
 
 def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = None) -> None:
     """Reject histories that cannot have happened."""
+    if len(case.history) > MAX_HISTORY_LINES:
+        raise CaseError(
+            source,
+            "history",
+            f"has {len(case.history):,} lines of therapy; the limit is {MAX_HISTORY_LINES}",
+        )
+    _check_dates(case, source)
     seen_metastatic = False
     previous_start: date | None = None
     for i, line in enumerate(case.history):
@@ -269,18 +327,26 @@ def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = 
         raise CaseError(source, "factors.lvef", "must be a number")
 
 
+def _check_dates(case: Case, source: str) -> None:
+    today = date.today()
+    if case.patient is not None and case.patient.birth_date is not None:
+        born = case.patient.birth_date
+        # No value quoted: a birth date is an identifier.
+        if born > today:
+            raise CaseError(source, "patient.birth_date", "is in the future")
+        if born < EARLIEST_DATE:
+            raise CaseError(source, "patient.birth_date", f"is before {EARLIEST_DATE.year}")
+    dated: list[tuple[str, date | None]] = [("metastatic_diagnosis", case.metastatic_diagnosis)]
+    for i, line in enumerate(case.history):
+        dated += [(f"history[{i}].start", line.start), (f"history[{i}].end", line.end)]
+    for place, when in dated:
+        if when is not None and when < EARLIEST_DATE:
+            raise CaseError(source, place, f"is before {EARLIEST_DATE.year} (found {when})")
+
+
 def load_case(path: Path, catalogue: RegimenCatalogue | None = None) -> Case:
-    try:
-        size = path.stat().st_size
-        if size > MAX_CASE_BYTES:
-            raise CaseError(str(path), "", f"file is too large for a case file ({size:,} bytes)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CaseError(str(path), "", "file not found") from None
-    except IsADirectoryError:
-        raise CaseError(str(path), "", "is a folder, not a case file") from None
-    except OSError as exc:
-        raise CaseError(str(path), "", f"cannot read ({exc.strerror})") from None
+    """Read and check a case file: a regular file of at most ``MAX_CASE_BYTES``."""
+    data = safe_write.read_bounded(path, MAX_CASE_BYTES, "a case file", CaseError)
     return parse_case(data, str(path), catalogue)
 
 
@@ -301,14 +367,18 @@ def _line_to_dict(line: TreatmentLine) -> dict[str, Any]:
 
 
 def dump_case(case: Case) -> str:
+    """The file's text: indented JSON, UTF-8 (the content limit counts this very text)."""
     return json.dumps(case_to_dict(case), indent=2, ensure_ascii=False) + "\n"
 
 
-def save_case(case: Case, path: Path) -> None:
-    """Write atomically: a crash mid-write leaves the old file intact, never a truncated one."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dump_case(case), encoding="utf-8")
-    tmp.replace(path)
+def save_case(case: Case, path: Path, inputs: Iterable[Path] = ()) -> None:
+    """Write whole or not at all (see :mod:`pathways.safe_write`); raises :class:`PathwayError`.
+
+    A case over the content limit is refused before anything is written (it could not be
+    opened again); the file on disk then stays as it was.
+    """
+    data = _check_content_size(case, str(path))
+    safe_write.write_bytes(path, data, inputs)
 
 
 LineFactory = Callable[..., TreatmentLine]

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import NoReturn
 
-from pathways.case import Case, dump_case, load_case
+from pathways import safe_write
+from pathways.case import Case, dump_case, load_case, save_case
 from pathways.content import Content, load_content
 from pathways.engine import Engine, Recommendation
-from pathways.errors import PathwayError
+from pathways.errors import PathwayError, cut
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -123,19 +126,29 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _import_fhir(args: argparse.Namespace, content: Content) -> int:
     from pathways.fhir import import_fhir_file
 
+    if args.output and args.report and _same_file(args.output, args.report):
+        raise PathwayError(str(args.report), "", "--report and -o name the same file")
     result = import_fhir_file(args.file, content.agents, content.regimens)
     report = result.report.to_text()
+    # Whole or not at all, never over the input (same device and inode: hard links count).
+    if args.output:
+        save_case(result.case, args.output, inputs=(args.file,))
     if args.report:
-        args.report.write_text(report, encoding="utf-8")
+        safe_write.write_text(args.report, report, inputs=(args.file,))
     else:
         print(report, file=sys.stderr)
-    if args.output:
-        if args.output.exists() and args.output.resolve() == args.file.resolve():
-            raise PathwayError(str(args.output), "", "refusing to overwrite the FHIR input")
-        args.output.write_text(dump_case(result.case), encoding="utf-8")
-    else:
+    if not args.output:
         print(dump_case(result.case), end="")
     return EXIT_OK
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.absolute() == b.absolute():
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,16 +157,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pathways.library_cli import main as library_main
 
         return library_main(args[1:])
+    _escape_unencodable()
     try:
         return run(argv)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except PathwayError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _error(exc.one_line())
     except KeyboardInterrupt:
         return 130
     except (OSError, RecursionError, MemoryError) as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _error(cut(f"{type(exc).__name__}: {exc}", 300))
+
+
+def _error(line: str) -> int:
+    try:
+        print(f"error: {line}", file=sys.stderr)
+    except BrokenPipeError:
+        return _quiet_broken_pipe(EXIT_BAD_INPUT)
+    return EXIT_BAD_INPUT
+
+
+def _escape_unencodable() -> None:
+    # A lone surrogate (from a file name or a file's text) must print as an escape, not raise.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _quiet_broken_pipe(code: int = EXIT_OK) -> int:
+    """The reader went away (``... | head``): stop quietly, as a Unix filter does.
+
+    Python would report the failed flush of stdout at exit; pointing stdout at /dev/null
+    first makes that flush succeed.
+    """
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return code
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ def run_report(args: argparse.Namespace, engine: object, default_case: Path) -> 
             doc = report.case_document(
                 content, engine, case, show_identifiers=args.show_identifiers
             )
-        report.write_pdf(doc, out, content)
+        inputs = [p for p in (args.case, args.db) if p is not None] or [default_case]
+        report.write_pdf(doc, out, content, inputs)
     except PathwayError as exc:
         return _fail(exc.one_line())
     except (LibraryError, report.ReportError) as exc:

@@ -29,13 +29,16 @@ AGENDA = (
 
 def render(docs: Path) -> int:
     from app.main_window import demo_cases_dir
+    from app.safe_output import qt_output
     from app.settings import init_application_names
     from app.tumor_board import report
     from app.tumor_board.presentation import PresentationWindow, PresentedCase
     from app.tumor_board.storage import case_from_library
+    from pathways import safe_write
     from pathways.case import dump_case, load_case
     from pathways.content import load_content
     from pathways.engine import Engine
+    from pathways.errors import PathwayError
     from pathways.library import CaseLibrary
 
     pdftoppm = shutil.which("pdftoppm")
@@ -83,8 +86,12 @@ def render(docs: Path) -> int:
             image = view.render_image(QSize(1600, 1000))
             view.close()
             shot = docs / "screenshot-presentation.png"
-            if not image.save(str(shot)):
-                print(f"render_docs: cannot write {shot}", file=sys.stderr)
+            try:  # whole or not at all, like every output of the app
+                with qt_output(shot) as out:
+                    if not image.save(out.device, b"PNG"):
+                        out.fail("cannot write the PNG")
+            except PathwayError as exc:
+                print(f"render_docs: {exc.one_line()}", file=sys.stderr)
                 return 2
             doc = report.case_document(
                 content, engine, cases[1].case, list(cases[1].decisions), meeting
@@ -97,7 +104,11 @@ def render(docs: Path) -> int:
             check=True,
         )
         page = next(folder.glob("page*.png"))
-        shutil.copyfile(page, docs / "report-page1.png")
+        try:
+            safe_write.write_bytes(docs / "report-page1.png", page.read_bytes())
+        except PathwayError as exc:
+            print(f"render_docs: {exc.one_line()}", file=sys.stderr)
+            return 2
     print(f"render_docs: wrote {shot.name} and report-page1.png to {docs}")
     return 0
 

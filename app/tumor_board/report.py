@@ -35,12 +35,14 @@ from PySide6.QtSvg import QSvgGenerator
 
 from app import text, theme
 from app.document import CaseDocument
+from app.safe_output import qt_output
 from app.tumor_board import summary
 from app.widgets.graph_view import GraphState, PathwayScene
 from pathways.case import Case
 from pathways.content import Content
 from pathways.engine import Engine, Notice
 from pathways.library import CaseLibrary, Decision, Meeting
+from pathways.safe_write import WriteError
 
 log = logging.getLogger(__name__)
 tr = summary.tr
@@ -107,35 +109,39 @@ def graph_image(scene: PathwayScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
 
 
 def export_graph(scene: PathwayScene, path: Path) -> None:
-    """PNG or SVG by the file's suffix. Raises :class:`ReportError`."""
+    """PNG or SVG by the file's suffix, whole or not at all. Raises :class:`ReportError`."""
     suffix = path.suffix.lower()
-    if suffix == ".svg":
-        source = scene.focus_rect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(source.size().toSize())
-        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        generator.setTitle(tr("Pathway graph"))
-        generator.setDescription(tr("HER2 Pathways: treatment pathway with the patient's path"))
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise ReportError(f"{path}: cannot write the SVG file")
-        try:
-            painter.fillRect(
-                QRectF(0, 0, source.width(), source.height()),
-                scene.palette().color(QPalette.ColorRole.Base),
-            )
-            scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
-        finally:
-            painter.end()
-        if not path.exists():
-            raise ReportError(f"{path}: cannot write the SVG file")
-        return
-    if suffix != ".png":
+    if suffix not in (".svg", ".png"):
         raise ReportError(f"{path}: export the graph as .png or .svg")
-    writer = QImageWriter(str(path), QByteArray(b"png"))
-    if not writer.write(graph_image(scene)):
-        raise ReportError(f"{path}: cannot write the PNG file ({writer.errorString()})")
+    try:
+        with qt_output(path) as out:
+            if suffix == ".png":
+                writer = QImageWriter(out.device, QByteArray(b"png"))
+                if not writer.write(graph_image(scene)):
+                    out.fail(f"cannot write the PNG file ({writer.errorString()})")
+                return
+            source = scene.focus_rect()
+            generator = QSvgGenerator()
+            generator.setOutputDevice(out.device)
+            generator.setSize(source.size().toSize())
+            generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+            generator.setTitle(tr("Pathway graph"))
+            generator.setDescription(tr("HER2 Pathways: treatment pathway with the patient's path"))
+            painter = QPainter()
+            if not painter.begin(generator):
+                out.fail("cannot write the SVG file")
+                return
+            try:
+                painter.fillRect(
+                    QRectF(0, 0, source.width(), source.height()),
+                    scene.palette().color(QPalette.ColorRole.Base),
+                )
+                scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+            finally:
+                if not painter.end():
+                    out.fail("cannot finish the SVG file")
+    except WriteError as exc:
+        raise ReportError(exc.one_line()) from None
 
 
 # ---------------------------------------------------------------------------- HTML
@@ -596,21 +602,27 @@ def _footer(content: Content) -> str:
     ).format(version=content.version)
 
 
-def write_pdf(doc: QTextDocument, path: Path, content: Content) -> None:
-    """Write ``doc`` to ``path`` as an A4 PDF. Raises :class:`ReportError`."""
-    if not path.parent.is_dir():
-        raise ReportError(f"{path}: the folder does not exist")
-    writer = QPdfWriter(str(path))
-    writer.setResolution(300)
-    writer.setTitle(doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
-    writer.setCreator("HER2 Pathways")
+def write_pdf(
+    doc: QTextDocument, path: Path, content: Content, inputs: Sequence[Path] = ()
+) -> None:
+    """Write ``doc`` to ``path`` as an A4 PDF, whole or not at all. Raises :class:`ReportError`.
+
+    On any failure (a full disk, a read-only file) the old file stays as it was; ``path`` may not
+    be the same file as one of ``inputs``.
+    """
     try:
-        _print(doc, writer, _footer(content))
-    except ReportError as exc:
-        raise ReportError(f"{path}: {exc}") from None
-    del writer  # flushes and closes the file
-    if not path.exists() or path.stat().st_size == 0:
-        raise ReportError(f"{path}: cannot write the PDF file")
+        with qt_output(path, inputs) as out:
+            writer = QPdfWriter(out.device)
+            writer.setResolution(300)
+            writer.setTitle(doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
+            writer.setCreator("HER2 Pathways")
+            try:
+                _print(doc, writer, _footer(content))
+            except ReportError as exc:
+                out.fail(str(exc))
+            del writer  # finishes the PDF into the device before its status is checked
+    except WriteError as exc:
+        raise ReportError(exc.one_line()) from None
     log.info("report written (%d bytes)", path.stat().st_size)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pathways.case import Case, dump_case, load_case, parse_case, save_case
+from pathways.case import MAX_CASE_BYTES, Case, dump_case, load_case, parse_case, save_case
 from pathways.content import Content
 from pathways.errors import CaseError
 
@@ -145,7 +145,7 @@ def test_missing_file_and_folder(tmp_path: Path, content: Content) -> None:
 
 def test_huge_file_refused_before_parsing(tmp_path: Path, content: Content) -> None:
     big = tmp_path / "big.json"
-    big.write_bytes(b" " * 3_000_000)
+    big.write_bytes(b" " * (MAX_CASE_BYTES + 1))
     with pytest.raises(CaseError, match="too large"):
         load_case(big, content)
 

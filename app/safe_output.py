@@ -1,0 +1,53 @@
+"""Qt writers (QPdfWriter, QImageWriter, QSvgGenerator) onto :mod:`pathways.safe_write`.
+
+The writer paints into the open temporary file through a :class:`QFile` wrapping its
+descriptor, so the target is replaced only once the writer is done, the writer and the QFile
+report no error, and the data is on disk. A full disk, a failed writer or an exception leaves the
+old file as it was (see :func:`pathways.safe_write.atomic_write`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QFile, QFileDevice, QIODevice
+
+from pathways import safe_write
+
+
+@dataclass
+class QtOutput:
+    device: QFile
+    writer: safe_write.AtomicWriter
+
+    def fail(self, problem: str) -> None:
+        """The Qt writer reported failure: the target will not be replaced."""
+        self.writer.fail(problem)
+
+
+@contextmanager
+def qt_output(target: Path, inputs: Iterable[Path] = ()) -> Iterator[QtOutput]:
+    """A QFile open on a temporary file next to ``target``; replaces ``target`` on success.
+
+    Raises :class:`pathways.safe_write.WriteError`, the old file unchanged.
+    """
+    with safe_write.atomic_write(target, inputs) as out:
+        device = QFile()
+        if not device.open(
+            out.fd, QIODevice.OpenModeFlag.WriteOnly, QFileDevice.FileHandleFlag.DontCloseHandle
+        ):
+            raise safe_write.WriteError(
+                str(target), "", f"cannot write ({device.errorString() or 'unknown error'})"
+            )
+        try:
+            yield QtOutput(device, out)
+            # Qt buffers its writes: only the flush says whether the disk took the data.
+            if not device.flush() or device.error() != QFileDevice.FileError.NoError:
+                out.fail(f"cannot write ({device.errorString() or 'write error'})")
+            elif device.size() == 0:
+                out.fail("the writer produced no data")
+        finally:
+            device.close()
