@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QByteArray, QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QImageWriter
@@ -21,6 +21,11 @@ from PySide6.QtWidgets import QApplication
 
 from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
 from pathways.case import Case, Outcome
+from pathways.errors import shown
+
+if TYPE_CHECKING:  # only for annotations: both load late, once arguments are sane
+    from app.settings import AppSettings
+    from pathways.content import Content
 
 EXIT_OK = 0
 EXIT_SELF_TEST_FAILED = 1
@@ -168,6 +173,9 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
         return _fail(error)
     if case is not None and args.step is not None and not 0 <= args.step <= len(case.history):
         return _fail(f"--step {args.step} is outside 0..{len(case.history)} for this case")
+    problem = _bad_window_option(args, content)
+    if problem:
+        return _fail(problem)
     whatifs: list[tuple[str, Outcome]] = []
     for regimen, outcome in args.whatif:
         regimen_id = content.resolve_regimen(regimen)
@@ -200,18 +208,52 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
             window.document.undo_stack.setClean()
             window.close()
             window.deleteLater()
-            writer = QImageWriter(str(args.screenshot), QByteArray(b"png"))
-            if image.isNull() or not writer.write(image):
-                return _fail(
-                    f"cannot write the screenshot to {args.screenshot}: {writer.errorString()}"
-                )
+            from app.safe_output import qt_output
+
+            try:  # whole or not at all: an existing picture survives a full disk
+                with qt_output(args.screenshot) as out:
+                    writer = QImageWriter(out.device, QByteArray(b"png"))
+                    if image.isNull() or not writer.write(image):
+                        out.fail(f"cannot write the screenshot ({writer.errorString()})")
+            except PathwayError as exc:
+                return _fail(exc.one_line())
             return EXIT_OK
+        _remove_leftovers(settings, case_path)
         window.show()
         if error:
             dialogs.show_error(window, window.tr("Cannot open the case"), error)
         if not owns_app:
             return EXIT_OK
         return app.exec()
+
+
+def _bad_window_option(args: argparse.Namespace, content: Content) -> str:
+    """Why an option of the window's command line cannot be honoured, or "" (exit 2 then)."""
+    if args.select and not (
+        content.resolve_regimen(args.select) or args.select in content.entry_points
+    ):
+        return f"--select: unknown regimen or entry point {shown(args.select)}"
+    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
+        return f"--screenshot {shown(str(args.screenshot))}: the screenshot is a PNG; name it *.png"
+    if args.meeting is not None and args.meeting < 1:
+        return f"--meeting {args.meeting}: meeting ids start at 1"
+    if args.db is not None:
+        if args.db.exists() and not args.db.is_file():
+            return f"--db {shown(str(args.db))}: not a case library file"
+        if not args.db.parent.is_dir():
+            return f"--db {shown(str(args.db))}: the folder does not exist"
+    return ""
+
+
+def _remove_leftovers(settings: AppSettings, case_path: Path) -> None:
+    """Temporary files of writes killed last time, next to the files this user works on."""
+    from pathways.safe_write import remove_stale_temporaries
+
+    folders = {case_path.parent, *(Path(f).parent for f in settings.recent_files)}
+    if settings.last_dir:
+        folders.add(Path(settings.last_dir))
+    for folder in folders:
+        remove_stale_temporaries(folder)
 
 
 def _self_test(app: QApplication, engine: object) -> int:

@@ -648,8 +648,11 @@ class MainWindow(QMainWindow):
         return self._save_to(path)
 
     def _save_to(self, path: Path) -> bool:
-        try:
+        try:  # whole or not at all: on failure the file on disk is unchanged
             self.document.save(path)
+        except PathwayError as exc:
+            dialogs.show_error(self, self.tr("Cannot save the case"), exc.one_line())
+            return False
         except OSError as exc:
             dialogs.show_error(
                 self, self.tr("Cannot save the case"), f"{path}: {exc.strerror or exc}"

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pathways.errors import ContentError, ContentErrors
+from pathways.errors import ContentError, ContentErrors, shown
+from pathways.safe_write import read_bounded
 from pathways.schema import (
     Agent,
     ComponentChoice,
@@ -77,7 +78,40 @@ def bundled_content_dir() -> Path:
 
 # ---------------------------------------------------------------------------- YAML with places
 # libyaml's loader is ten times faster than the pure-Python one; fall back where it is missing.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader, stricter: duplicate keys are refused and dates stay text.
+
+    PyYAML keeps the last of two equal keys silently (a second ``evidence:`` would erase the
+    first), and builds dates itself, raising a bare ValueError for ``2026-13-45``; as text, the
+    date is checked by pydantic with the file, line and place like any other value.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"duplicate key {shown(key, 60)}",
+                        key_node.start_mark,
+                    )
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BASE_LOADER.construct_yaml_str)
+_LOADER: type[yaml.SafeLoader] = _Loader
 
 
 def _line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
@@ -138,6 +172,8 @@ def _read_yaml(name: str, text: str) -> _Parsed:
         raise ContentError(name, "", f"not valid YAML: {exc}") from None
     except RecursionError:
         raise ContentError(name, "", "YAML is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML cannot build
+        raise ContentError(name, "", f"not valid YAML: {exc}") from None
     return _Parsed(name, text, data)
 
 
@@ -151,9 +187,9 @@ def _validate(parsed: _Parsed, model: type[M]) -> M:
         for err in exc.errors():
             loc = tuple(err["loc"])
             value = err.get("input")
-            shown = "" if isinstance(value, dict | list) else f" (found {value!r})"
+            found = "" if isinstance(value, dict | list) else f" (found {shown(value)})"
             msg = err["msg"].removeprefix("Value error, ")
-            errors.append(ContentError(parsed.name, _place(loc, _line_of(root, loc)), msg + shown))
+            errors.append(ContentError(parsed.name, _place(loc, _line_of(root, loc)), msg + found))
         raise ContentErrors(errors) from None
 
 
@@ -255,6 +291,32 @@ class Content:
         return template.format(**fields)
 
 
+def _placeholder_problem(template: str, allowed: set[str]) -> str | None:
+    """Why ``template`` is not a safe message, or None.
+
+    Only bare ``{name}`` placeholders: a format spec (``{regimen:>999999999}``) could make one
+    message gigabytes long, and attribute or index access (``{regimen.__class__}``) reaches
+    into objects.
+    """
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:  # an unmatched brace
+        return f"not a valid message template ({exc}); write a literal brace as {{{{ or }}}}"
+    used: set[str] = set()
+    for _, field_name, spec, conversion in parts:
+        if field_name is None:
+            continue
+        if spec or conversion or not field_name.isidentifier():
+            return (
+                f"placeholder {shown('{' + field_name + '}', 40)} is not allowed: only bare "
+                "placeholders such as {regimen}, without format specs, conversions or indexes"
+            )
+        used.add(field_name)
+    if not used <= allowed:
+        return f"unknown placeholder(s) {sorted(used - allowed)}; allowed: {sorted(allowed)}"
+    return None
+
+
 def _norm(name: str) -> str:
     return " ".join(name.replace("_", " ").replace("+", " + ").lower().split())
 
@@ -277,12 +339,13 @@ def load_content(directory: Path | None = None) -> Content:
     texts: dict[str, str] = {}
     for name in FILES:
         path = directory / name
+        # A regular file within the size limit, checked while reading (a FIFO or /dev/zero
+        # planted in the folder must neither block nor exhaust memory).
+        data = read_bounded(path, MAX_CONTENT_BYTES, "a content file", ContentError)
         try:
-            texts[name] = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ContentError(str(path), "", "file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ContentError(str(path), "", f"cannot read ({exc})") from None
+            texts[name] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ContentError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
     return load_content_texts(texts, origin=str(directory))
 
 
@@ -461,14 +524,8 @@ def _cross_check(c: Content) -> list[ContentError]:
         refs(p.evidence, c.evidence, "rules.yaml", f"pitfall {p.id}.evidence", "evidence id")
         cond(p.when, "rules.yaml", f"pitfall {p.id}.when")
     for name, allowed in MESSAGE_FIELDS.items():
-        template = getattr(c.messages, name)
-        used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
-        need(
-            used <= allowed,
-            "rules.yaml",
-            f"messages.{name}",
-            f"unknown placeholder(s) {sorted(used - allowed)}; allowed: {sorted(allowed)}",
-        )
+        problem = _placeholder_problem(getattr(c.messages, name), allowed)
+        need(problem is None, "rules.yaml", f"messages.{name}", problem or "")
     # Every metastatic regimen must be reachable from an entry point, or no patient can get it.
     reachable: set[str] = set(c.entry_points)
     frontier = list(reachable)

@@ -23,6 +23,7 @@ from app.tumor_board import report
 from app.tumor_board.library_panel import LibraryPanel
 from app.tumor_board.presentation import PresentationWindow, PresentedCase
 from app.tumor_board.storage import LibraryBinding, case_from_library, resolve_db_path
+from pathways import safe_write
 from pathways.case import dump_case, load_case
 from pathways.errors import PathwayError
 from pathways.library import CaseLibrary, Decision, LibraryError, Meeting
@@ -327,12 +328,10 @@ class TumorBoard(QObject):
         )
         if path is None:
             return
-        try:
-            path.write_text(stored.case_json, encoding="utf-8")
-        except OSError as exc:
-            dialogs.show_error(
-                self.window, self.tr("Cannot export the case"), f"{path}: {exc.strerror or exc}"
-            )
+        try:  # whole or not at all (pathways.safe_write)
+            safe_write.write_text(path, stored.case_json)
+        except PathwayError as exc:
+            dialogs.show_error(self.window, self.tr("Cannot export the case"), exc.one_line())
 
     # ------------------------------------------------------------------ decisions
     def record_decision(self, correct: bool = False, case_id: int | None = None) -> int | None:
