@@ -1,5 +1,7 @@
 """Command line: ``python -m pathways next|steps|validate|import-fhir`` (no Qt).
 
+``diff``, ``review-packet`` and ``sign-off`` live in :mod:`pathways.governance_cli`.
+
 Exit codes: 0 success; 2 bad input, with one line on stderr naming the file, place and problem.
 """
 
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("validate", help="validate the content", description="validate the content")
     p.add_argument("folder", type=Path, nargs="?", help="content folder (default: bundled)")
+    p.add_argument("--site", type=Path, help="site file (its key checks the signature)")
     p = sub.add_parser(
         "import-fhir",
         help="make a case from a FHIR R4 / mCODE export",
@@ -79,10 +82,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         content = load_content(args.folder or args.content)
+        # Last line: the sign-off state (pathways/signoff.py); a refused signature exits 2.
+        from pathways.governance_cli import signoff_state_line
+
+        signoff = signoff_state_line(args.folder or args.content, content, args.site)
         print(
             f"OK: content {content.version} ({len(content.regimens)} regimens, "
             f"{len(content.evidence)} evidence records, {len(content.transitions)} transitions)"
         )
+        print(signoff)
         return EXIT_OK
     content = load_content(args.content)
     if args.command == "import-fhir":
@@ -157,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pathways.library_cli import main as library_main
 
         return library_main(args[1:])
+    if args[:1] and args[0] in ("diff", "review-packet", "sign-off"):  # content governance
+        from pathways.governance_cli import main as governance_main
+
+        return governance_main(args)
     _escape_unencodable()
     try:
         return run(argv)
