@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pathways.errors import ContentError, ContentErrors, shown
+from pathways.names import Resolution
 from pathways.safe_write import read_bounded
 from pathways.schema import (
     Agent,
@@ -32,6 +33,7 @@ from pathways.schema import (
     Header,
     Messages,
     Pitfall,
+    Product,
     Regimen,
     RulesFile,
     SafetyNote,
@@ -52,20 +54,31 @@ M = TypeVar("M", bound=BaseModel)
 
 # Placeholders each built-in message may use; a typo in the content is caught on load.
 MESSAGE_FIELDS: dict[str, set[str]] = {
-    "repeated_regimen": {"regimen"},
-    "repeated_agent": {"agents", "regimen"},
+    "repeated_regimen": {"regimen", "line"},
+    "repeated_agent": {"agents", "regimen", "given", "line"},
+    "beyond_progression": {"regimen"},
     "continue_ongoing": {"regimen"},
     "clinical_trial": set(),
     "no_transitions": {"regimen"},
     "population_naive": {"trial", "agents"},
     "population_required": {"trial", "agents"},
     "population_lines": {"trial", "count"},
+    "population_max_lines": {"trial", "count", "lines"},
     "relapse_grey_zone": {"months"},
     "relapse_unknown": set(),
     "early_relapse": {"months"},
     "unconfirmed_guideline": {"body"},
     "hypothetical": set(),
     "previously_given": {"regimen"},
+    "derived_factor": {"factor", "line", "regimen", "detail"},
+    "site_unavailable": {"agents", "site"},
+    "later_lines": set(),
+    "tie": set(),
+    "change_added": {"regimen", "tier", "why"},
+    "change_removed": {"regimen"},
+    "change_tier": {"regimen", "old", "new", "why"},
+    "change_first": {"regimen", "why"},
+    "change_order": {"regimen", "why"},
 }
 
 
@@ -210,6 +223,7 @@ class Content:
     messages: Messages
     digest: str
     origin: str
+    drug_products: tuple[Product, ...] = ()
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -273,6 +287,52 @@ class Content:
     def maintained(self) -> frozenset[str]:
         """Regimens that another regimen continues as maintenance within the same line."""
         return frozenset(m for r in self.regimens.values() for m in r.maintenance_of)
+
+    @cached_property
+    def _any_agents(self) -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        for r in self.regimens.values():
+            ids: set[str] = set()
+            for c in r.components:
+                if isinstance(c, str):
+                    ids.add(c)
+                elif not c.optional:
+                    ids.update(c.any_of)
+            out[r.id] = frozenset(ids)
+        return out
+
+    def any_agents(self, regimen_id: str) -> frozenset[str]:
+        """Agents some variant of the regimen must contain (choices of required slots too; not
+        optional add-ons): what an exclusion rule looks at."""
+        return self._any_agents[regimen_id]
+
+    def any_classes(self, regimen_id: str) -> frozenset[str]:
+        return frozenset(
+            cls for a in self._any_agents[regimen_id] for cls in self.agents[a].classes
+        )
+
+    @cached_property
+    def transition_ids(self) -> tuple[str, ...]:
+        """A readable id per transition (its own, or "from->to"), unique."""
+        out: list[str] = []
+        seen: dict[str, int] = {}
+        for t in self.transitions:
+            base = t.id or f"{t.from_[0]}->{t.to}"
+            seen[base] = seen.get(base, 0) + 1
+            out.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+        return tuple(out)
+
+    @cached_property
+    def products(self) -> dict[str, tuple[str, ...]]:
+        """Normalised brand name of a fixed combination -> its agents (e.g. Phesgo)."""
+        return {_norm(name): p.agents for p in self.drug_products for name in (p.name, *p.aliases)}
+
+    def resolve(self, name: str, setting: str | None = None) -> Resolution:
+        """What a regimen or drug name given in a case means in this setting: one regimen, or
+        the candidates to choose from (see :mod:`pathways.names`)."""
+        from pathways.names import resolve_name
+
+        return resolve_name(self, name, setting)
 
     def agent_classes(self, regimen_id: str) -> frozenset[str]:
         """Classes of the regimen's required agents (an any-of slot counts if all choices share)."""
@@ -404,6 +464,7 @@ def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
         rules=ru.rules,
         pitfalls=ru.pitfalls,
         messages=ru.messages,
+        drug_products=drugs.products,
         digest=digest,
         origin=origin,
     )
@@ -411,6 +472,7 @@ def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
     _index(ru.rules, "rules", "rules.yaml", errors)
     _index(ru.pitfalls, "pitfalls", "rules.yaml", errors)
     errors.extend(_cross_check(content))
+    errors.extend(_rule_model_check(content))
     if errors:
         raise ContentErrors(errors)
     _CACHE[digest] = content
@@ -418,6 +480,78 @@ def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
 
 
 # ---------------------------------------------------------------------------- cross-file checks
+def _rule_model_check(c: Content) -> list[ContentError]:
+    """What the engine relies on: its entry points, ranking-only fields only in pitfalls,
+    product and agent references, and no single-drug name that silently means a combination."""
+    from pathways.conditions import RANKING_FIELDS, fields_used
+    from pathways.content_checks import status_problems
+    from pathways.names import agent_index, made_of
+
+    errors: list[ContentError] = status_problems(
+        c.header.sources, c.evidence.values(), c.guidelines.values(), c.safety.values(), c.pitfalls
+    )
+    for role, node in c.header.engine.nodes:
+        if node not in c.entry_points:
+            errors.append(
+                ContentError(
+                    "pathway.yaml",
+                    f"engine.nodes.{role}",
+                    f"{node!r} is not one of the entry points; the engine needs it",
+                )
+            )
+
+    def ranking_only(cond: Condition | None, file: str, place: str) -> None:
+        used = RANKING_FIELDS & set(fields_used(cond))
+        if used:
+            errors.append(
+                ContentError(
+                    file,
+                    place,
+                    f"{sorted(used)} can only be used in pitfalls (they read the ranking itself)",
+                )
+            )
+
+    for i, t in enumerate(c.transitions):
+        place = f"transitions[{i}] ({'/'.join(t.from_)} -> {t.to})"
+        ranking_only(t.when, "transitions.yaml", f"{place}.when")
+        for j, adj in enumerate(t.adjust):
+            ranking_only(adj.when, "transitions.yaml", f"{place}.adjust[{j}].when")
+    for rule in c.rules:
+        ranking_only(rule.when, "rules.yaml", f"rule {rule.id}.when")
+    for agent in c.agents.values():
+        for inc in agent.includes:
+            if inc not in c.agents:
+                errors.append(
+                    ContentError(
+                        "drugs.yaml", f"agent {agent.id}.includes", f"unknown agent {inc!r}"
+                    )
+                )
+    for product in c.drug_products:
+        for agent_id in product.agents:
+            if agent_id not in c.agents:
+                errors.append(
+                    ContentError(
+                        "drugs.yaml",
+                        f"product {product.name}.agents",
+                        f"unknown agent {agent_id!r}",
+                    )
+                )
+    drugs = agent_index(c)
+    for r in c.regimens.values():
+        for alias in (r.name, r.short, *r.aliases):
+            named = drugs.get(" ".join(alias.replace("_", " ").lower().split()))
+            if named is not None and not made_of(r, {named}):
+                errors.append(
+                    ContentError(
+                        "drugs.yaml",
+                        f"regimen {r.id}.aliases",
+                        f"{alias!r} names the drug {named!r} alone, not this combination: a "
+                        "drug name must not silently stand for a regimen with other drugs",
+                    )
+                )
+    return errors
+
+
 def _cross_check(c: Content) -> list[ContentError]:
     errors: list[ContentError] = []
 
@@ -526,6 +660,22 @@ def _cross_check(c: Content) -> list[ContentError]:
     for name, allowed in MESSAGE_FIELDS.items():
         problem = _placeholder_problem(getattr(c.messages, name), allowed)
         need(problem is None, "rules.yaml", f"messages.{name}", problem or "")
+    for i, t in enumerate(c.transitions):
+        place = f"transitions[{i}] ({'/'.join(t.from_)} -> {t.to})"
+        # Cycles between regimens are by design (T-DM1 after T-DXd and the reverse); a regimen
+        # following itself is a rechallenge, and must say so and cite its evidence.
+        if t.to in t.from_ and not t.rechallenge:
+            need(
+                False,
+                "transitions.yaml",
+                place,
+                "a regimen follows itself: mark the transition `rechallenge: true` "
+                "(with its evidence) or remove it",
+            )
+        elif t.rechallenge and t.to not in t.from_:
+            need(False, "transitions.yaml", place, "`rechallenge: true` needs `to` among `from`")
+        elif t.rechallenge and not t.evidence:
+            need(False, "transitions.yaml", place, "a rechallenge needs its evidence")
     # Every metastatic regimen must be reachable from an entry point, or no patient can get it.
     reachable: set[str] = set(c.entry_points)
     frontier = list(reachable)

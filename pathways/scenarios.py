@@ -275,10 +275,8 @@ class ScenarioResult:
 
 def option_order(rec: Recommendation) -> dict[str, int]:
     """Regimen → 1-based place in the answer; ties share a place where the engine says so."""
-    orders = [getattr(o, "order", None) for o in rec.options]
-    if rec.options and all(isinstance(n, int) for n in orders):
-        return {o.regimen: int(n) for o, n in zip(rec.options, orders, strict=True) if n}
-    return {o.regimen: i for i, o in enumerate(rec.options, start=1)}
+    # Options to avoid have no place (order None): they are not part of the ranking.
+    return {o.regimen: o.order for o in rec.options if o.order is not None}
 
 
 def warning_kinds(rec: Recommendation) -> set[str]:
@@ -323,10 +321,7 @@ def _checks(e: Expect, rec: Recommendation, content: Content) -> list[Check]:
 
     out: list[Check] = []
     if e.first:
-        if any(isinstance(getattr(o, "order", None), int) for o in rec.options):
-            top = [r for r, n in order.items() if n == 1]
-        else:
-            top = [o.regimen for o in rec.options[: len(e.first)]]
+        top = [r for r, n in order.items() if n == 1]
         out.append(Check("first", f"first: {names(e.first)}", names(top), set(top) == set(e.first)))
     if e.preferred is not None:
         pref = [r for r, t in tiers.items() if t == "preferred"]

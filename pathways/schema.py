@@ -70,6 +70,60 @@ class Header(Strict):
     sources: tuple[Source, ...] = Field(min_length=1)
     entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
     signoff: SignOff | None = None
+    engine: EngineSettings
+
+
+class Thresholds(Strict):
+    """Cut-offs the engine applies; each is a guideline's number, with its source."""
+
+    early_relapse_months: float = Field(
+        gt=0,
+        le=60,
+        description="ASCO 5.0: relapse within this many months of (neo)adjuvant "
+        "trastuzumab-based therapy follows the second-line pathway",
+    )
+    rapid_relapse_months: float = Field(
+        gt=0, le=60, description="NCCN footnote e: rapid relapse after (neo)adjuvant therapy"
+    )
+    rapid_relapse_months_pertuzumab: float = Field(
+        gt=0, le=60, description="NCCN footnote e: the same, when it contained pertuzumab"
+    )
+    later_lines_from: int = Field(
+        ge=2,
+        le=10,
+        description="from this metastatic line on, every later-line option not yet "
+        "given stays available (ASCO 3.x)",
+    )
+    lvef_hold_below: float = Field(gt=0, lt=100, description="LVEF band 'hold' below this")
+    lvef_caution_below: float = Field(
+        gt=0, lt=100, description="LVEF band 'caution' from lvef_hold_below up to this"
+    )
+    sources: tuple[SourceKey, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> Thresholds:
+        if self.lvef_hold_below >= self.lvef_caution_below:
+            raise ValueError("lvef_hold_below must be below lvef_caution_below")
+        if self.rapid_relapse_months > self.early_relapse_months:
+            raise ValueError("rapid_relapse_months must not exceed early_relapse_months")
+        return self
+
+
+class EngineNodes(Strict):
+    """The entry points the engine places a patient on; each must be an entry point id."""
+
+    early_diagnosis: Id
+    residual_disease: Id
+    pathologic_complete_response: Id
+    metastatic_diagnosis: Id
+    relapse_early: Id
+    relapse_late: Id
+    later_lines: Id
+
+
+class EngineSettings(Strict):
+    nodes: EngineNodes
+    thresholds: Thresholds
 
 
 class EntryPoint(Strict):
@@ -78,7 +132,7 @@ class EntryPoint(Strict):
     id: Id
     name: Text
     setting: Literal["early", "metastatic"]
-    line: int = Field(ge=0, le=1, description="column in the graph layout (0 = early)")
+    line: int = Field(ge=0, le=6, description="column in the graph layout (0 = early)")
     description: Text
 
 
@@ -87,6 +141,19 @@ class Agent(Strict):
     id: Id
     name: Text
     classes: tuple[AgentClass, ...] = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    includes: tuple[Id, ...] = Field(
+        default=(),
+        description="agents this one contains (T-DXd and T-DM1 carry the trastuzumab "
+        "antibody): a patient who received it counts as exposed to them in trial populations",
+    )
+
+
+class Product(Strict):
+    """A brand name for a fixed combination of agents (e.g. Phesgo: pertuzumab + trastuzumab)."""
+
+    name: Text
+    agents: tuple[Id, ...] = Field(min_length=2)
     aliases: tuple[str, ...] = ()
 
 
@@ -116,6 +183,11 @@ class Regimen(Strict):
         default=(),
         description="regimens this one continues as maintenance within the same line "
         "(e.g. HP after THP): it does not start a new line",
+    )
+    beyond_progression: bool = Field(
+        default=False,
+        description="may be given again after progression on it, with a partner from its "
+        "choice slot not given before (trastuzumab beyond progression, GBG 26)",
     )
     aliases: tuple[str, ...] = ()
     summary: Text
@@ -200,6 +272,10 @@ class Evidence(Strict):
 
 
 # ---------------------------------------------------------------------------- guidelines
+GuidelineBody = Literal["NCCN", "ESMO", "ASCO"]
+LvefBand = Literal["hold", "caution", "normal", "unknown"]
+
+
 class Guideline(Strict):
     """A guideline body's position on a regimen in a setting, stated in our own words."""
 
@@ -236,8 +312,13 @@ class SafetyNote(Strict):
 
 # ---------------------------------------------------------------------------- conditions
 class Condition(Strict):
-    """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds."""
+    """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds.
 
+    Patient factors are matched against their *effective* value: a toxicity recorded in the
+    history counts like the factor (a line stopped for cardiac toxicity → heart failure; for
+    grade >= 2 ILD → prior ILD), and the explanation names the line it came from."""
+
+    # -- patient factors (one field per factor of pathways.vocab.FACTORS)
     hormone_receptor: tuple[Literal["positive", "negative", "unknown"], ...] | None = None
     brain_metastases: tuple[Literal["none", "stable", "active", "symptomatic"], ...] | None = None
     ild_history: bool | None = None
@@ -246,7 +327,12 @@ class Condition(Strict):
     pregnant: bool | None = None
     taxane_contraindicated: bool | None = None
     chemotherapy_unsuitable: bool | None = None
-    lvef_below: float | None = None
+    residual_high_risk: bool | None = None
+    lvef_below: float | None = Field(default=None, gt=0, lt=100)
+    lvef_band: tuple[LvefBand, ...] | None = Field(
+        default=None, description="bands from pathway.yaml engine.thresholds"
+    )
+    # -- where the patient is
     line_at_least: int | None = None
     line_at_most: int | None = None
     setting: Literal["early", "metastatic"] | None = None
@@ -254,6 +340,7 @@ class Condition(Strict):
     early_pertuzumab: bool | None = None
     last_outcome: tuple[OutcomeName, ...] | None = None
     last_toxicity: tuple[ToxicityName, ...] | None = None
+    # -- what the history holds
     received_any: tuple[Id, ...] | None = Field(
         default=None, description="regimen or agent ids; true if any was ever given"
     )
@@ -263,17 +350,32 @@ class Condition(Strict):
         default=None, description="with toxicity_detail: a line with these agents stopped for it"
     )
     toxicity_detail: tuple[ToxicityName, ...] | None = None
+    # -- the site's choices (site settings, apart from the content)
+    guideline_first: tuple[GuidelineBody, ...] | None = None
+    # -- what the rules decided (pitfalls only: evaluated after the options are ranked)
+    offered: tuple[Id, ...] | None = Field(
+        default=None, description="pitfalls only: all these regimens are offered (not avoid)"
+    )
+    not_offered: tuple[Id, ...] | None = Field(
+        default=None, description="pitfalls only: none of these regimens is offered"
+    )
     any_of: tuple[Condition, ...] | None = None
     none_of: tuple[Condition, ...] | None = None
 
 
 class Adjustment(Strict):
-    """A change to an option's tier or rank when a condition holds; its reason is shown."""
+    """A change to an option's tier or order when a condition holds; its reason is shown.
 
+    ``rank`` sets the option's place within its tier; when several rules set a rank, the one
+    with the highest ``priority`` decides (then the later one in the files), and the window
+    names it."""
+
+    id: Id | None = None
     when: Condition
     tier: Tier | None = None
     mode: Literal["set", "cap", "raise"] = "set"
-    rank: int | None = None
+    rank: int | None = Field(default=None, ge=0, le=99)
+    priority: int = Field(default=0, ge=0, le=100)
     reason: Text
     warning: WarningKind | None = None
     evidence: tuple[Id, ...] = ()
@@ -282,21 +384,34 @@ class Adjustment(Strict):
 class Transition(Strict):
     """Edges "may follow": from each node in ``from`` to the regimen ``to``."""
 
+    id: Id | None = None
     from_: tuple[Id, ...] = Field(alias="from", min_length=1)
     to: Id
     tier: Tier
-    rank: int = Field(ge=1, le=99)
+    rank: int = Field(ge=0, le=99)
     why: Text
     evidence: tuple[Id, ...] = ()
     guidelines: tuple[Id, ...] = ()
     when: Condition | None = None
     adjust: tuple[Adjustment, ...] = ()
+    rechallenge: bool = Field(
+        default=False,
+        description="a regimen offered again after itself (a self-loop), with its evidence",
+    )
+    resumes: bool = Field(
+        default=False,
+        description="the option resumes the current line after a pause (not a new line)",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class ScopedRule(Strict):
-    """A rule over every option whose regimen matches the scope (agents, classes or ids)."""
+    """A rule over every option whose regimen matches the scope (agents, classes or ids).
+
+    A rule that lowers a tier (``cap``, or ``set`` to avoid) applies when ANY variant of the
+    regimen contains the agent or class; one that raises or sets a better tier only when EVERY
+    variant does."""
 
     id: Id
     agents: tuple[Id, ...] = ()
@@ -305,6 +420,8 @@ class ScopedRule(Strict):
     when: Condition
     tier: Tier | None = None
     mode: Literal["set", "cap", "raise"] = "cap"
+    rank: int | None = Field(default=None, ge=0, le=99)
+    priority: int = Field(default=0, ge=0, le=100)
     reason: Text
     warning: WarningKind | None = None
     evidence: tuple[Id, ...] = ()
@@ -329,18 +446,29 @@ class Messages(Strict):
 
     repeated_regimen: Text
     repeated_agent: Text
+    beyond_progression: Text
     continue_ongoing: Text
     clinical_trial: Text
     no_transitions: Text
     population_naive: Text
     population_required: Text
     population_lines: Text
+    population_max_lines: Text
     relapse_grey_zone: Text
     relapse_unknown: Text
     early_relapse: Text
     unconfirmed_guideline: Text
     hypothetical: Text
     previously_given: Text
+    derived_factor: Text
+    site_unavailable: Text
+    later_lines: Text
+    tie: Text
+    change_added: Text
+    change_removed: Text
+    change_tier: Text
+    change_first: Text
+    change_order: Text
 
 
 class TransitionsFile(Strict):
@@ -355,6 +483,7 @@ class RulesFile(Strict):
 
 class DrugsFile(Strict):
     agents: tuple[Agent, ...] = Field(min_length=1)
+    products: tuple[Product, ...] = ()
     regimens: tuple[Regimen, ...] = Field(min_length=1)
 
 

@@ -54,6 +54,20 @@ OutcomeName = Literal[
 ToxicityName = Literal["ild-grade1", "ild-grade2-plus", "cardiac", "other"]
 SettingName = Literal["early", "metastatic"]
 
+TOXICITY_LABEL: Final[dict[str, str]] = {
+    "ild-grade1": "grade 1 ILD/pneumonitis",
+    "ild-grade2-plus": "grade 2 or higher ILD/pneumonitis",
+    "cardiac": "cardiac toxicity (heart failure or LVEF decline)",
+    "other": "another toxicity",
+}
+# A recorded toxicity acts as a patient factor from then on. Grade 1 ILD is left out: the label
+# allows T-DXd to resume once it has resolved, so it is not "prior ILD".
+# Each maps to (factor, value it takes, kind of the warning that says so).
+TOXICITY_FACTORS: Final[dict[str, tuple[str, object, str]]] = {
+    "cardiac": ("heart_failure", True, "cardiac"),
+    "ild-grade2-plus": ("ild_history", True, "ild"),
+}
+
 # How long after the end of (neo)adjuvant HER2 therapy the metastatic relapse came.
 RelapseTiming = Literal[
     "de-novo", "within-6-months", "6-to-12-months", "after-12-months", "unknown"
