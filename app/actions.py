@@ -201,14 +201,14 @@ def create_actions(parent: QObject) -> Actions:
             "action_graph_fit",
             t("&Fit graph"),
             ("Ctrl+Shift+F",),
-            t("Fit the whole pathway graph in view"),
+            t("Fit the graph in view"),
         ),
         graph_all=_make(
             parent,
             "action_graph_all",
             t("&Whole pathway"),
             ("Ctrl+Shift+G",),
-            t("Show the whole pathway graph, early setting included"),
+            t("Show the whole pathway instead of the patient's path and next options"),
         ),
         graph_zoom_in=_make(parent, "action_graph_zoom_in", t("Zoom graph &in"), ("Ctrl+Alt+=",)),
         graph_zoom_out=_make(
@@ -220,4 +220,5 @@ def create_actions(parent: QObject) -> Actions:
         focus_factors=_make(parent, "action_focus_factors", t("Go to &factors"), ("Alt+4",)),
         about=_make(parent, "action_about", t("&About HER2 Pathways"), (SK.HelpContents, "F1")),
     )
+    actions.graph_all.setCheckable(True)
     return actions

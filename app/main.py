@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -53,6 +54,27 @@ def _whatif(value: str) -> tuple[str, Outcome]:
         ) from None
 
 
+def _size(value: str) -> QSize:
+    width, sep, height = value.lower().partition("x")
+    try:
+        size = QSize(int(width), int(height)) if sep else QSize()
+    except ValueError:
+        size = QSize()
+    if not (320 <= size.width() <= 8192 and 240 <= size.height() <= 8192):
+        raise argparse.ArgumentTypeError("expected WxH, e.g. 1366x768 (320..8192 x 240..8192)")
+    return size
+
+
+def _scale(value: str) -> float:
+    try:
+        scale = float(value)
+    except ValueError:
+        scale = 0.0
+    if not 0.5 <= scale <= 4.0:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError("expected a display scale from 0.5 to 4, e.g. 1.5")
+    return scale
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="main.py",
@@ -65,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="OUT.png",
         help="render the window (1600×1000) to a PNG and exit, showing nothing",
+    )
+    parser.add_argument(
+        "--size",
+        type=_size,
+        metavar="WxH",
+        help="with --screenshot: the picture's size in screen pixels (default 1600x1000)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        metavar="F",
+        help="with --screenshot: the display scale, e.g. 1.5 or 2 (the window is WxH / F)",
     )
     parser.add_argument("--content", type=Path, metavar="DIR", help="content folder")
     parser.add_argument(
@@ -126,8 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PathwayError as exc:
         return _fail(exc.one_line())
 
+    if (args.size is not None or args.scale is not None) and args.screenshot is None:
+        return _fail("--size and --scale go with --screenshot")
     existing = QApplication.instance()
     owns_app = existing is None
+    if args.scale is not None and owns_app:
+        # Qt reads the scale once, when the application starts: as a 150 % or 200 % display.
+        os.environ["QT_SCALE_FACTOR"] = f"{args.scale:g}"
     app = (
         existing
         if isinstance(existing, QApplication)
@@ -204,7 +243,7 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
         elif window.document.recommendation.options:  # show the top option's evidence
             window.select(window.document.recommendation.options[0].regimen)
         if headless:
-            image = window.render_image(SCREENSHOT_SIZE)
+            image = window.render_image(_logical_size(args, app))
             window.document.undo_stack.setClean()
             window.close()
             window.deleteLater()
@@ -254,6 +293,14 @@ def _remove_leftovers(settings: AppSettings, case_path: Path) -> None:
         folders.add(Path(settings.last_dir))
     for folder in folders:
         remove_stale_temporaries(folder)
+
+
+def _logical_size(args: argparse.Namespace, app: QApplication) -> QSize:
+    """The window's size in Qt's (device-independent) pixels, so that the picture has the
+    requested number of screen pixels at the display scale."""
+    size: QSize = args.size or SCREENSHOT_SIZE
+    ratio = app.devicePixelRatio()
+    return QSize(round(size.width() / ratio), round(size.height() / ratio))
 
 
 def _self_test(app: QApplication, engine: object) -> int:

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QImage, QKeySequence
+from PySide6.QtGui import QCloseEvent, QFont, QImage, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -31,13 +31,9 @@ from app.actions import create_actions
 from app.document import CaseDocument
 from app.settings import AppSettings
 from app.widgets.graph_view import GraphState, PathwayGraphView, PathwayScene
-from app.widgets.panels import (
-    EvidencePanel,
-    FactorsPanel,
-    HistoryPanel,
-    OptionsPanel,
-    WarningsBanner,
-)
+from app.widgets.header import CaseHeader, WarningsBanner
+from app.widgets.panels import EvidencePanel, FactorsPanel, HistoryPanel, OptionsPanel
+from app.widgets.story import Story, StoryScene, story_path
 from pathways.case import Case, Outcome, load_case
 from pathways.content import Content
 from pathways.engine import Engine
@@ -83,14 +79,17 @@ class MainWindow(QMainWindow):
         self._base_font = QFont(QApplication.font())
 
         # -- panels
+        self.header = CaseHeader(content, self)
         self.banner = WarningsBanner(self)
         self.history = HistoryPanel(self.document, self)
         self.factors = FactorsPanel(self)
         self.options = OptionsPanel(self)
         self.evidence = EvidencePanel(self)
-        self.scene = PathwayScene(content, self.engine, parent=self)
+        # The graph shows the patient's story; the whole pathway is a toggle (made on demand)
+        self.story = StoryScene(content, self.engine, self)
+        self._whole: PathwayScene | None = None
         self.graph = PathwayGraphView(self)
-        self.graph.set_pathway_scene(self.scene)
+        self.graph.set_pathway_scene(self.story)
         graph_panel = self._graph_panel()
 
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -120,6 +119,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         m = self.fontMetrics().horizontalAdvance("M") // 2
         layout.setContentsMargins(m, m, m, 0)
+        layout.addWidget(self.header)
         layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
                     text.tier_badge("alternative"),
                     text.tier_badge("avoid"),
                     self.tr("● now"),
-                    self.tr("①②③ patient's path"),
+                    self.tr("▶ given next"),
                     self.tr("◇ what-if"),
                 )
             )
@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
                     self.commands.graph_zoom_out: "−",
                     self.commands.graph_zoom_in: "+",
                     self.commands.graph_fit: self.tr("Fit"),
-                    self.commands.graph_all: self.tr("Whole"),
+                    self.commands.graph_all: self.tr("Whole pathway"),
                 }[action]
             )
             button.setAccessibleName(action.text().replace("&", ""))
@@ -292,13 +292,13 @@ class MainWindow(QMainWindow):
         a.text_smaller.triggered.connect(lambda: self._apply_text_zoom(self._text_zoom - 1))
         a.text_reset.triggered.connect(lambda: self._apply_text_zoom(0))
         a.graph_fit.triggered.connect(self.graph.fit)
-        a.graph_all.triggered.connect(self.graph.fit_all)
+        a.graph_all.toggled.connect(self.show_whole_pathway)
         a.graph_zoom_in.triggered.connect(self.graph.zoom_in)
         a.graph_zoom_out.triggered.connect(self.graph.zoom_out)
         a.focus_history.triggered.connect(lambda: self.history.table.setFocus())
         a.focus_graph.triggered.connect(lambda: self.graph.setFocus())
         a.focus_options.triggered.connect(lambda: self.options.list.setFocus())
-        a.focus_factors.triggered.connect(lambda: self.factors.hormone.setFocus())
+        a.focus_factors.triggered.connect(lambda: self.factors.first_field().setFocus())
         a.about.triggered.connect(lambda: dialogs.show_about(self, self.content))
         d.undo_stack.canUndoChanged.connect(a.undo.setEnabled)
         d.undo_stack.canRedoChanged.connect(a.redo.setEnabled)
@@ -334,12 +334,26 @@ class MainWindow(QMainWindow):
 
     def _on_document_case_changed(self) -> None:
         self.factors.set_factors(self.document.case.factors)
+        self.header.set_case(self.document.case)
+        self._reserve_banner()
         self._update_title()
+
+    def _reserve_banner(self) -> None:
+        """Room for the step with the most warnings, so stepping never moves the panels."""
+        d = self.document
+        whatif = "-" if d.whatif is not None else ""
+        self.banner.reserve(
+            max(
+                (WarningsBanner.rows_needed(s.recommendation.warnings, whatif) for s in d.steps),
+                default=1,
+            )
+        )
 
     def _on_document_step_changed(self, _step: int) -> None:
         self._refresh_step()
 
     def _on_document_whatif_changed(self, _active: bool) -> None:
+        self._reserve_banner()
         self._update_title()
         self._update_actions()
 
@@ -356,21 +370,16 @@ class MainWindow(QMainWindow):
             self._selected = option_ids[0] if option_ids else None
         self.options.set_recommendation(rec, text.situation(rec, self.content))
         self.options.select_regimen(self._selected)
-        path = d.patient_path()
-        whatif = d.whatif
-        hyp_from: int | None = None
-        if whatif is not None:
-            hyp_from = len(d.patient_path(min(whatif.base, d.step)))
-            hyp_from = hyp_from if whatif.base < d.step else None
-        self.scene.set_state(GraphState.of(rec, path, hyp_from, self._selected))
-        self.graph.refit()
+        self._refresh_graph()
         note = ""
+        whatif = d.whatif
         if whatif is not None:
             note = self.tr(
                 "What-if: {n} hypothetical line(s) after step {base}. Nothing here is saved "
                 "until you choose Keep what-if."
             ).format(n=len(whatif.lines), base=whatif.base + 1)
         self.banner.set_warnings(rec.warnings, note)
+        self.header.set_step(rec, d.effective_case.history[: d.step])
         self._show_evidence()
         total = d.step_count
         self.step_label.setText(
@@ -379,6 +388,63 @@ class MainWindow(QMainWindow):
             )
         )
         self._update_actions()
+
+    def _story(self) -> Story:
+        d = self.document
+        steps = d.steps
+        history = d.effective_case.history
+        given = history[d.step].regimen if d.step < len(history) else None
+        return Story(
+            path=story_path(
+                [s.recommendation.position for s in steps],
+                [s.recommendation.line for s in steps],
+                history,
+                d.step,
+            ),
+            options=d.recommendation.options,
+            line=d.recommendation.line,
+            given_next=given,
+            selected=self._selected,
+        )
+
+    def _whole_state(self) -> GraphState:
+        d = self.document
+        whatif = d.whatif
+        hyp_from: int | None = None
+        if whatif is not None:
+            hyp_from = len(d.patient_path(min(whatif.base, d.step)))
+            hyp_from = hyp_from if whatif.base < d.step else None
+        return GraphState.of(d.recommendation, d.patient_path(), hyp_from, self._selected)
+
+    def _refresh_graph(self) -> None:
+        """Only the scene on screen is brought up to date (the other follows when shown)."""
+        if self._whole is not None and self.graph.scene() is self._whole:
+            self._whole.set_state(self._whole_state())
+        else:
+            self.story.set_story(self._story())
+        self.graph.refit()
+
+    @property
+    def whole_scene(self) -> PathwayScene:
+        """The whole pathway, made when first shown and again after a text zoom."""
+        if self._whole is None or self._whole.font() != self.font():
+            self._whole = PathwayScene(self.content, self.engine, parent=self, font=self.font())
+            self._whole.set_state(self._whole_state())
+        return self._whole
+
+    @property
+    def showing_whole(self) -> bool:
+        return self._whole is not None and self.graph.scene() is self._whole
+
+    def show_whole_pathway(self, whole: bool) -> None:
+        """Toggle between the patient's story (default) and the whole pathway."""
+        if self.commands.graph_all.isChecked() != whole:
+            self.commands.graph_all.setChecked(whole)  # comes back here through toggled
+            return
+        scene = self.whole_scene if whole else self.story
+        self.graph.set_pathway_scene(scene)
+        self._refresh_graph()
+        self.graph.fit()
 
     def _show_evidence(self) -> None:
         d = self.document
@@ -426,7 +492,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ selection
     def _on_option_selected(self, regimen: str) -> None:
         self._selected = regimen or self._selected
-        self.scene.select_node(self._selected)
+        self._graph_scene().select_node(self._selected)
         self._show_evidence()
         self._update_actions()
 
@@ -442,9 +508,12 @@ class MainWindow(QMainWindow):
         """Select an option or node (as a click would)."""
         self._selected = regimen
         self.options.select_regimen(regimen)
-        self.scene.select_node(regimen)
+        self._graph_scene().select_node(regimen)
         self._show_evidence()
         self._update_actions()
+
+    def _graph_scene(self) -> StoryScene | PathwayScene:
+        return self._whole if self.showing_whole and self._whole is not None else self.story
 
     @property
     def selected(self) -> str | None:
@@ -688,6 +757,11 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * (1.1**steps))
         self.setFont(font)
+        if hasattr(self, "story"):  # scenes are not widgets: they get the font by hand
+            self.story.setFont(font)
+            if self.showing_whole:
+                self.graph.set_pathway_scene(self.whole_scene)
+            self.graph.fit()
         self.settings.text_zoom = steps
         if hasattr(self, "document"):
             QTimer.singleShot(0, self._show_evidence)
@@ -724,6 +798,21 @@ class MainWindow(QMainWindow):
             return
         self.save_state()
         event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Words beside the icons when they fit; icons alone (words where there is no icon)
+        when not, so that no action (Undo, Redo, Present) ends up behind the overflow."""
+        bar = self.toolbar
+        wide = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        narrow = Qt.ToolButtonStyle.ToolButtonIconOnly
+        if bar.toolButtonStyle() != wide:
+            bar.setToolButtonStyle(wide)
+        if bar.sizeHint().width() > self.width():
+            bar.setToolButtonStyle(narrow)
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """The window rendered offscreen at ``size`` (default: its current size)."""

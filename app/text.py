@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from pathways.case import Factors, Outcome, Setting, ToxicityDetail, TreatmentLine
 from pathways.content import Content
 from pathways.engine import Recommendation
+from pathways.vocab import FACTOR, FACTORS, WARNING_LABEL, WARNING_WEIGHT, FactorSpec
 
 
 def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
@@ -118,24 +119,27 @@ def outcome_text(line: TreatmentLine) -> str:
     return text
 
 
+def outcome_short(line: TreatmentLine) -> str:
+    """The outcome in one or two words, for a graph node ("progressed", "toxicity")."""
+    return {
+        "progression": tr("progressed"),
+        "toxicity": tr("stopped: toxicity"),
+        "completed": tr("completed"),
+        "ongoing": tr("ongoing"),
+        "residual-disease": tr("residual disease"),
+        "pathologic-complete-response": tr("pCR"),
+    }.get(str(line.outcome), str(line.outcome))
+
+
 # ---------------------------------------------------------------------------- warnings
 def warning_kind_label(kind: str) -> str:
-    return {
-        "guideline-conflict": tr("Guidelines disagree"),
-        "early-relapse": tr("Early relapse"),
-        "ild": tr("ILD / pneumonitis"),
-        "cardiac": tr("Cardiac"),
-        "pregnancy": tr("Pregnancy"),
-        "brain-local-therapy": tr("Brain metastases"),
-        "clinical-trial": tr("Clinical trial"),
-        "repeated-regimen": tr("Already progressed"),
-        "evidence-gap": tr("Evidence gap"),
-        "unconfirmed": tr("Unconfirmed"),
-        "safety": tr("Safety"),
-        "endocrine": tr("Endocrine therapy"),
-        "regional": tr("Regional option"),
-        "pitfall": tr("Pitfall"),
-    }.get(kind, kind)
+    """The warning kind's label from the vocabulary, through Qt translation."""
+    return tr(WARNING_LABEL.get(kind, kind))
+
+
+def warning_is_note(kind: str) -> bool:
+    """True for general evidence notes (collapsed), False for this patient's warnings (open)."""
+    return WARNING_WEIGHT.get(kind, "patient") == "note"
 
 
 def status_label(status: str) -> str:
@@ -172,17 +176,8 @@ def _nodes(content: Content) -> set[str]:
 
 # ---------------------------------------------------------------------------- changes
 def factor_name(name: str) -> str:
-    return {
-        "hormone_receptor": tr("Hormone receptor"),
-        "brain_metastases": tr("Brain metastases"),
-        "ild_history": tr("Prior ILD/pneumonitis"),
-        "tdxd_available": tr("T-DXd available"),
-        "lvef": tr("LVEF"),
-        "heart_failure": tr("Heart failure"),
-        "pregnant": tr("Pregnant"),
-        "taxane_contraindicated": tr("Taxane contraindicated"),
-        "chemotherapy_unsuitable": tr("Unsuitable for chemotherapy"),
-    }.get(name, name)
+    spec = FACTOR.get(name)
+    return tr(spec.label) if spec is not None else name
 
 
 def factor_value(name: str, value: object) -> str:
@@ -226,10 +221,8 @@ def ranking_changes(before: Recommendation, after: Recommendation) -> list[str]:
                         name=b.name, old=tier_badge(a.tier), new=tier_badge(b.tier), why=b.why
                     )
                 )
-            elif a.rank != b.rank:
-                lines.append(
-                    tr("{name}: rank {old} → {new}").format(name=b.name, old=a.rank, new=b.rank)
-                )
+            elif before.options.index(a) != after.options.index(b):
+                lines.append(_moved(b.name, after.options.index(b), before.options.index(a), b.why))
         elif b is not None:
             lines.append(
                 tr("{name}: now offered ({tier}) — {why}").format(
@@ -239,6 +232,87 @@ def ranking_changes(before: Recommendation, after: Recommendation) -> list[str]:
         elif a is not None:
             lines.append(tr("{name}: no longer offered").format(name=a.name))
     return lines
+
+
+def ordinal(position: int) -> str:
+    """'first', 'second', ... for a 0-based place in a list."""
+    words = (tr("first"), tr("second"), tr("third"), tr("fourth"), tr("fifth"))
+    return (
+        words[position] if 0 <= position < len(words) else tr("number {n}").format(n=position + 1)
+    )
+
+
+def _moved(name: str, new: int, old: int, why: str) -> str:
+    """An option that kept its tier but changed place: where it is now and why, in words."""
+    if new < old:
+        return tr("{name}: now listed {place} (was {old}) because {why}").format(
+            name=name, place=ordinal(new), old=ordinal(old), why=_lower_first(why)
+        )
+    return tr("{name}: now listed {place} (was {old}); other options moved ahead of it").format(
+        name=name, place=ordinal(new), old=ordinal(old)
+    )
+
+
+def _lower_first(s: str) -> str:
+    # "T-DM1, if ..." keeps its capitals; "Guidelines list ..." reads on after "because"
+    if len(s) > 1 and s[0].isupper() and s[1].islower():
+        return s[0].lower() + s[1:]
+    return s
+
+
+# ---------------------------------------------------------------------------- header
+def header_factors(factors: Factors) -> list[tuple[str, bool]]:
+    """(text, notable) for each factor the case header shows: those the vocabulary marks as
+    always shown (``header``) and any other whose value changes the pathway (``notable``)."""
+    out: list[tuple[str, bool]] = []
+    for spec in FACTORS:
+        value = getattr(factors, spec.name, spec.default)
+        notable = value in spec.notable
+        if not (spec.header or notable):
+            continue
+        out.append((factor_phrase(spec, value), notable))
+    return out
+
+
+def factor_phrase(spec: FactorSpec, value: object) -> str:
+    """'HR positive'-style: the factor and its value, short enough for the header."""
+    if spec.kind == "bool":
+        return tr(spec.label) if value else tr("{factor}: no").format(factor=tr(spec.label))
+    return tr("{factor}: {value}").format(
+        factor=tr(spec.label), value=factor_value(spec.name, value)
+    )
+
+
+def decision(rec: Recommendation, before: Sequence[TreatmentLine], content: Content) -> str:
+    """'Deciding line 3 after progression on T-DXd': the line being decided (the engine's) and
+    what happened on the last line before it."""
+    what = (
+        tr("Deciding line {n}").format(n=rec.line)
+        if rec.line is not None
+        else tr("Deciding early therapy")
+    )
+    if not before:
+        if rec.line is not None:
+            return tr("{what} at metastatic diagnosis").format(what=what)
+        return tr("{what} at diagnosis").format(what=what)
+    last = before[-1]
+    regimen = content.regimens.get(last.regimen)
+    name = regimen.short if regimen is not None else last.regimen
+    if rec.line is not None and last.setting is not Setting.METASTATIC:
+        return tr("{what} after relapse following {name}").format(what=what, name=name)
+    phrase = {
+        "progression": tr("{what} after progression on {name}"),
+        "toxicity": tr("{what} after {name} stopped for toxicity"),
+        "completed": tr("{what} after {name} completed"),
+        "ongoing": tr("{what}: {name} ongoing"),
+        "residual-disease": tr("{what} after residual disease on {name}"),
+        "pathologic-complete-response": tr("{what} after a complete response to {name}"),
+    }.get(str(last.outcome), tr("{what} after {name}"))
+    if last.toxicity_detail is not None and str(last.outcome) == "toxicity":
+        phrase = tr("{what} after {name} stopped for {toxicity}").replace(
+            "{toxicity}", toxicity_label(last.toxicity_detail)
+        )
+    return phrase.format(what=what, name=name)
 
 
 def join_lines(items: Sequence[str]) -> str:

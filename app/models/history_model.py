@@ -36,7 +36,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryTableModel(QAbstractTableModel):
-    STEP, REGIMEN, OUTCOME, PATHWAY = range(4)
+    # The outcome is the regimen cell's second line (with the dates): a column of its own
+    # squeezed the regimen's name out of a narrow panel.
+    STEP, LINE, REGIMEN, PATHWAY = range(4)
     COLUMNS = 4
 
     def __init__(self, document: CaseDocument, parent: QObject | None = None) -> None:
@@ -76,8 +78,8 @@ class HistoryTableModel(QAbstractTableModel):
             return None
         return (
             self.tr("Step"),
-            self.tr("Line of therapy"),
-            self.tr("Outcome"),
+            self.tr("Line"),
+            self.tr("Regimen · outcome"),
             self.tr("On pathway?"),
         )[section]
 
@@ -133,18 +135,28 @@ class HistoryTableModel(QAbstractTableModel):
     ) -> str | None:
         if col == self.STEP:  # the current-step marker "▶" is painted by the view's delegate
             return str(row + 1) if line else self.tr("Now")
+        if col == self.LINE:
+            return self._line_number(row, line)
         if line is None:
             return self.tr("Next decision") if col == self.REGIMEN else ""
         if col == self.REGIMEN:
             name = self._document.content.regimens[line.regimen].short
             if line.hypothetical:
                 return f"{name}  ◇ {self.tr('what-if')}\n{self.tr('hypothetical line')}"
-            return f"{name}\n{text.setting_label(line.setting)} · {text.short_dates(line)}"
-        if col == self.OUTCOME:
-            return text.outcome_text(line)
+            return f"{name}\n{text.outcome_text(line)} · {text.short_dates(line)}"
         if col == self.PATHWAY:
             return text.tier_badge(tier) if tier else ""
         return None
+
+    def _line_number(self, row: int, line: Any) -> str:
+        """The line of therapy this row's regimen was (the engine's count, in which
+        maintenance continues a line), or the early setting's name; for "now", the line
+        being decided."""
+        result = self._results[row] if row < len(self._results) else None
+        number = result.recommendation.line if result is not None else None
+        if number is not None:
+            return str(number)
+        return text.setting_label("early") if line is None or line.setting != "metastatic" else ""
 
     def _describe(self, row: int, line: Any, current: bool, tier: str | None) -> str:
         doc = self._document
@@ -152,8 +164,9 @@ class HistoryTableModel(QAbstractTableModel):
             head = self.tr("Now: the next decision")
         else:
             name = doc.content.regimens[line.regimen].name
-            head = self.tr("Line {n}: {name}, {setting}, {dates}, {outcome}").format(
+            head = self.tr("Step {n}, line {line}: {name}, {setting}, {dates}, {outcome}").format(
                 n=row + 1,
+                line=self._line_number(row, line),
                 name=name,
                 setting=text.setting_label(line.setting),
                 dates=text.line_dates(line),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
 from app import text, theme
 from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, TIER_ROLE, WHY_ROLE
@@ -159,8 +164,8 @@ class TwoLineDelegate(QStyledItemDelegate):
 
 
 class OptionDelegate(QStyledItemDelegate):
-    """An option card: rank, tier badge and the regimen's name (wrapping to two lines), then
-    the one-line reason below (up to two lines)."""
+    """An option card: its number, tier badge and the regimen's name (wrapping to two lines),
+    then the reason on one line below."""
 
     def _layout(
         self, option: QStyleOptionViewItem, width: float, name: str, tier: str
@@ -178,9 +183,17 @@ class OptionDelegate(QStyledItemDelegate):
         return bold, fm, pad, rank_w, name_h
 
     def _width(self, option: QStyleOptionViewItem) -> float:
+        """The narrowest the card may be painted: the viewport less a vertical scroll bar even
+        when none shows yet (it may appear after this layout, narrowing every row; a height
+        measured for the wider row then let the rows overlap)."""
         view = self.parent()
-        if isinstance(view, QWidget) and hasattr(view, "viewport"):
-            return float(view.viewport().width())
+        if isinstance(view, QAbstractScrollArea):
+            width = view.viewport().width()
+            bar = view.verticalScrollBar()
+            if not bar.isVisible():
+                style = view.style()
+                width -= style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+            return float(width)
         return float(option.rect.width())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -226,7 +239,7 @@ class OptionDelegate(QStyledItemDelegate):
             rect.left() + rank_w,
             rect.top() + name_h + pad * 0.2,
             rect.width() - rank_w,
-            fm.lineSpacing() * 2.05,
+            fm.lineSpacing() * 1.05,
         )
         painter.setFont(opt.font)
         painter.setPen(
@@ -235,18 +248,18 @@ class OptionDelegate(QStyledItemDelegate):
         painter.drawText(
             why_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-            _elide_two_lines(why, fm, why_rect.width()),
+            fm.elidedText(why, Qt.TextElideMode.ElideRight, why_rect.width()),
         )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        why = str(index.data(WHY_ROLE) or "")
         width = self._width(option)
         tier = str(index.data(TIER_ROLE) or "")
-        _bold, fm, pad, rank_w, name_h = self._layout(option, width, name, tier)
-        why_lines = 1 if fm.horizontalAdvance(why) <= width - 2 * pad - rank_w else 2
-        height = name_h + pad * 0.2 + fm.lineSpacing() * (why_lines + 0.05) + pad * 1.6
+        _bold, fm, pad, _rank_w, name_h = self._layout(option, width, name, tier)
+        # One line of reason (elided; the tooltip and the evidence notes have it whole), so
+        # that three options show even on a small screen.
+        height = name_h + pad * 0.2 + fm.lineSpacing() * 1.05 + pad * 1.6
         return QSize(int(fm.horizontalAdvance("M") * 20), int(height))
 
 

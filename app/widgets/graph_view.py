@@ -817,15 +817,74 @@ def _font(scene: QGraphicsScene | None) -> QFont:
     return scene.font() if scene is not None else QApplication.font()
 
 
-# ---------------------------------------------------------------------------- scene
-class PathwayScene(QGraphicsScene):
-    """The whole pathway; built once per content, restyled by :meth:`set_state`.
+node_font = _font  # the scene's font (the window's, with its text zoom), for other scenes
+
+
+class NodeScene(QGraphicsScene):
+    """A scene of selectable nodes keyed by node id (the whole pathway, the patient's story).
 
     Signals:
         node_selected(str): the user selected a node ("" when the selection is cleared).
     """
 
     node_selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.nodes: dict[str, QGraphicsItem] = {}
+        self.selectionChanged.connect(self._on_selection_changed)
+
+    def focus_rect(self) -> QRectF:
+        return self.sceneRect()
+
+    def current_node(self) -> str | None:
+        """The patient's current position (where keyboard walking starts)."""
+        return None
+
+    def ordered_nodes(self) -> list[str]:
+        return list(self.nodes)
+
+    def select_node(self, node: str | None) -> None:
+        """Select a node programmatically without emitting ``node_selected``."""
+        self.blockSignals(True)
+        try:
+            for item in self.selectedItems():
+                item.setSelected(False)
+            if node in self.nodes:
+                self.nodes[node].setSelected(True)
+        finally:
+            self.blockSignals(False)
+
+    def selected_node(self) -> str | None:
+        for item in self.selectedItems():
+            node = getattr(item, "node", None)
+            if isinstance(node, str) and node:
+                return node
+        return None
+
+    def describe(self, node: str) -> str:
+        item = self.nodes.get(node)
+        describe = getattr(item, "description", None)
+        return str(describe()) if callable(describe) else (item.toolTip() if item else "")
+
+    def _on_selection_changed(self) -> None:
+        self.node_selected.emit(self.selected_node() or "")
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        # A click on empty space keeps the selection (the evidence stays on screen).
+        if self.itemAt(event.scenePos(), QTransform()) is None:
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+
+# ---------------------------------------------------------------------------- scene
+class PathwayScene(NodeScene):
+    """The whole pathway; built once per content, restyled by :meth:`set_state`.
+
+    Signals (from NodeScene):
+        node_selected(str): the user selected a node ("" when the selection is cleared).
+    """
 
     def __init__(
         self,
@@ -834,15 +893,19 @@ class PathwayScene(QGraphicsScene):
         horizontal: bool | None = None,
         parent: QWidget | None = None,
         aspect: float = 1.1,
+        font: QFont | None = None,
     ) -> None:
-        """``horizontal=None`` picks the orientation that best fills a view of ``aspect``."""
+        """``horizontal=None`` picks the orientation that best fills a view of ``aspect``;
+        ``font`` (default: the application's) sizes the boxes with their text."""
         super().__init__(parent)
+        if font is not None:
+            self.setFont(font)
         self.content = content
         self.engine = engine
         if horizontal is None:
             horizontal = best_orientation(engine, self.font(), aspect)
         self.horizontal = horizontal
-        self.nodes: dict[str, NodeItem] = {}
+        self.nodes: dict[str, NodeItem] = {}  # type: ignore[assignment]
         self._curves: dict[tuple[str, str], _Curve] = {}  # every graph edge, in graph order
         self._ranks: dict[tuple[str, str], int] = {}
         self._background: _BackgroundEdges  # made by _build, once the curves are known
@@ -856,7 +919,6 @@ class PathwayScene(QGraphicsScene):
         self.early: set[str] = set()
         self._state = GraphState()
         self._build()
-        self.selectionChanged.connect(self._on_selection_changed)
 
     @property
     def state(self) -> GraphState:
@@ -909,7 +971,8 @@ class PathwayScene(QGraphicsScene):
             idx = order.get(node)
             item.set_style(
                 _NodeStyle(
-                    tier=tiers.get(node),
+                    # a regimen on the path is drawn as given, not as an option to avoid
+                    tier=tiers.get(node) if idx is None or node == position else None,
                     order=idx,
                     current=node == position,
                     hypothetical=idx is not None and hyp_from is not None and idx - 1 >= hyp_from,
@@ -979,30 +1042,9 @@ class PathwayScene(QGraphicsScene):
             rect = rect.united(item.sceneBoundingRect())
         return rect.adjusted(-8, -8, 8, 8)
 
-    def select_node(self, node: str | None) -> None:
-        """Select a node programmatically without emitting ``node_selected``."""
-        self.blockSignals(True)
-        try:
-            for item in self.selectedItems():
-                item.setSelected(False)
-            if node in self.nodes:
-                self.nodes[node].setSelected(True)
-        finally:
-            self.blockSignals(False)
-
-    def selected_node(self) -> str | None:
-        items = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
-        return items[0].node if items else None
-
-    def _on_selection_changed(self) -> None:
-        self.node_selected.emit(self.selected_node() or "")
-
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        # A click on empty space keeps the selection (the evidence stays on screen).
-        if self.itemAt(event.scenePos(), QTransform()) is None:
-            event.accept()
-            return
-        super().mousePressEvent(event)
+    def current_node(self) -> str | None:
+        rec = self._state.recommendation
+        return rec.position if rec is not None else None
 
     def ordered_nodes(self) -> list[str]:
         """Nodes in reading order (column by column), for keyboard navigation."""
@@ -1054,8 +1096,8 @@ class PathwayGraphView(QGraphicsView):
         self.setAccessibleName(self.tr("Pathway graph"))
         self.setAccessibleDescription(
             self.tr(
-                "Treatment pathway by line of therapy. Up and Down select nodes; "
-                "plus and minus zoom; F fits the current situation, W the whole pathway."
+                "The patient's path and the next options. Arrow keys select nodes, starting "
+                "at the current position; plus and minus zoom; F fits the graph in view."
             )
         )
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -1070,25 +1112,36 @@ class PathwayGraphView(QGraphicsView):
         self._auto_fit = True
         self._last_fit: tuple[QRectF, QSize] | None = None
 
-    def pathway_scene(self) -> PathwayScene | None:
+    def pathway_scene(self) -> NodeScene | None:
         scene = self.scene()
-        return scene if isinstance(scene, PathwayScene) else None
+        return scene if isinstance(scene, NodeScene) else None
 
-    def set_pathway_scene(self, scene: PathwayScene) -> None:
+    def set_pathway_scene(self, scene: NodeScene) -> None:
         old = self.pathway_scene()
+        if old is scene:
+            return
         if old is not None:
             old.node_selected.disconnect(self.node_selected)
+            old.node_selected.disconnect(self._on_scene_node_selected)
         self.setScene(scene)
         scene.node_selected.connect(self.node_selected)
+        scene.node_selected.connect(self._on_scene_node_selected)
         self._auto_fit = True
+        self._last_fit = None
         self.fit()
+
+    def _on_scene_node_selected(self, node: str) -> None:
+        # Graphics items are not accessible objects: the view speaks for the selected node.
+        scene = self.pathway_scene()
+        if scene is not None and node:
+            self.setAccessibleDescription(scene.describe(node))
 
     def fit(self) -> None:
         scene: QGraphicsScene | None = self.scene()  # None before a scene is set
         if scene is None:
             return
         self.resetTransform()
-        rect = scene.focus_rect() if isinstance(scene, PathwayScene) else scene.sceneRect()
+        rect = scene.focus_rect() if isinstance(scene, NodeScene) else scene.sceneRect()
         self._last_fit = (rect, self.viewport().size())
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > self.MAX_FIT_SCALE:  # never blow small graphs up
@@ -1153,8 +1206,13 @@ class PathwayGraphView(QGraphicsView):
             self.fit()
         elif key == Qt.Key.Key_W:
             self.fit_all()
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            self._walk(1 if key == Qt.Key.Key_Down else -1)
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self._walk(1 if key in (Qt.Key.Key_Down, Qt.Key.Key_Right) else -1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            scene = self.pathway_scene()
+            node = scene.selected_node() if scene is not None else None
+            if scene is not None and node:
+                scene.node_selected.emit(node)  # as a click would (shows its evidence)
         else:
             super().keyPressEvent(event)
             return
@@ -1165,9 +1223,14 @@ class PathwayGraphView(QGraphicsView):
         if scene is None:
             return
         order = scene.ordered_nodes()
+        if not order:
+            return
         current = scene.selected_node()
-        i = order.index(current) + delta if current in order else 0
-        node = order[i % len(order)]
+        if current in order:
+            node = order[(order.index(current) + delta) % len(order)]
+        else:  # start where the patient is, not at an off-screen corner of the graph
+            here = scene.current_node()
+            node = here if here in order else order[0]
         for item in scene.selectedItems():
             item.setSelected(False)
         scene.nodes[node].setSelected(True)  # emits node_selected via the scene

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QTableView,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import evidence_html, text, theme
 from app.document import CaseDocument
 from app.models.history_model import HistoryTableModel
+from app.widgets.header import WarningsBanner as _WarningsBanner
 from app.models.options_model import OptionsListModel
 from app.models.roles import ID_ROLE
 from app.widgets.delegates import (
@@ -39,7 +41,8 @@ from app.widgets.delegates import (
     TwoLineDelegate,
 )
 from pathways.case import Factors
-from pathways.engine import Notice, Option, Recommendation
+from pathways.engine import Option, Recommendation
+from pathways.vocab import FACTORS
 
 
 def _title(label: str, name: str) -> QLabel:
@@ -81,7 +84,7 @@ class HistoryPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
+        self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(False)
@@ -89,7 +92,11 @@ class HistoryPanel(QWidget):
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Regimen and outcome share what is left and elide (full text in the tooltip): a long
+        # outcome never pushes the "On pathway?" column off the panel.
         header.setSectionResizeMode(HistoryTableModel.REGIMEN, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         # Columns are sized from a sample of rows, not by measuring every row on every step
         # (a 60-line history would otherwise re-measure 240 cells per step).
         header.setResizeContentsPrecision(20)
@@ -106,11 +113,16 @@ class HistoryPanel(QWidget):
         document.step_changed.connect(self._on_document_step_changed)
         self._on_document_step_changed(document.step)
 
+    MIN_ROWS = 3  # rows the table always shows, however small the screen
+
     def _fit_rows(self) -> None:
         """Two lines of text per row, from the font (follows the text zoom)."""
         height = int(self.table.fontMetrics().lineSpacing() * 2.8)
         self.table.verticalHeader().setMinimumSectionSize(height // 2)
         self.table.verticalHeader().setDefaultSectionSize(height)
+        head = self.table.horizontalHeader().sizeHint().height()
+        frame = self.table.frameWidth() * 2
+        self.table.setMinimumHeight(head + frame + height * self.MIN_ROWS)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -182,10 +194,27 @@ class OptionsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
+        # The case header says what is being decided; the line stays readable here for
+        # screen readers (the list's description), not as a second visible caption.
+        self.situation.setVisible(False)
         layout.addWidget(self.situation)
         layout.addWidget(self.changes)
         layout.addWidget(self.list, 1)
         self.list.selectionModel().currentChanged.connect(self._on_current_changed)
+        self._fit_rows()
+
+    MIN_ROWS = 3  # options always visible, however small the screen
+
+    def _fit_rows(self) -> None:
+        """Room for three cards with a one-line name (from the font: follows the text zoom)."""
+        fm = self.list.fontMetrics()
+        card = fm.lineSpacing() * 3.6 + fm.horizontalAdvance("M") * 1.1  # name on two lines
+        self.list.setMinimumHeight(int(card * self.MIN_ROWS) + self.list.frameWidth() * 2)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_rows()
 
     def set_recommendation(self, rec: Recommendation | None, situation: str) -> None:
         keep = self.selected_regimen()
@@ -203,6 +232,11 @@ class OptionsPanel(QWidget):
         self.situation.setText(situation)
         if rec is not None and not rec.options:
             self.situation.setText(situation + " — " + self.tr("no pathway options"))
+        self.list.setAccessibleDescription(self.situation.text())
+        if rec is not None and rec.line is not None:
+            self.title.setText(self.tr("Next options · line {n}").format(n=rec.line))
+        else:
+            self.title.setText(self.tr("Next options"))
 
     def selected_regimen(self) -> str | None:
         index = self.list.currentIndex()
@@ -302,104 +336,154 @@ class EvidencePanel(QWidget):
 
 
 # ---------------------------------------------------------------------------- factors
+MENU_MNEMONICS = frozenset("fesvth")  # File, Edit, Step, View, Tumor board, Help
+
+
+def with_mnemonic(label: str, used: set[str]) -> str:
+    """``label`` with an Alt mnemonic on its first letter not yet taken (menus included), or
+    none if every letter is taken; the letter is added to ``used``."""
+    for i, ch in enumerate(label):
+        key = ch.lower()
+        if ch.isalpha() and key not in used and key not in MENU_MNEMONICS:
+            used.add(key)
+            return f"{label[:i]}&{label[i:]}"
+    return label
+
+
 class FactorsPanel(QWidget):
-    """Patient factors; every change is reported at once so the window can re-rank.
+    """Patient factors, one field per row of the vocabulary's ``FACTORS`` (a new factor needs
+    no code here); every change is reported at once so the window can re-rank.
 
     Signals:
         factors_edited(object): the user changed a factor (the new ``Factors``).
     """
 
     factors_edited = Signal(object)
-    LVEF_NONE = 4  # the spin box's "not recorded" value (below the valid 5..90)
+    NUMBER_NONE_OFFSET = 1  # a number field's "not recorded" value: one below its minimum
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("factors_panel")
         self._factors = Factors()
         self.title = _title(self.tr("Patient factors"), "factors_title")
-        self.hormone = QComboBox(self)
-        self.hormone.setObjectName("factor_hormone_receptor")
-        for value in ("positive", "negative", "unknown"):
-            self.hormone.addItem(text.hormone_label(value), value)
-        self.brain = QComboBox(self)
-        self.brain.setObjectName("factor_brain_metastases")
-        for value in ("none", "stable", "active", "symptomatic"):
-            self.brain.addItem(text.brain_label(value), value)
-        self.lvef = QSpinBox(self)
-        self.lvef.setObjectName("factor_lvef")
-        self.lvef.setRange(self.LVEF_NONE, 90)
-        self.lvef.setSpecialValueText(self.tr("not recorded"))
-        self.lvef.setSuffix(" %")
-        self.lvef.setKeyboardTracking(False)
+        self.fields: dict[str, QWidget] = {}
         self.checks: dict[str, QCheckBox] = {}
-        labels = {
-            "ild_history": self.tr("Prior ILD / pneumonitis"),
-            "tdxd_available": self.tr("T-DXd available"),
-            "heart_failure": self.tr("Heart failure"),
-            "taxane_contraindicated": self.tr("Taxane contraindicated"),
-            "chemotherapy_unsuitable": self.tr("Unsuitable for chemotherapy"),
-            "pregnant": self.tr("Pregnant"),
-        }
+        used: set[str] = set()
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for label_text, field, name in (
-            (self.tr("&Hormone receptor"), self.hormone, "hormone_receptor"),
-            (self.tr("&Brain metastases"), self.brain, "brain_metastases"),
-            (self.tr("&LVEF"), self.lvef, "lvef"),
-        ):
-            label = QLabel(label_text, self)
-            label.setBuddy(field)
-            field.setAccessibleName(text.factor_name(name))
-            form.addRow(label, field)
-        for name, label_text in labels.items():
-            box = QCheckBox(label_text, self)
-            box.setObjectName(f"factor_{name}")
-            box.setAccessibleName(label_text)
-            self.checks[name] = box
-            form.addRow(box)
-            box.toggled.connect(self._on_edited)
+        for spec in FACTORS:
+            label_text = with_mnemonic(text.factor_name(spec.name), used)
+            field: QWidget
+            if spec.kind == "bool":
+                box = QCheckBox(label_text, self)
+                box.toggled.connect(self._on_edited)
+                self.checks[spec.name] = box
+                field = box
+                form.addRow(box)
+            else:
+                if spec.kind == "choice":
+                    combo = QComboBox(self)
+                    for value in spec.choices:
+                        combo.addItem(text.factor_value(spec.name, value), value)
+                    combo.currentIndexChanged.connect(self._on_edited)
+                    field = combo
+                else:
+                    spin = QSpinBox(self)
+                    low = int(spec.minimum if spec.minimum is not None else 0)
+                    spin.setRange(low - self.NUMBER_NONE_OFFSET, int(spec.maximum or 999))
+                    spin.setSpecialValueText(self.tr("not recorded"))
+                    if spec.unit:
+                        spin.setSuffix(f" {spec.unit}")
+                    spin.setKeyboardTracking(False)
+                    spin.valueChanged.connect(self._on_edited)
+                    field = spin
+                label = QLabel(label_text, self)
+                label.setBuddy(field)
+                form.addRow(label, field)
+            field.setObjectName(f"factor_{spec.name}")
+            field.setAccessibleName(text.factor_name(spec.name))
+            if spec.help:
+                field.setToolTip(self.tr(spec.help))
+                field.setAccessibleDescription(self.tr(spec.help))
+            self.fields[spec.name] = field
+        inner = QWidget(self)
+        inner.setObjectName("factors_form")
+        inner.setLayout(form)
+        # The form scrolls rather than taking the history's rows on a small screen.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("factors_scroll")
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields inside
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        self.hormone.currentIndexChanged.connect(self._on_edited)
-        self.brain.currentIndexChanged.connect(self._on_edited)
-        self.lvef.valueChanged.connect(self._on_edited)
+        layout.addWidget(scroll, 1)
+
+    # the fields tests and the tumor-board mode refer to by name
+    @property
+    def hormone(self) -> QComboBox:
+        return self._combo("hormone_receptor")
+
+    @property
+    def brain(self) -> QComboBox:
+        return self._combo("brain_metastases")
+
+    @property
+    def lvef(self) -> QSpinBox:
+        field = self.fields["lvef"]
+        assert isinstance(field, QSpinBox)
+        return field
+
+    def _combo(self, name: str) -> QComboBox:
+        field = self.fields[name]
+        assert isinstance(field, QComboBox)
+        return field
+
+    def first_field(self) -> QWidget:
+        return self.fields[FACTORS[0].name]
 
     def set_factors(self, factors: Factors) -> None:
         """Show ``factors`` without emitting ``factors_edited``."""
         self._factors = factors
-        widgets: list[QWidget] = [self.hormone, self.brain, self.lvef, *self.checks.values()]
-        for w in widgets:
+        for w in self.fields.values():
             w.blockSignals(True)
         try:
-            self.hormone.setCurrentIndex(self.hormone.findData(factors.hormone_receptor))
-            self.brain.setCurrentIndex(self.brain.findData(factors.brain_metastases))
-            self.lvef.setValue(round(factors.lvef) if factors.lvef is not None else self.LVEF_NONE)
-            for name, box in self.checks.items():
-                box.setChecked(bool(getattr(factors, name)))
+            for spec in FACTORS:
+                value = getattr(factors, spec.name, spec.default)
+                field = self.fields[spec.name]
+                if isinstance(field, QCheckBox):
+                    field.setChecked(bool(value))
+                elif isinstance(field, QComboBox):
+                    field.setCurrentIndex(field.findData(value))
+                elif isinstance(field, QSpinBox):
+                    field.setValue(
+                        round(float(str(value))) if value is not None else field.minimum()
+                    )
         finally:
-            for w in widgets:
+            for w in self.fields.values():
                 w.blockSignals(False)
 
     def factors(self) -> Factors:
-        lvef = self.lvef.value()
-        keep_lvef = self._factors.lvef
-        if lvef == self.LVEF_NONE:
-            new_lvef = None
-        elif keep_lvef is not None and round(keep_lvef) == lvef:
-            new_lvef = keep_lvef
-        else:
-            new_lvef = float(lvef)
-        return self._factors.model_copy(
-            update={
-                "hormone_receptor": self.hormone.currentData(),
-                "brain_metastases": self.brain.currentData(),
-                "lvef": new_lvef,
-                **{name: box.isChecked() for name, box in self.checks.items()},
-            }
-        )
+        update: dict[str, object] = {}
+        for spec in FACTORS:
+            field = self.fields[spec.name]
+            if isinstance(field, QCheckBox):
+                update[spec.name] = field.isChecked()
+            elif isinstance(field, QComboBox):
+                update[spec.name] = field.currentData()
+            elif isinstance(field, QSpinBox):
+                number = field.value()
+                keep = getattr(self._factors, spec.name, None)
+                if number == field.minimum():
+                    update[spec.name] = None
+                elif isinstance(keep, float) and round(keep) == number:
+                    update[spec.name] = keep  # an unrounded value from the file stays
+                else:
+                    update[spec.name] = float(number)
+        return self._factors.model_copy(update=update)
 
     def _on_edited(self, *_args: object) -> None:
         factors = self.factors()
@@ -408,56 +492,5 @@ class FactorsPanel(QWidget):
 
 
 # ---------------------------------------------------------------------------- warnings
-class WarningsBanner(QFrame):
-    """The pitfalls that apply at this step, in plain words."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("warnings_banner")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(self)
-        self.label.setObjectName("warnings_text")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setAccessibleName(self.tr("Warnings at this step"))
-        layout = QVBoxLayout(self)
-        m = self.fontMetrics().horizontalAdvance("M") // 2
-        layout.setContentsMargins(m * 2, m, m * 2, m)
-        layout.addWidget(self.label)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self._notices: tuple[Notice, ...] = ()
-        self.set_warnings((), "")
-
-    @property
-    def notices(self) -> tuple[Notice, ...]:
-        return self._notices
-
-    def set_warnings(self, notices: tuple[Notice, ...], whatif_note: str) -> None:
-        self._notices = notices
-        palette = self.palette()
-        background, border, fg = theme.warning_colors(palette)
-        if not notices and not whatif_note:
-            background = theme.mix(
-                palette.color(QPalette.ColorRole.Window),
-                palette.color(QPalette.ColorRole.Base),
-                0.5,
-            )
-            border = palette.color(QPalette.ColorRole.Mid)
-        self.setStyleSheet(
-            f"QFrame#warnings_banner {{ background: {background.name()}; "
-            f"border: 2px solid {border.name()}; border-radius: 4px; }}"
-            f"QLabel#warnings_text {{ color: {fg.name()}; background: transparent; }}"
-        )
-        parts = []
-        if whatif_note:
-            color = theme.whatif_color(palette).name()
-            parts.append(f"<b style='color:{color};'>◇ {escape(whatif_note)}</b>")
-        for n in notices:
-            title = f" — {escape(n.title)}" if n.title else ""
-            parts.append(
-                f"<b>⚠ {escape(text.warning_kind_label(n.kind))}{title}:</b> {escape(n.text)}"
-            )
-        if not parts:
-            parts.append(escape(self.tr("No warnings at this step.")))
-        self.label.setText("<br>".join(parts))
+# The banner lives with the case header (app.widgets.header); imported here for old callers.
+WarningsBanner = _WarningsBanner

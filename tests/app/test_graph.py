@@ -90,7 +90,10 @@ def test_state_marks_path_position_and_tiers(content: Content, engine: Engine) -
     for i, node in enumerate(path):
         assert scene.nodes[node].style.order == i + 1
     for option in rec.options:
-        assert scene.nodes[option.regimen].style.tier == option.tier
+        # a regimen already given is drawn as given (neutral, numbered), not as "avoid"
+        on_path = option.regimen in path and option.regimen != rec.position
+        expected = None if on_path else option.tier
+        assert scene.nodes[option.regimen].style.tier == expected
         edge = scene.edges.get((rec.position, option.regimen))
         if edge is not None:
             assert edge.kind == EdgeItem.OPTION and edge.tier == option.tier

@@ -66,9 +66,10 @@ def test_everything_shows_the_situation_at_the_step(window: MainWindow) -> None:
         doc.set_step(k)
         rec = doc.recommendation
         assert window.options.model.options == rec.options
-        assert window.scene.state.recommendation == rec
+        assert window.story.story.options == rec.options
         assert window.banner.notices == rec.warnings
-        assert window.scene.state.path == tuple(doc.patient_path())
+        assert tuple(e.node for e in window.story.story.path) == tuple(doc.patient_path())
+        assert window.story.current_node() == rec.position
         assert f"Step {k + 1} of {doc.step_count}" in window.step_label.text()
         history_model = window.history.model
         assert history_model.index(k, 0).data(Qt.ItemDataRole.UserRole + 3) is True
@@ -85,7 +86,7 @@ def test_selecting_an_option_shows_its_evidence(
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     chosen = options[1]
     assert window.selected == chosen.regimen
-    assert window.scene.selected_node() == chosen.regimen
+    assert window.story.selected_node() == chosen.regimen
     shown = window.evidence.plain_text()
     assert content.regimens[chosen.regimen].name in shown
     assert chosen.why in shown
@@ -101,7 +102,7 @@ def test_clicking_a_graph_node_selects_it(
     qtbot: QtBot, window: MainWindow, content: Content
 ) -> None:
     node = window.document.case.history[0].regimen
-    item = window.scene.nodes[node]
+    item = window.story.nodes[node]
     window.graph.fit()
     pos = window.graph.mapFromScene(item.scenePos())
     qtbot.mouseClick(window.graph.viewport(), Qt.MouseButton.LeftButton, pos=pos)
@@ -109,12 +110,20 @@ def test_clicking_a_graph_node_selects_it(
     assert content.regimens[node].name in window.evidence.plain_text()
 
 
-def test_graph_keyboard_walks_nodes(qtbot: QtBot, window: MainWindow) -> None:
+def test_graph_keyboard_walks_nodes_from_the_current_position(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     window.graph.setFocus()
+    window.story.select_node(None)
     qtbot.keyClick(window.graph, Qt.Key.Key_Down)
     first = window.selected
+    assert first == window.document.recommendation.position  # where the patient is
+    assert window.story.selected_node() == first
     qtbot.keyClick(window.graph, Qt.Key.Key_Down)
     assert window.selected not in (None, first)
+    # graphics items are not accessible objects: the view describes the selected node
+    assert window.graph.accessibleDescription() == window.story.describe(window.selected)
+    assert window.story.nodes[window.selected].name in window.graph.accessibleDescription()
     zoom = window.graph.transform().m11()
     qtbot.keyClick(window.graph, Qt.Key.Key_Plus)
     assert window.graph.transform().m11() > zoom
@@ -153,7 +162,7 @@ def test_brain_metastases_combo_reranks(qtbot: QtBot, window: MainWindow) -> Non
 def test_lvef_spinbox_sets_and_clears(window: MainWindow) -> None:
     window.factors.lvef.setValue(40)
     assert window.document.case.factors.lvef == 40.0
-    window.factors.lvef.setValue(window.factors.LVEF_NONE)
+    window.factors.lvef.setValue(window.factors.lvef.minimum())  # "not recorded"
     assert window.document.case.factors.lvef is None
 
 
@@ -170,7 +179,7 @@ def test_whatif_add_step_and_discard(
     assert doc.whatif is not None
     assert doc.effective_case.history[-1].regimen == option.regimen
     assert "(what-if)" in window.windowTitle()
-    assert "What-if" in window.banner.label.text()
+    assert "What-if" in window.banner.plain_text()
     assert window.commands.whatif_discard.isEnabled() and window.commands.whatif_keep.isEnabled()
     assert not window.commands.add_line.isEnabled()  # edits wait until the branch is settled
     row = len(doc.effective_case.history) - 1
@@ -442,5 +451,5 @@ def test_window_opens_empty_for_no_case(make_window: Callable[..., MainWindow]) 
     assert window.document.case.history == ()
     assert window.document.step_count == 1
     assert window.history.model.rowCount() == 1
-    pos = window.graph.mapFromScene(window.scene.sceneRect().center())
+    pos = window.graph.mapFromScene(window.story.sceneRect().center())
     assert isinstance(pos, QPoint)

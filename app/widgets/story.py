@@ -1,0 +1,521 @@
+"""The patient's story as a small graph: the path so far, the current position and the next
+options as the next column (the graph view's default; the whole pathway is a toggle).
+
+The path runs down the first column, one node per situation or line given (past regimens drawn
+neutral with their outcome in words, never as "avoid"); the options sit in the next column in
+the order of the options list, each with its number and tier (symbol + word + colour). Nodes are
+laid out on a grid, so edges run only between neighbouring columns or rows and never pass under
+a node, and every badge has a place of its own inside its node, never over the label.
+
+Built again at every step: a dozen items, far cheaper than restyling the whole pathway.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from app import text, theme
+from app.widgets.graph_view import NodeScene, node_font
+from pathways.case import TreatmentLine
+from pathways.content import Content
+from pathways.engine import Engine, Option
+
+MAX_OPTIONS = 6  # options drawn; the rest are one "more" node (the list has them all)
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """One node on the patient's path: a situation (entry point) or a line given."""
+
+    node: str
+    line: TreatmentLine | None = None
+    line_number: int | None = None  # the metastatic line it was, if any
+    hypothetical: bool = False
+
+
+@dataclass(frozen=True)
+class Story:
+    """What the story graph shows at one step."""
+
+    path: tuple[PathEntry, ...] = ()
+    options: tuple[Option, ...] = ()
+    line: int | None = None  # the line being decided
+    given_next: str | None = None  # what was actually given at this step (stepping back)
+    selected: str | None = None
+
+    @property
+    def position(self) -> str | None:
+        return self.path[-1].node if self.path else None
+
+
+def story_path(
+    positions: Sequence[str],
+    lines: Sequence[int | None],
+    history: Sequence[TreatmentLine],
+    step: int,
+) -> tuple[PathEntry, ...]:
+    """The path up to ``step``: ``positions[k]`` is the engine's position before line ``k``,
+    ``lines[k]`` the line decided there (the line that ``history[k]`` then was)."""
+    out: list[PathEntry] = []
+    for k in range(step + 1):
+        position = positions[k]
+        if not out or out[-1].node != position:
+            out.append(PathEntry(position))
+        if k < step and k < len(history):
+            line = history[k]
+            out.append(PathEntry(line.regimen, line, lines[k], line.hypothetical))
+    return tuple(out)
+
+
+class StoryNode(QGraphicsItem):
+    """A node of the story: tag row (number, NOW, given next), name, bottom row (tier badge
+    for an option, the line and its outcome for a past regimen)."""
+
+    def __init__(self, node: str, label: str, name: str, size: QSizeF, kind: str) -> None:
+        super().__init__()
+        self.node = node
+        self.label = label
+        self.name = name
+        self.size = size
+        self.kind = kind  # "entry" | "path" | "option" | "more"
+        self.tier: str | None = None
+        self.number = ""  # "1." for options, "①"-like order on the path
+        self.current = False
+        self.given_next = False
+        self.hypothetical = False
+        self.bottom = ""  # "Line 2 · progression"
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, kind != "more")
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, kind != "more")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setZValue(2)
+
+    def rect(self) -> QRectF:
+        return QRectF(-self.size.width() / 2, -self.size.height() / 2, *self.size.toTuple())
+
+    def boundingRect(self) -> QRectF:
+        m = QFontMetricsF(node_font(self.scene())).lineSpacing() * 0.5
+        return self.rect().adjusted(-m, -m, m, m)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.rect())
+        return path
+
+    def description(self) -> str:
+        """The node in words, for tooltips, the outline and screen readers."""
+        parts = [self.name]
+        if self.current:
+            parts.append(text.tr("now"))
+        if self.tier:
+            parts.append(f"{self.number} {text.tier_label(self.tier)}".strip())
+        if self.bottom:
+            parts.append(self.bottom)
+        if self.given_next:
+            parts.append(text.tr("given next"))
+        if self.hypothetical:
+            parts.append(text.tr("what-if"))
+        return " — ".join(parts)
+
+    # geometry shared by paint() and the tests (every label must fit inside its box)
+    def rows(self) -> tuple[QRectF, QRectF, QRectF]:
+        """(tag row, name area, bottom row) inside the box."""
+        fm = QFontMetricsF(node_font(self.scene()))
+        pad = fm.horizontalAdvance("M") * 0.45
+        r = self.rect().adjusted(pad, pad * 0.5, -pad, -pad * 0.5)
+        tag_h = fm.lineSpacing() * 1.1
+        bottom_h = fm.lineSpacing() * 1.15
+        tag = QRectF(r.left(), r.top(), r.width(), tag_h)
+        bottom = QRectF(r.left(), r.bottom() - bottom_h, r.width(), bottom_h)
+        name = QRectF(r.left(), tag.bottom(), r.width(), bottom.top() - tag.bottom())
+        return tag, name, bottom
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scene = self.scene()
+        palette = scene.palette() if scene is not None else QPalette()
+        font = node_font(scene)
+        fm = QFontMetricsF(font)
+        base = palette.color(QPalette.ColorRole.Base)
+        fg = palette.color(QPalette.ColorRole.Text)
+        unit = max(1.0, fm.lineSpacing() * 0.07)
+        rect = self.rect()
+        radius = rect.height() * (0.5 if self.kind == "entry" else 0.12)
+        fill, border, pen_style, width = (
+            base,
+            palette.color(QPalette.ColorRole.Mid),
+            (Qt.PenStyle.SolidLine),
+            unit,
+        )
+        if self.tier is not None:
+            fill = theme.tier_fill(self.tier, palette)
+            border = theme.tier_color(self.tier, palette)
+            width = unit * 2.4
+            pen_style = {
+                "alternative": Qt.PenStyle.DashLine,
+                "avoid": Qt.PenStyle.DotLine,
+            }.get(self.tier, Qt.PenStyle.SolidLine)
+        elif self.kind in ("path", "entry"):
+            accent = theme.whatif_color(palette) if self.hypothetical else theme.path_color(palette)
+            fill = theme.mix(accent, base, 0.10)
+            border = accent
+            width = unit * 2.0
+            if self.hypothetical:
+                pen_style = Qt.PenStyle.DashLine
+        elif self.kind == "more":
+            pen_style = Qt.PenStyle.DotLine
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if self.current:
+            painter.setPen(QPen(theme.path_color(palette), unit * 4))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            grow = unit * 4
+            painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
+        painter.setPen(QPen(border, width, pen_style))
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(rect, radius, radius)
+
+        tag, name_rect, bottom = self.rows()
+        small = QFont(font)
+        small.setBold(True)
+        small.setPointSizeF(font.pointSizeF() * 0.9)
+        painter.setFont(small)
+        painter.setPen(fg)
+        if self.number:
+            painter.drawText(
+                tag, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.number
+            )
+        flag = ""
+        if self.current:
+            flag = text.tr("● NOW")
+        elif self.given_next:
+            flag = text.tr("▶ given next")
+        elif self.hypothetical:
+            flag = text.tr("◇ what-if")
+        if flag:
+            painter.drawText(
+                tag, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), flag
+            )
+        name_font = QFont(font)
+        name_font.setBold(self.kind != "more")
+        name_font.setItalic(self.kind in ("entry", "more"))
+        painter.setFont(name_font)
+        painter.setPen(fg)
+        painter.drawText(
+            name_rect, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.label
+        )
+        if self.tier is not None:
+            color = theme.tier_color(self.tier, palette)
+            badge_font = QFont(font)
+            badge_font.setBold(True)
+            badge_font.setPointSizeF(font.pointSizeF() * 0.9)
+            bfm = QFontMetricsF(badge_font)
+            label = text.tier_badge(self.tier)
+            bw = min(bottom.width(), bfm.horizontalAdvance(label) + bfm.horizontalAdvance("M"))
+            pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            painter.setPen(theme.text_on(color))
+            painter.setFont(badge_font)
+            painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+        elif self.bottom:
+            small.setBold(False)
+            painter.setFont(small)
+            painter.setPen(fg)
+            painter.drawText(
+                bottom,
+                int(Qt.AlignmentFlag.AlignCenter),
+                QFontMetricsF(small).elidedText(
+                    self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
+                ),
+            )
+        if self.isSelected():
+            grow = unit * (8 if self.current else 4)
+            painter.setPen(QPen(fg, unit * 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
+
+
+class StoryEdge(QGraphicsItem):
+    """An arrow between neighbouring nodes (down the path, or across to an option)."""
+
+    def __init__(
+        self,
+        a: StoryNode,
+        b: StoryNode,
+        kind: str,
+        tier: str | None = None,
+        gap: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
+        """``gap`` (between columns, between rows) routes a path edge that wraps from the
+        bottom of one column to the top of the next through the gaps, around the nodes."""
+        super().__init__()
+        self.kind = kind  # "path" | "option" | "whatif"
+        self.tier = tier
+        ra = a.rect().translated(a.pos())
+        rb = b.rect().translated(b.pos())
+        path = QPainterPath()
+        if kind == "option":
+            start = QPointF(ra.right(), ra.center().y())
+            end = QPointF(rb.left(), rb.center().y())
+            dx = (end.x() - start.x()) * 0.5
+            path.moveTo(start)
+            path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+        else:
+            start = QPointF(ra.center().x(), ra.bottom())
+            end = QPointF(rb.center().x(), rb.top())
+            path.moveTo(start)
+            if end.y() < start.y():  # wraps to the next column: down, across, up, across
+                below = start.y() + gap[1] / 2
+                above = end.y() - gap[1] / 2
+                between = ra.right() + gap[0] / 2
+                for x, y in (
+                    (start.x(), below),
+                    (between, below),
+                    (between, above),
+                    (end.x(), above),
+                ):
+                    path.lineTo(x, y)
+            path.lineTo(end)
+        self.path = path
+        self.end = end
+        self.angle = path.angleAtPercent(1.0)
+        self.setZValue(1)
+
+    def boundingRect(self) -> QRectF:
+        return self.path.boundingRect().adjusted(-12, -12, 12, 12)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scene = self.scene()
+        palette = scene.palette() if scene is not None else QPalette()
+        fm = QFontMetricsF(node_font(scene))
+        unit = max(1.0, fm.lineSpacing() * 0.07)
+        if self.kind == "option" and self.tier is not None:
+            color = theme.tier_color(self.tier, palette)
+            style = {
+                "alternative": Qt.PenStyle.DashLine,
+                "avoid": Qt.PenStyle.DotLine,
+            }.get(self.tier, Qt.PenStyle.SolidLine)
+        elif self.kind == "whatif":
+            color, style = theme.whatif_color(palette), Qt.PenStyle.DashLine
+        else:
+            color, style = theme.path_color(palette), Qt.PenStyle.SolidLine
+        pen = QPen(color, unit * 2.4, style)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path)
+        size = unit * 3 + fm.lineSpacing() * 0.25
+        head = QPainterPath()
+        angle = math.radians(-self.angle)
+        tip = self.end
+        head.moveTo(tip)
+        for spread in (0.45, -0.45):
+            head.lineTo(
+                tip.x() - math.cos(angle - spread) * size,
+                tip.y() - math.sin(angle - spread) * size,
+            )
+        head.closeSubpath()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPath(head)
+
+
+class _Caption(QGraphicsItem):
+    def __init__(self, caption: str, width: float) -> None:
+        super().__init__()
+        self.caption = caption
+        self.width = width
+
+    def _font(self) -> QFont:
+        font = QFont(node_font(self.scene()))
+        font.setBold(True)
+        return font
+
+    def boundingRect(self) -> QRectF:
+        h = QFontMetricsF(self._font()).lineSpacing() * 1.3
+        return QRectF(-self.width / 2, -h, self.width, h)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scene = self.scene()
+        palette = scene.palette() if scene is not None else QPalette()
+        painter.setFont(self._font())
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(self.boundingRect(), int(Qt.AlignmentFlag.AlignCenter), self.caption)
+
+
+class StoryScene(NodeScene):
+    """The patient's path, position and next options; rebuilt by :meth:`set_story`.
+
+    Signals (from NodeScene):
+        node_selected(str): the user selected a node ("" when the selection is cleared).
+    """
+
+    def __init__(self, content: Content, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.content = content
+        self.engine = engine
+        self.story = Story()
+        self.more = 0  # options not drawn (they are in the options list)
+
+    def node_size(self) -> QSizeF:
+        fm = QFontMetricsF(node_font(self))
+        em = fm.horizontalAdvance("M")
+        return QSizeF(em * 12.5, fm.lineSpacing() * 4.6 + em * 0.5)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FontChange:
+            self.set_story(self.story)  # sizes come from the font
+        return super().event(event)
+
+    def current_node(self) -> str | None:
+        return self.story.position
+
+    def set_story(self, story: Story) -> None:
+        self.story = story
+        self.blockSignals(True)
+        try:
+            self.clear()
+        finally:
+            self.blockSignals(False)
+        self.nodes = {}
+        size = self.node_size()
+        gap_x, gap_y = size.width() * 0.45, size.height() * 0.3
+        graph = self.engine.graph
+        items: list[StoryNode] = []
+
+        def make(node: str, kind: str) -> StoryNode:
+            data = graph.nodes.get(node, {})
+            label = str(data.get("short", node))
+            name = str(data.get("name", label))
+            item = StoryNode(node, label, name, size, kind)
+            self.addItem(item)
+            items.append(item)
+            return item
+
+        path_items: list[StoryNode] = []
+        step_x, step_y = size.width() + gap_x, size.height() + gap_y
+        # A long path wraps into columns (top to bottom, then the next column to the right),
+        # about as tall as the options column, so the picture stays near the view's shape.
+        option_rows = min(len(story.options), MAX_OPTIONS)
+        per_column = max(4, option_rows)
+        columns = max(1, math.ceil(len(story.path) / per_column))
+        per_column = max(1, math.ceil(len(story.path) / columns))
+        for i, entry in enumerate(story.path):
+            item = make(entry.node, "path" if entry.line is not None else "entry")
+            item.number = f"{i + 1}"
+            item.hypothetical = entry.hypothetical
+            if entry.line is not None:
+                where = (
+                    text.tr("Line {n}").format(n=entry.line_number)
+                    if entry.line_number is not None
+                    else text.setting_label(entry.line.setting)
+                )
+                item.bottom = f"{where} · {text.outcome_short(entry.line)}"
+            item.setPos((i // per_column) * step_x, (i % per_column) * step_y)
+            path_items.append(item)
+        if path_items:
+            path_items[-1].current = True
+        given = {e.node for e in story.path if e.line is not None}
+        # Options already given (and progressed on) are on the path, drawn as given: the list
+        # still has them with their tier.
+        shown = [o for o in story.options if not (o.tier == "avoid" and o.regimen in given)]
+        self.more = max(0, len(shown) - MAX_OPTIONS) + (len(story.options) - len(shown))
+        if len(shown) > MAX_OPTIONS:
+            shown = shown[: MAX_OPTIONS - 1]
+            self.more = len(story.options) - len(shown)
+        numbers = {o.regimen: i + 1 for i, o in enumerate(story.options)}
+        column = len(shown) + (1 if self.more else 0)
+        centre = path_items[-1].pos().y() if path_items else 0.0
+        top = max(0.0, centre - (column - 1) / 2 * (size.height() + gap_y))
+        x = columns * step_x
+        option_items: list[StoryNode] = []
+        for j, option in enumerate(shown):
+            item = make(option.regimen, "option")
+            item.tier = option.tier
+            item.number = text.tr("{n}.").format(n=numbers[option.regimen])
+            item.given_next = option.regimen == story.given_next
+            item.setPos(x, top + j * (size.height() + gap_y))
+            option_items.append(item)
+        if self.more:
+            more = StoryNode(
+                "",
+                text.tr("+ {n} more in the options list").format(n=self.more),
+                text.tr("{n} more options").format(n=self.more),
+                size,
+                "more",
+            )
+            more.setPos(x, top + len(shown) * (size.height() + gap_y))
+            self.addItem(more)
+        for item in items:
+            item.setToolTip(item.description())
+        for a, b in itertools.pairwise(path_items):
+            kind = "whatif" if b.hypothetical else "path"
+            self.addItem(StoryEdge(a, b, kind, gap=(gap_x, gap_y)))
+        if path_items:
+            for item in option_items:
+                self.addItem(StoryEdge(path_items[-1], item, "option", item.tier))
+        # captions above the two columns
+        caption_y = -size.height() / 2 - gap_y * 0.6  # above a wrapping path edge
+        path_cap = _Caption(text.tr("Patient's path"), size.width() * 1.4)
+        path_cap.setPos((columns - 1) * step_x / 2, caption_y)
+        self.addItem(path_cap)
+        if story.line is not None:
+            caption = text.tr("Next options · line {n}").format(n=story.line)
+        else:
+            caption = text.tr("Next options · early setting")
+        if not story.options:
+            caption = text.tr("No pathway options")
+        opt_cap = _Caption(caption, size.width() * 1.4)
+        opt_cap.setPos(x, min(caption_y, top - size.height() / 2 - gap_y * 0.6))
+        self.addItem(opt_cap)
+        # Options last in the mapping: a regimen both given and offered selects the option.
+        for item in path_items + option_items:
+            self.nodes[item.node] = item
+        rect = self.itemsBoundingRect()
+        m = size.height() * 0.25
+        self.setSceneRect(rect.adjusted(-m, -m, m, m))
+        self.select_node(story.selected)
+
+    def focus_rect(self) -> QRectF:
+        return self.sceneRect()
+
+    def ordered_nodes(self) -> list[str]:
+        """The path from the top, then the options in list order (reading order)."""
+        out: list[str] = []
+        for item in sorted(
+            (i for i in self.items() if isinstance(i, StoryNode) and i.kind != "more"),
+            key=lambda i: (i.pos().x(), i.pos().y()),
+        ):
+            if item.node not in out:
+                out.append(item.node)
+        return out
