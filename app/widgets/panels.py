@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from app import evidence_html, text, theme
 from app.document import CaseDocument
 from app.models.history_model import HistoryTableModel
-from app.widgets.header import WarningsBanner as _WarningsBanner
 from app.models.options_model import OptionsListModel
 from app.models.roles import ID_ROLE
 from app.widgets.delegates import (
@@ -40,6 +39,7 @@ from app.widgets.delegates import (
     TierBadgeDelegate,
     TwoLineDelegate,
 )
+from app.widgets.header import WarningsBanner as _WarningsBanner
 from pathways.case import Factors
 from pathways.engine import Option, Recommendation
 from pathways.vocab import FACTORS
