@@ -169,8 +169,10 @@ def ask_whatif_outcome(parent: QWidget | None, regimen_name: str) -> Outcome | N
 
 
 def show_about(parent: QWidget | None, content: Content | None) -> None:
+    from pathways.version import APP_VERSION
+
     parts = [
-        f"<h3>{escape(tr('HER2 Pathways'))}</h3>",
+        f"<h3>{escape(tr('HER2 Pathways'))} {escape(APP_VERSION)}</h3>",
         "<p>"
         + escape(
             tr(

@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 
+from pathways.version import APP_VERSION
+
 ORGANIZATION = "HER2 Pathways"
 APPLICATION = "her2-pathways"
 MAX_RECENT = 8
@@ -42,6 +44,7 @@ SPEC: dict[str, Spec] = {
 def init_application_names() -> None:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(APP_VERSION)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 
 

@@ -156,6 +156,13 @@ class TumorBoard(QObject):
     def library(self) -> CaseLibrary | None:
         """The open library, opened on first use; None (after one error dialog) if it cannot be."""
         if self._library is None and not self._library_failed:
+            from app.library_location import library_location_problem
+
+            problem = library_location_problem(self.db_path)  # SQLite over a network: refused
+            if problem is not None:
+                self._library_failed = True
+                dialogs.show_error(self.window, self.tr("Cannot open the case library"), problem)
+                return None
             try:
                 self._library = CaseLibrary.open(self.db_path)
             except LibraryError as exc:

@@ -43,6 +43,7 @@ from pathways.content import Content
 from pathways.engine import Engine, Notice
 from pathways.library import CaseLibrary, Decision, Meeting
 from pathways.safe_write import WriteError
+from pathways.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 tr = summary.tr
@@ -597,9 +598,13 @@ def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
 
 def _footer(content: Content) -> str:
     return tr(
-        "HER2 Pathways · decision support, not a substitute for clinical judgement · "
+        "HER2 Pathways {app} · decision support, not a substitute for clinical judgement · "
         "content {version}"
-    ).format(version=content.version)
+    ).format(app=APP_VERSION, version=content.version)
+
+
+def _creator() -> str:
+    return f"HER2 Pathways {APP_VERSION}"
 
 
 def write_pdf(
@@ -615,7 +620,7 @@ def write_pdf(
             writer = QPdfWriter(out.device)
             writer.setResolution(300)
             writer.setTitle(doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
-            writer.setCreator("HER2 Pathways")
+            writer.setCreator(_creator())
             try:
                 _print(doc, writer, _footer(content))
             except ReportError as exc:

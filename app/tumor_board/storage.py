@@ -1,7 +1,8 @@
 """Where the case library lives, and the link between the open document and a library case.
 
 The library file: ``--db PATH``, else ``$HER2_PATHWAYS_DB``, else ``case-library.sqlite3`` in
-the per-user application data folder (``QStandardPaths.AppDataLocation``).
+the per-user *local* application data folder (``QStandardPaths.AppLocalDataLocation``:
+never the roaming profile, which Windows copies between machines at logon and logoff).
 
 :class:`LibraryBinding` makes a library case behave like an auto-saved document: each edit on
 the :class:`~app.document.CaseDocument`'s undo stack (edit, undo, redo) is written to the
@@ -28,7 +29,7 @@ DB_NAME = "case-library.sqlite3"
 
 
 def default_db_path() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
     return Path(folder) / DB_NAME
 
 
