@@ -86,6 +86,7 @@ class Actions:
     focus_graph: QAction
     focus_factors: QAction
     about: QAction
+    open_log_folder: QAction
 
     def all(self) -> list[QAction]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -219,6 +220,13 @@ def create_actions(parent: QObject) -> Actions:
         focus_options=_make(parent, "action_focus_options", t("Go to &options"), ("Alt+3",)),
         focus_factors=_make(parent, "action_focus_factors", t("Go to &factors"), ("Alt+4",)),
         about=_make(parent, "action_about", t("&About HER2 Pathways"), (SK.HelpContents, "F1")),
+        open_log_folder=_make(
+            parent,
+            "action_open_log_folder",
+            t("Open &log folder"),
+            (),
+            t("Show the folder of the app's log files (to send with a problem report)"),
+        ),
     )
     actions.graph_all.setCheckable(True)
     return actions

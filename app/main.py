@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 self-test failure; 2 bad arguments or bad input (one li
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import logging
 import os
 import sys
@@ -21,7 +20,9 @@ from PySide6.QtGui import QImageWriter
 from PySide6.QtWidgets import QApplication
 
 from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
+from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome
+from pathways.version import APP_VERSION
 from pathways.errors import shown
 
 if TYPE_CHECKING:  # only for annotations: both load late, once arguments are sane
@@ -32,7 +33,7 @@ EXIT_OK = 0
 EXIT_SELF_TEST_FAILED = 1
 EXIT_BAD_INPUT = 2
 SCREENSHOT_SIZE = QSize(1600, 1000)
-DEFAULT_CASE = Path(__file__).resolve().parent.parent / "resources/cases/04-after-thp-and-tdxd.json"
+DEFAULT_CASE = bundled_folder("cases") / "04-after-thp-and-tdxd.json"
 
 log = logging.getLogger("app")
 qt_log = logging.getLogger("qt")
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the window, step through every demo case, exit 0 or 1",
     )
     parser.add_argument("--debug", action="store_true", help="log debug messages to stderr")
+    parser.add_argument(
+        "--version", action="store_true", help="print the app and content versions and exit"
+    )
     add_tumor_board_arguments(parser)  # --db, --meeting, --report, --show-identifiers
     return parser
 
@@ -139,14 +143,29 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _start_logging(debug: bool) -> None:
+    """The rotating log file (local app data), faulthandler, and logging excepthooks."""
+    from app.crash import install_excepthooks
+    from app.logging_setup import setup_logging
+
+    setup_logging(debug)
+    install_excepthooks(None)  # no dialog before the QApplication exists: log and stderr
+
+
+def _start_crash_reports(app: QApplication, content_version: str) -> None:
+    """From now on an unhandled exception also shows the crash dialog; the window icon."""
+    from PySide6.QtGui import QIcon
+
+    from app.crash import CrashReporter, install_excepthooks
+
+    reporter = CrashReporter(app)
+    reporter.content_version = content_version
+    install_excepthooks(reporter)
+    app.setWindowIcon(QIcon(str(bundled_folder("icons") / "her2-pathways.svg")))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    if sys.stderr is not None and not faulthandler.is_enabled():
-        faulthandler.enable()
 
     # Late imports: the domain and the window once the arguments are known to be sane.
     from app.settings import init_application_names
@@ -154,11 +173,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathways.engine import Engine
     from pathways.errors import PathwayError
 
+    init_application_names()
+    # The process's own log and crash hooks only when this call owns the application (not when
+    # a test or a host program already runs one and calls main() in it).
+    starting = QApplication.instance() is None
+    if starting:
+        _start_logging(args.debug)
+    else:
+        logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     try:
         content = load_content(args.content)
         engine = Engine(content)
     except PathwayError as exc:
         return _fail(exc.one_line())
+    if args.version:
+        print(
+            f"her2-pathways {APP_VERSION} (content {content.version}, reviewed {content.reviewed})"
+        )
+        return EXIT_OK
 
     if (args.size is not None or args.scale is not None) and args.screenshot is None:
         return _fail("--size and --scale go with --screenshot")
@@ -175,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     init_application_names()
     previous = None
     if owns_app:
+        _start_crash_reports(app, content.version)
         app.setStyle("Fusion")
         previous = qInstallMessageHandler(_qt_message_handler)
     try:

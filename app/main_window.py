@@ -6,7 +6,6 @@ it, the actions (``app.actions``) drive it and dialogs go through ``app.dialogs`
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import logging
 from pathlib import Path
@@ -34,17 +33,19 @@ from app.widgets.graph_view import GraphState, PathwayGraphView, PathwayScene
 from app.widgets.header import CaseHeader, WarningsBanner
 from app.widgets.panels import EvidencePanel, FactorsPanel, HistoryPanel, OptionsPanel
 from app.widgets.story import Story, StoryScene, story_path
+from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome, load_case
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.errors import PathwayError
+from pathways.version import APP_VERSION
 
 log = logging.getLogger(__name__)
 APP_TITLE = "HER2 Pathways"
 
 
 def demo_cases_dir() -> Path:
-    return Path(str(importlib.resources.files("resources") / "cases"))
+    return bundled_folder("cases")
 
 
 def demo_cases() -> list[tuple[str, Path]]:
@@ -131,9 +132,9 @@ class MainWindow(QMainWindow):
         self.content_label.setObjectName("status_content")
         self.content_label.setText(
             self.tr(
-                "Content {version} · reviewed {reviewed} · supports, does not replace, "
-                "clinical judgement"
-            ).format(version=content.version, reviewed=content.reviewed)
+                "HER2 Pathways {app} · content {version} · reviewed {reviewed} · supports, "
+                "does not replace, clinical judgement"
+            ).format(app=APP_VERSION, version=content.version, reviewed=content.reviewed)
         )
         self.statusBar().setObjectName("status_bar")
         self.statusBar().addWidget(self.step_label, 1)
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
         view.addActions([a.focus_history, a.focus_graph, a.focus_options, a.focus_factors])
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.setObjectName("menu_help")
+        help_menu.addAction(a.open_log_folder)
         help_menu.addAction(a.about)
 
     def _build_toolbar(self) -> None:
@@ -300,6 +302,7 @@ class MainWindow(QMainWindow):
         a.focus_options.triggered.connect(lambda: self.options.list.setFocus())
         a.focus_factors.triggered.connect(lambda: self.factors.first_field().setFocus())
         a.about.triggered.connect(lambda: dialogs.show_about(self, self.content))
+        a.open_log_folder.triggered.connect(lambda: self._open_log_folder())
         d.undo_stack.canUndoChanged.connect(a.undo.setEnabled)
         d.undo_stack.canRedoChanged.connect(a.redo.setEnabled)
         d.undo_stack.cleanChanged.connect(self._update_title)
@@ -813,6 +816,18 @@ class MainWindow(QMainWindow):
             bar.setToolButtonStyle(wide)
         if bar.sizeHint().width() > self.width():
             bar.setToolButtonStyle(narrow)
+
+    def _open_log_folder(self) -> None:
+        from app.crash import open_log_folder
+
+        if not open_log_folder():
+            from app.logging_setup import log_dir
+
+            dialogs.show_error(
+                self,
+                self.tr("Cannot open the log folder"),
+                self.tr("Open this folder in the file manager: {folder}").format(folder=log_dir()),
+            )
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """The window rendered offscreen at ``size`` (default: its current size)."""
