@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication
 from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome
-from pathways.version import APP_VERSION
 from pathways.errors import shown
+from pathways.version import APP_VERSION
 
 if TYPE_CHECKING:  # only for annotations: both load late, once arguments are sane
     from app.settings import AppSettings
