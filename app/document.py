@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app import text
-from pathways.case import Case, Factors, Outcome, Setting, TreatmentLine, check_history, save_case
+from pathways.case import Case, Factors, Outcome, TreatmentLine, check_history, save_case
 from pathways.content import Content
 from pathways.engine import Engine, Recommendation, StepResult
 from pathways.errors import CaseError
+from pathways.walkthrough import Branch, Walkthrough, branch_with, describe_changes
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class WhatIf:
-    """A hypothetical branch: the real history up to ``base``, then ``lines`` (all hypothetical)."""
-
-    base: int
-    lines: tuple[TreatmentLine, ...]
+# A hypothetical branch: the real history up to ``base``, then ``lines`` (all hypothetical).
+WhatIf = Branch
 
 
 class _ReplaceCase(QUndoCommand):
@@ -74,7 +70,7 @@ class CaseDocument(QObject):
         self._path: Path | None = None
         self._whatif: WhatIf | None = None
         self._step = 0
-        self._steps: list[StepResult] = self.engine.steps(self._case)
+        self._walk = Walkthrough.of(self.engine, self._case)
 
     # ------------------------------------------------------------------ state
     @property
@@ -87,8 +83,7 @@ class CaseDocument(QObject):
         """The case as displayed: the real one, or the what-if branch."""
         if self._whatif is None:
             return self._case
-        history = (*self._case.history[: self._whatif.base], *self._whatif.lines)
-        return self._case.model_copy(update={"history": history})
+        return self._whatif.apply(self._case)
 
     @property
     def path(self) -> Path | None:
@@ -105,19 +100,24 @@ class CaseDocument(QObject):
     @property
     def step_count(self) -> int:
         """Steps are 0..len(history): the situation before each line, and now."""
-        return len(self._steps)
+        return len(self._walk)
+
+    @property
+    def walkthrough(self) -> Walkthrough:
+        """The displayed case's steps (the what-if's, during one)."""
+        return self._walk
 
     @property
     def steps(self) -> Sequence[StepResult]:
-        return self._steps
+        return self._walk.steps
 
     @property
     def current(self) -> StepResult:
-        return self._steps[self._step]
+        return self._walk.at(self._step)
 
     @property
     def recommendation(self) -> Recommendation:
-        return self._steps[self._step].recommendation
+        return self.current.recommendation
 
     @property
     def is_modified(self) -> bool:
@@ -125,18 +125,7 @@ class CaseDocument(QObject):
 
     def patient_path(self, step: int | None = None) -> list[str]:
         """Graph nodes the patient has passed through up to ``step``, in order."""
-        step = self._step if step is None else step
-        nodes: list[str] = []
-        history = self.effective_case.history
-        for k in range(step + 1):
-            position = self._steps[k].recommendation.position
-            if not nodes or nodes[-1] != position:
-                nodes.append(position)
-            if k < step and k < len(history):
-                regimen = history[k].regimen
-                if nodes[-1] != regimen:
-                    nodes.append(regimen)
-        return nodes
+        return self._walk.path(self._step if step is None else step)
 
     # ------------------------------------------------------------------ loading
     def load(self, case: Case, path: Path | None) -> None:
@@ -146,7 +135,7 @@ class CaseDocument(QObject):
         self._case = case.model_copy(update={"history": case.real_history})
         self._path = path
         self._recompute()
-        self._step = len(self._steps) - 1
+        self._step = len(self._walk) - 1
         self.undo_stack.setClean()
         log.info("loaded case: %d lines, step %d", len(self._case.history), self._step)
         self.loaded.emit()
@@ -165,7 +154,7 @@ class CaseDocument(QObject):
 
     # ------------------------------------------------------------------ stepping
     def set_step(self, step: int) -> None:
-        step = max(0, min(step, len(self._steps) - 1))
+        step = max(0, min(step, len(self._walk) - 1))
         if step != self._step:
             self._step = step
             self.step_changed.emit(step)
@@ -180,7 +169,7 @@ class CaseDocument(QObject):
         self.set_step(0)
 
     def step_last(self) -> None:
-        self.set_step(len(self._steps) - 1)
+        self.set_step(len(self._walk) - 1)
 
     # ------------------------------------------------------------------ editing (undoable)
     def _push(self, after: Case, label: str) -> None:
@@ -234,15 +223,15 @@ class CaseDocument(QObject):
             self._whatif = None
             self.whatif_changed.emit(False)
         self._recompute()
-        self._step = min(self._step, len(self._steps) - 1)
+        self._step = min(self._step, len(self._walk) - 1)
         self.case_changed.emit()
         self.step_changed.emit(self._step)
         changes = text.factor_changes(old_factors, case.factors)
-        changes += text.ranking_changes(before, self.recommendation)
+        changes += describe_changes(self.content, before, self.recommendation)
         self.change_explained.emit(changes)
 
     def _recompute(self) -> None:
-        self._steps = self.engine.steps(self.effective_case)
+        self._walk = Walkthrough.of(self.engine, self.effective_case)
 
     # ------------------------------------------------------------------ what-if
     def add_whatif(self, regimen: str, outcome: Outcome) -> None:
@@ -250,43 +239,19 @@ class CaseDocument(QObject):
 
         Lines after the current step (real or hypothetical) are left out of the branch.
         """
-        effective = self.effective_case.history
         k = self._step
-        kept = list(effective[:k])
-        base = k if self._whatif is None else min(k, self._whatif.base)
-        if kept and kept[-1].outcome is Outcome.ONGOING:
-            # The ongoing line must end before anything follows it: in the branch it ends
-            # (completed if the new regimen maintains it, else progression).
-            last = kept[-1]
-            maintains = last.regimen in self.content.regimens[regimen].maintenance_of
-            ended = Outcome.COMPLETED if maintains else Outcome.PROGRESSION
-            kept[-1] = last.model_copy(update={"outcome": ended, "hypothetical": True})
-            base = min(base, len(kept) - 1)
-        setting = self._setting_for(regimen, kept)
-        line = TreatmentLine(regimen=regimen, setting=setting, outcome=outcome, hypothetical=True)
-        branch = [
-            ln if i < base else ln.model_copy(update={"hypothetical": True})
-            for i, ln in enumerate(kept)
-        ]
-        branch.append(line)
-        trial = self._case.model_copy(update={"history": tuple(branch)})
-        check_history(trial, self.tr("the what-if"), self.content)
+        branch = branch_with(
+            self.content, self._case, self.effective_case.history, k, self._whatif, regimen, outcome
+        )
         was_active = self._whatif is not None
-        self._whatif = WhatIf(base, tuple(branch[base:]))
+        self._whatif = branch
         self._recompute()
-        self._step = len(self._steps) - 1
-        log.info("what-if: %s after step %d (base %d)", regimen, k, base)
+        self._step = len(self._walk) - 1
+        log.info("what-if: %s after step %d (base %d)", regimen, k, branch.base)
         if not was_active:
             self.whatif_changed.emit(True)
         self.case_changed.emit()
         self.step_changed.emit(self._step)
-
-    def _setting_for(self, regimen: str, before: Sequence[TreatmentLine]) -> Setting:
-        if self.content.regimens[regimen].setting == "metastatic":
-            return Setting.METASTATIC
-        return (
-            Setting.ADJUVANT if any(ln.setting.is_early for ln in before) else (Setting.NEOADJUVANT)
-        )
 
     def discard_whatif(self) -> None:
         if self._whatif is None:
@@ -294,7 +259,7 @@ class CaseDocument(QObject):
         base = self._whatif.base
         self._whatif = None
         self._recompute()
-        self._step = min(base, len(self._steps) - 1)
+        self._step = min(base, len(self._walk) - 1)
         self.whatif_changed.emit(False)
         self.case_changed.emit()
         self.step_changed.emit(self._step)
@@ -310,7 +275,7 @@ class CaseDocument(QObject):
         step = self._step
         self._whatif = None
         self._recompute()
-        self._step = min(self._step, len(self._steps) - 1)
+        self._step = min(self._step, len(self._walk) - 1)
         self.whatif_changed.emit(False)
         self.undo_stack.push(_ReplaceCase(self, self._case, after, self.tr("Keep what-if")))
         self.set_step(step)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pathways import safe_write, strict_json
 from pathways.errors import CaseError, shown
+from pathways.names import Resolution
 from pathways.vocab import BrainMetastases as BrainMetastases
 from pathways.vocab import HormoneReceptor as HormoneReceptor
 from pathways.vocab import Outcome as Outcome
@@ -127,6 +128,8 @@ class RegimenCatalogue(Protocol):
     """What the case loader needs from the content: alias resolution and each regimen's setting."""
 
     def resolve_regimen(self, name: str) -> str | None: ...
+
+    def resolve(self, name: str, setting: str | None = None) -> Resolution: ...
 
     def regimen_setting(self, regimen_id: str) -> str: ...
 
@@ -244,14 +247,30 @@ def _check_content_size(case: Case, source: str) -> bytes:
 def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalogue) -> Any:
     if not isinstance(entry, dict) or not isinstance(entry.get("regimen"), str):
         return entry
-    resolved = catalogue.resolve_regimen(entry["regimen"])
-    if resolved is None:
+    setting = entry.get("setting") if isinstance(entry.get("setting"), str) else None
+    found = catalogue.resolve(entry["regimen"], setting)
+    if found.regimen is not None:
+        return {**entry, "regimen": found.regimen}
+    place = f"history[{index}].regimen"
+    if found.candidates and setting is not None and all(
+        catalogue.regimen_setting(c) != ("metastatic" if setting == "metastatic" else "early")
+        for c in found.candidates
+    ):
         raise CaseError(
             source,
-            f"history[{index}].regimen",
-            f"unknown regimen {shown(entry['regimen'])} (not an id or alias in the content)",
+            place,
+            f"{shown(entry['regimen'])} is not a {setting}-setting regimen in the content",
         )
-    return {**entry, "regimen": resolved}
+    if found.candidates:
+        raise CaseError(
+            source,
+            place,
+            f"{shown(entry['regimen'])} is ambiguous in the {setting or 'any'} setting: "
+            f"write one of {', '.join(found.candidates)}",
+        )
+    raise CaseError(
+        source, place, f"unknown regimen {shown(entry['regimen'])} (not an id or alias in the content)"
+    )
 
 
 def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = None) -> None:
