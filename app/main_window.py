@@ -741,7 +741,7 @@ class MainWindow(QMainWindow):
         files = self.settings.recent_files
         for i, name in enumerate(files):
             action = menu.addAction(f"&{i + 1}  {Path(name).name}")
-            action.setToolTip(name)
+            action.setToolTip(text.plain_tooltip(name))  # a file name: never markup
             action.triggered.connect(lambda _=False, p=name: self.open_case(Path(p)))
         if not files:
             menu.addAction(self.tr("(none)")).setEnabled(False)

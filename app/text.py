@@ -6,6 +6,7 @@ The domain returns codes and data; this module phrases them with
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date
 
@@ -28,6 +29,12 @@ TIER_SYMBOLS: dict[str, str] = {
     "avoid": "✕",
     "off-pathway": "⚠",
 }
+
+
+def plain_tooltip(value: str) -> str:
+    """A tooltip that shows ``value`` as typed: Qt guesses rich text in tooltips, so text from
+    a file (a file name, a label) is escaped inside an explicit rich-text paragraph."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(value[:2000])}</p>" if value else ""
 
 
 def tier_label(tier: str) -> str:

@@ -271,7 +271,7 @@ class NodeItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(name)
+        self.setToolTip(text.plain_tooltip(name))  # content text: never markup
         self.setZValue(2)
 
     def rect(self) -> QRectF:

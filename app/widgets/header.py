@@ -49,7 +49,7 @@ class ElidedLabel(QLabel):
         if value == self._full:
             return
         self._full = value
-        self.setToolTip(value)
+        self.setToolTip(text.plain_tooltip(value))  # text from files: never markup
         self.setAccessibleDescription(value)
         self.elide()
 
