@@ -11,9 +11,10 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QImage, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -265,6 +266,35 @@ class MainWindow(QMainWindow):
         bar.addActions([a.undo, a.redo])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+
+    # ------------------------------------------------------------------ extensions
+    def add_menu(self, menu: QMenu) -> None:
+        """Add a mode's menu to the menu bar, before Help (which stays last)."""
+        help_menu = self.findChild(QMenu, "menu_help")
+        bar = self.menuBar()
+        if help_menu is not None:
+            bar.insertMenu(help_menu.menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+
+    def add_toolbar_actions(self, actions: list[QAction]) -> None:
+        """Add a mode's actions to the main toolbar, after a separator; also window shortcuts."""
+        self.addActions(actions)
+        self.toolbar.addSeparator()
+        self.toolbar.addActions(actions)
+
+    def add_dock(
+        self, dock: QDockWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    ) -> None:
+        """Add a mode's dock (hidden until asked for) and re-apply the saved window layout.
+
+        The layout was restored before the dock existed, so its place would otherwise be lost.
+        """
+        self.addDockWidget(area, dock)
+        dock.hide()
+        state = self.settings.geometry("window/state")
+        if not state.isEmpty():
+            self.restoreState(state)
 
     def _connect(self) -> None:
         a = self.commands

@@ -102,8 +102,8 @@ _V2_SCHEMA: tuple[str, ...] = (
 def _frozen(meeting: str) -> str:
     """SQL: true when the meeting's latest minutes event is a sign-off (it is then frozen)."""
     return (
-        "(SELECT kind FROM meeting_signoffs WHERE meeting_id = "
-        f"{meeting} ORDER BY id DESC LIMIT 1) IS 'sign-off'"
+        "(SELECT s.kind FROM meeting_signoffs s WHERE s.meeting_id = "
+        f"{meeting} ORDER BY s.id DESC LIMIT 1) IS 'sign-off'"
     )
 
 
@@ -320,6 +320,8 @@ class CaseLibrary:
             conn = _connect(path, reason is not None, timeout)
         except sqlite3.Error as exc:
             raise LibraryError(f"{path}: {_explain(exc, timeout)}") from None
+        except UnicodeDecodeError:
+            raise LibraryError(f"{path}: this is not a case library or it is damaged") from None
         try:
             _prepare(conn, path, reason, timeout)
         except BaseException:
@@ -433,7 +435,8 @@ class CaseLibrary:
     def get_meeting(self, meeting_id: int) -> Meeting:
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT id, title, meeting_date, {_frozen('id')} FROM meetings WHERE id = ?",
+                f"SELECT id, title, meeting_date, {_frozen('meetings.id')}"
+                " FROM meetings WHERE id = ?",
                 (meeting_id,),
             ).fetchone()
             if row is None:
@@ -443,7 +446,7 @@ class CaseLibrary:
     def list_meetings(self) -> list[Meeting]:
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT id, title, meeting_date, {_frozen('id')} FROM meetings"
+                f"SELECT id, title, meeting_date, {_frozen('meetings.id')} FROM meetings"
                 " ORDER BY meeting_date DESC, id DESC"
             ).fetchall()
             return [_meeting(r) for r in rows]
@@ -749,6 +752,7 @@ class CaseLibrary:
                 f"{self._path}: cannot read the case library: {_explain(exc)}"
             ) from None
         except (_Damaged, ValueError, TypeError, KeyError, OverflowError, RecursionError):
+            # ValueError includes UnicodeDecodeError: SQLite hands back text that is not UTF-8.
             raise LibraryError(
                 f"{self._path}: the case library holds a damaged value "
                 "(a date, a number or a stored JSON text is not readable); nothing was changed"
@@ -780,7 +784,7 @@ class CaseLibrary:
             raise LibraryError(
                 f"{self._path}: cannot change the case library: {_explain(exc)}"
             ) from None
-        except (_Damaged, ValueError, TypeError, OverflowError):
+        except (_Damaged, ValueError, TypeError, OverflowError, RecursionError):
             raise LibraryError(
                 f"{self._path}: the case library holds a damaged value; nothing was changed"
             ) from None
@@ -975,6 +979,10 @@ def _prepare(conn: sqlite3.Connection, path: Path, read_only: str | None, timeou
         raise LibraryError(
             f"{path}: {_explain(exc, timeout)}; it was not opened or changed"
         ) from None
+    except UnicodeDecodeError:  # a damaged file can make even SQLite's messages unreadable
+        raise LibraryError(
+            f"{path}: this is not a case library or it is damaged; it was not opened or changed"
+        ) from None
     _refuse_newer(path, version)
     if read_only is not None and version < SCHEMA_VERSION:
         raise LibraryError(
@@ -998,6 +1006,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, read_only: str | None, timeou
         raise LibraryError(
             f"{path}: cannot prepare the case library: {_explain(exc, timeout)}"
         ) from None
+    except UnicodeDecodeError:
+        raise LibraryError(f"{path}: the case library is damaged; it was not changed") from None
 
 
 def _casefold(value: object) -> str | None:

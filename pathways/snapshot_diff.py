@@ -16,12 +16,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Literal
 
 from pathways.case import Case, dump_case
 from pathways.engine import Engine, Recommendation
 from pathways.library import Decision, DecisionSnapshot
+from pathways.version import APP_VERSION
 
 ON_PATHWAY_TIERS = ("preferred", "alternative")
 
@@ -29,10 +29,7 @@ ChangeKind = Literal["added", "removed", "retiered", "reordered"]
 
 
 def app_version() -> str:
-    try:
-        return metadata.version("her2-pathways")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    return APP_VERSION
 
 
 def take_snapshot(engine: Engine, case: Case) -> tuple[DecisionSnapshot, Recommendation]:
@@ -94,15 +91,23 @@ def _options(rec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [o for o in options if isinstance(o, Mapping) and isinstance(o.get("regimen"), str)]
 
 
-def _sources(option: Mapping[str, Any]) -> set[str]:
+def _sources(option: Mapping[str, Any], evidence: bool = True) -> set[str]:
+    """The option's explanation sources (rules, transitions…) and, if asked, its evidence."""
     out: set[str] = set()
     for step in option.get("explanation", []) or []:
         if isinstance(step, Mapping) and isinstance(step.get("source"), str):
             out.add(step["source"])
-    for evidence in option.get("evidence", []) or []:
-        if isinstance(evidence, str):
-            out.add(f"evidence:{evidence}")
+    if evidence:
+        for record in option.get("evidence", []) or []:
+            if isinstance(record, str):
+                out.add(f"evidence:{record}")
     return out
+
+
+def _why_listed(option: Mapping[str, Any]) -> tuple[str, ...]:
+    """For an option added or removed: the rules and transitions behind it (its evidence
+    records only when nothing else explains it)."""
+    return tuple(sorted(_sources(option, evidence=False) or _sources(option)))
 
 
 def _explanation_key(option: Mapping[str, Any]) -> list[tuple[str, str | None, str | None]]:
@@ -132,7 +137,7 @@ def compare_recommendations(
                     str(option.get("tier")),
                     None,
                     rank,
-                    tuple(sorted(_sources(option))),
+                    _why_listed(option),
                 )
             )
             continue
@@ -140,8 +145,8 @@ def compare_recommendations(
         sources = _sources(old) ^ _sources(option)
         if _explanation_key(old) != _explanation_key(option):
             # Same sources, different effect: name the sources whose steps changed.
-            old_steps = {s for s in _explanation_key(old)}
-            new_steps = {s for s in _explanation_key(option)}
+            old_steps = set(_explanation_key(old))
+            new_steps = set(_explanation_key(option))
             sources |= {s[0] for s in old_steps ^ new_steps}
         if old.get("tier") != option.get("tier"):
             kind: ChangeKind = "retiered"
@@ -172,10 +177,10 @@ def compare_recommendations(
                     None,
                     rank,
                     None,
-                    tuple(sorted(_sources(option))),
+                    _why_listed(option),
                 )
             )
-    return tuple(changes)  # fmt: skip
+    return tuple(changes)
 
 
 def _relative_order(

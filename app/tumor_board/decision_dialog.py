@@ -36,10 +36,10 @@ OTHER = "__other__"
 
 @dataclass(frozen=True)
 class DecisionDraft:
-    """What the form returns; :func:`record` turns it into a library row."""
+    """What the form returns. Whether it is on the pathway is not part of it: the engine
+    decides that from the chosen regimen when the decision is recorded."""
 
     chosen_regimen: str
-    on_pathway: bool
     off_pathway_reason: str | None = None
     off_pathway_detail: str = ""
     alternatives: tuple[str, ...] = field(default_factory=tuple)
@@ -56,10 +56,14 @@ def default_user() -> str:
 
 
 class DecisionDialog(QDialog):
+    """Names the case, lists the engine's options with nothing chosen, and says whether the
+    board's choice is on the pathway (the engine's tier for it, shown as the board chooses)."""
+
     def __init__(
         self,
         content: Content,
         rec: Recommendation,
+        who: summary.Identity,
         previous: Decision | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -72,11 +76,39 @@ class DecisionDialog(QDialog):
             if previous is not None
             else self.tr("Record the board's decision")
         )
-        self.chosen = QComboBox(self)
-        self.chosen.setObjectName("decision_chosen")
+        self.case_label = QLabel(self)
+        self.case_label.setObjectName("decision_case")
+        self.case_label.setTextFormat(Qt.TextFormat.PlainText)  # a label is text from a file
+        self.case_label.setWordWrap(True)
+        self.case_label.setText(
+            self.tr("Case: {who} — {where}").format(
+                who=who.one_line(), where=text.situation(rec, content)
+            )
+        )
+        self.previous_label = QLabel(self)
+        self.previous_label.setObjectName("decision_previous")
+        self.previous_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.previous_label.setWordWrap(True)
+        if previous is not None:
+            self.previous_label.setText(
+                self.tr("Recorded now (version {n}): {what}").format(
+                    n=previous.version, what=summary.decision_summary(content, previous)
+                )
+            )
+        self.previous_label.setVisible(previous is not None)
+        self.choices = QListWidget(self)
+        self.choices.setObjectName("decision_choices")
         for option in rec.options:
-            self.chosen.addItem(f"{text.tier_badge(option.tier)} — {option.name}", option.regimen)
-        self.chosen.addItem(self.tr("Another regimen (off pathway)…"), OTHER)
+            item = QListWidgetItem(f"{text.tier_badge(option.tier)} — {option.name}", self.choices)
+            item.setData(Qt.ItemDataRole.UserRole, option.regimen)
+        other = QListWidgetItem(self.tr("Another regimen (off pathway)…"), self.choices)
+        other.setData(Qt.ItemDataRole.UserRole, OTHER)
+        # The board chooses: nothing is pre-selected, not even the top-ranked option.
+        self.choices.setCurrentRow(-1)
+        self.choices.clearSelection()
+        self.pathway = QLabel(self)
+        self.pathway.setObjectName("decision_pathway")
+        self.pathway.setTextFormat(Qt.TextFormat.PlainText)
         self.other = QComboBox(self)
         self.other.setObjectName("decision_other")
         self.other.setEditable(True)
@@ -104,6 +136,8 @@ class DecisionDialog(QDialog):
         self.note.setObjectName("decision_note")
         self.dissent = QPlainTextEdit(self)
         self.dissent.setObjectName("decision_dissent")
+        for edit in (self.note, self.dissent):
+            edit.setTabChangesFocus(True)  # keyboard-only use: Tab leaves the field
         self.recorded_by = QLineEdit(default_user(), self)
         self.recorded_by.setObjectName("decision_recorded_by")
         self.problem = QLabel(self)
@@ -113,10 +147,12 @@ class DecisionDialog(QDialog):
         for edit in (self.note, self.dissent):
             edit.setFixedHeight(lines * 4)
         self.alternatives.setFixedHeight(lines * 6)
+        self.choices.setMinimumHeight(lines * min(10, len(rec.options) + 2))
 
         form = QFormLayout()
         for label, widget in (
-            (self.tr("&Decision:"), self.chosen),
+            (self.tr("&Decision:"), self.choices),
+            (self.tr("Pathway:"), self.pathway),
             (self.tr("&Other regimen:"), self.other),
             (self.tr("Off-pathway &reason:"), self.reason),
             (self.tr("Reason &details:"), self.detail),
@@ -135,26 +171,20 @@ class DecisionDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.case_label)
+        layout.addWidget(self.previous_label)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
-        self.chosen.currentIndexChanged.connect(self._update)
+        self.choices.currentItemChanged.connect(self._update)
         self.other.currentTextChanged.connect(self._update)
         if previous is not None:
             self._fill(previous)
         self._update()
+        self.choices.setFocus()
 
     def _fill(self, d: Decision) -> None:
-        row = self.chosen.findData(d.chosen_regimen)
-        if row < 0:
-            self.chosen.setCurrentIndex(self.chosen.findData(OTHER))
-            other = self.other.findData(d.chosen_regimen)
-            if other >= 0:
-                self.other.setCurrentIndex(other)
-            else:
-                self.other.setEditText(d.chosen_regimen)
-        else:
-            self.chosen.setCurrentIndex(row)
+        """A correction starts from the recorded texts; the choice itself is made again."""
         if d.off_pathway_reason is not None:
             self.reason.setCurrentIndex(max(0, self.reason.findData(d.off_pathway_reason)))
         self.detail.setText(d.off_pathway_detail)
@@ -165,10 +195,27 @@ class DecisionDialog(QDialog):
         self.note.setPlainText(d.note)
         self.dissent.setPlainText(d.dissent)
 
+    def choose(self, regimen: str) -> None:
+        """Select ``regimen`` (an option's id, or another regimen's name or id)."""
+        for row in range(self.choices.count()):
+            if self.choices.item(row).data(Qt.ItemDataRole.UserRole) == regimen:
+                self.choices.setCurrentRow(row)
+                return
+        self.choices.setCurrentRow(self.choices.count() - 1)
+        other = self.other.findData(regimen)
+        if other >= 0:
+            self.other.setCurrentIndex(other)
+        else:
+            self.other.setEditText(regimen)
+
+    def _choice(self) -> str:
+        item = self.choices.currentItem()
+        return "" if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
     def _chosen_regimen(self) -> str:
-        value = self.chosen.currentData()
+        value = self._choice()
         if value != OTHER:
-            return str(value or "")
+            return value
         name = self.other.currentText().strip()
         row = self.other.findText(name, Qt.MatchFlag.MatchFixedString)
         if row >= 0:
@@ -176,28 +223,46 @@ class DecisionDialog(QDialog):
         return self._content.resolve_regimen(name) or name
 
     def on_pathway(self) -> bool:
+        """The engine's verdict for the current choice (its tier for that regimen)."""
         return self._rec.tier_of(self._chosen_regimen()) in ("preferred", "alternative")
 
     def _update(self, *_args: object) -> None:
-        other = self.chosen.currentData() == OTHER
-        self.other.setEnabled(other)
-        off = not self.on_pathway()
+        self.other.setEnabled(self._choice() == OTHER)
+        chosen = self._chosen_regimen()
+        off = bool(chosen) and not self.on_pathway()
         self.reason.setEnabled(off)
         self.detail.setEnabled(off)
-        self.problem.setText(
-            self.tr("Off pathway: choose a reason.") if off and self._chosen_regimen() else ""
-        )
+        if not chosen:
+            self.pathway.setText(self.tr("Choose the board's decision."))
+        else:
+            tier = self._rec.tier_of(chosen)
+            self.pathway.setText(
+                self.tr("Off the pathway ({tier}): choose a reason.").format(
+                    tier=text.tier_label(tier)
+                )
+                if off
+                else self.tr("On the pathway ({tier}).").format(tier=text.tier_label(tier))
+            )
+        # The chosen regimen is not an alternative to itself.
+        for i in range(self.alternatives.count()):
+            item = self.alternatives.item(i)
+            mine = item.data(Qt.ItemDataRole.UserRole) == chosen
+            if mine:
+                item.setCheckState(Qt.CheckState.Unchecked)
+            item.setHidden(mine)
+        self.problem.setText("")
 
     def draft(self) -> DecisionDraft:
+        chosen = self._chosen_regimen()
         on_pathway = self.on_pathway()
         alternatives = tuple(
             str(self.alternatives.item(i).data(Qt.ItemDataRole.UserRole))
             for i in range(self.alternatives.count())
             if self.alternatives.item(i).checkState() == Qt.CheckState.Checked
+            and self.alternatives.item(i).data(Qt.ItemDataRole.UserRole) != chosen
         )
         return DecisionDraft(
-            chosen_regimen=self._chosen_regimen(),
-            on_pathway=on_pathway,
+            chosen_regimen=chosen,
             off_pathway_reason=None if on_pathway else str(self.reason.currentData()),
             off_pathway_detail="" if on_pathway else self.detail.text().strip(),
             alternatives=alternatives,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDate
+from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -18,14 +18,17 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from app.tumor_board.decision_dialog import DecisionDialog, DecisionDraft
+from app.tumor_board.decision_dialog import DecisionDialog, DecisionDraft, default_user
+from app.tumor_board.summary import Identity
 from pathways.content import Content
 from pathways.engine import Recommendation
-from pathways.library import Decision
+from pathways.library import MAX_ATTENDEES, Attendee, Decision
 
 CASE_FILTER = "Case files (*.json);;All files (*)"
 PDF_FILTER = "PDF (*.pdf)"
@@ -71,9 +74,10 @@ def ask_decision(
     parent: QWidget | None,
     content: Content,
     rec: Recommendation,
+    who: Identity,
     previous: Decision | None,
 ) -> DecisionDraft | None:
-    dialog = DecisionDialog(content, rec, previous, parent)
+    dialog = DecisionDialog(content, rec, who, previous, parent)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -129,3 +133,126 @@ def confirm(parent: QWidget | None, title: str, question: str) -> bool:
     from app import dialogs
 
     return dialogs.confirm(parent, title, question)
+
+
+def ask_include_identifiers(parent: QWidget | None) -> bool | None:
+    """Asked at every export that could carry identifiers: True, False, or None (cancel)."""
+    box = QMessageBox(parent)
+    box.setObjectName("ask_identifiers")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setWindowTitle(tr("Patient identifiers"))
+    box.setText(tr("Include patient identifiers (name, record number, birth date) in this export?"))
+    box.setInformativeText(tr("Without them the export shows the case label and age."))
+    include = box.addButton(tr("&Include identifiers"), QMessageBox.ButtonRole.YesRole)
+    hide = box.addButton(tr("&Leave them out"), QMessageBox.ButtonRole.NoRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(hide)
+    try:
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is include:
+            return True
+        if clicked is hide:
+            return False
+        return None
+    finally:
+        box.deleteLater()
+
+
+def _form_dialog(
+    parent: QWidget | None, name: str, title: str, rows: list[tuple[str, QWidget]]
+) -> QDialog:
+    dialog = QDialog(parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    form = QFormLayout()
+    for label, widget in rows:
+        widget.setParent(dialog)
+        buddy = QLabel(label, dialog)
+        buddy.setBuddy(widget)
+        widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+        form.addRow(buddy, widget)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(buttons)
+    return dialog
+
+
+def ask_sign_off(parent: QWidget | None) -> str | None:
+    """The chair's name for the sign-off (the meeting is frozen afterwards)."""
+    by = QLineEdit(default_user())
+    note = QLabel(tr("After sign-off the meeting cannot be changed, only amended with a reason."))
+    note.setWordWrap(True)
+    dialog = _form_dialog(
+        parent, "sign_off_dialog", tr("Sign off the meeting"), [(tr("&Chair:"), by)]
+    )
+    dialog.layout().addWidget(note)  # type: ignore[union-attr]
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted or not by.text().strip():
+            return None
+        return by.text().strip()
+    finally:
+        dialog.deleteLater()
+
+
+def ask_amendment(parent: QWidget | None) -> tuple[str, str] | None:
+    """Who amends a signed-off meeting, and why (both required)."""
+    by = QLineEdit(default_user())
+    reason = QLineEdit()
+    dialog = _form_dialog(
+        parent,
+        "amend_dialog",
+        tr("Amend the signed-off meeting"),
+        [(tr("&By:"), by), (tr("&Reason:"), reason)],
+    )
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        if not by.text().strip() or not reason.text().strip():
+            return None
+        return by.text().strip(), reason.text().strip()
+    finally:
+        dialog.deleteLater()
+
+
+def attendees_from_text(text: str) -> list[Attendee]:
+    """One attendee a line: "Name — role", "Name, role" or just "Name"."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for sep in (" — ", " - ", ",", "\t"):
+            if sep in line:
+                name, role = line.split(sep, 1)
+                break
+        else:
+            name, role = line, ""
+        out.append(Attendee(name.strip(), role.strip()))
+    return out[:MAX_ATTENDEES]
+
+
+def ask_attendees(
+    parent: QWidget | None, current: list[Attendee], last: list[Attendee]
+) -> list[Attendee] | None:
+    """Names and roles, one a line; an empty list is pre-filled from the last meeting's."""
+    start = current or last
+    edit = QPlainTextEdit()
+    edit.setPlainText("\n".join(f"{a.name}, {a.role}" if a.role else a.name for a in start))
+    edit.setTabChangesFocus(True)
+    hint = QLabel(tr("One attendee a line: name, role (e.g. “Dr A Smith, medical oncologist”)."))
+    hint.setWordWrap(True)
+    dialog = _form_dialog(parent, "attendees_dialog", tr("Attendees"), [(tr("&Attendees:"), edit)])
+    dialog.layout().addWidget(hint)  # type: ignore[union-attr]
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return attendees_from_text(edit.toPlainText())
+    finally:
+        dialog.deleteLater()

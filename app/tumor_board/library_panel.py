@@ -1,15 +1,17 @@
-"""The case-library dock: meetings and their agendas, the library's cases, and decisions.
+"""The case-library dock: meetings (with their minutes) and agendas, the library's cases, and
+decisions.
 
-Every button is one library edit in its own transaction (see :mod:`pathways.library`); the
-panel re-reads the library after each. The heavy lifting (opening cases, decisions, exports)
-is the :class:`~app.tumor_board.install.TumorBoard` controller's.
+The panel only shows the library and says what the user asked for, through its signals; the
+controllers (``app/tumor_board/*_controller.py``) do the work and call :meth:`refresh`. A read
+that fails (a damaged library, a lost disk) empties the lists, says so in the dock and emits
+``read_failed`` once; the dock keeps working and the next refresh tries again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,31 +27,75 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.tumor_board import summary
 from app.tumor_board.models import CaseListModel, DecisionTableModel, MeetingListModel
+from pathways.content import Content
+from pathways.library import CaseLibrary, LibraryError, Meeting
 
-if TYPE_CHECKING:
-    from app.tumor_board.install import TumorBoard
+
+def _plain_label(parent: QWidget, name: str) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # labels and names come from files
+    return label
 
 
 class LibraryPanel(QDockWidget):
-    """Meeting, agenda, decisions for the selected agenda case, and the library of cases."""
+    """Meeting and minutes, agenda, decisions for the selected agenda case, the library.
 
-    def __init__(self, board: TumorBoard, parent: QWidget | None = None) -> None:
+    Signals:
+        new_meeting_requested, attendees_requested, sign_off_requested, amend_requested:
+            the meeting buttons.
+        agenda_move_requested(int): move the selected agenda case by -1 or +1.
+        agenda_remove_requested, present_requested, record_requested, correct_requested,
+        import_requested, store_requested, retry_requested: the buttons of those names.
+        agenda_case_opened(int), library_case_opened(int): open a case in the window.
+        add_to_agenda_requested(int), export_case_requested(int): act on a library case.
+        selection_changed: the meeting or the agenda case changed.
+        read_failed(str): the library could not be read (the message is fit to show).
+    """
+
+    new_meeting_requested = Signal()
+    attendees_requested = Signal()
+    sign_off_requested = Signal()
+    amend_requested = Signal()
+    agenda_move_requested = Signal(int)
+    agenda_remove_requested = Signal()
+    present_requested = Signal()
+    record_requested = Signal()
+    correct_requested = Signal()
+    import_requested = Signal()
+    store_requested = Signal()
+    retry_requested = Signal()
+    agenda_case_opened = Signal(int)
+    library_case_opened = Signal(int)
+    add_to_agenda_requested = Signal(int)
+    export_case_requested = Signal(int)
+    selection_changed = Signal()
+    read_failed = Signal(str)
+
+    def __init__(self, content: Content, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Tumor board"), parent)
         self.setObjectName("dock_tumor_board")
-        self.board = board
+        self._library: CaseLibrary | None = None
+        self._refreshing = False
         body = QWidget(self)
         body.setObjectName("tumor_board_panel")
         self.meetings = MeetingListModel(self)
         self.agenda = CaseListModel(self)
         self.cases = CaseListModel(self)
-        self.decisions = DecisionTableModel(board.content, self)
+        self.decisions = DecisionTableModel(content, self)
 
         self.meeting_combo = QComboBox(body)
         self.meeting_combo.setObjectName("meeting_combo")
         self.meeting_combo.setModel(self.meetings)
         self.meeting_combo.setAccessibleName(self.tr("Meeting"))
         self.new_meeting_button = self._button(body, "button_new_meeting", self.tr("New…"))
+        self.minutes = _plain_label(body, "minutes_status")
+        self.attendees_button = self._button(body, "button_attendees", self.tr("Attendees…"))
+        self.sign_off_button = self._button(body, "button_sign_off", self.tr("Sign off…"))
+        self.amend_button = self._button(body, "button_amend", self.tr("Amend…"))
         self.agenda_view = self._list(body, "agenda_view", self.agenda, self.tr("Agenda"))
         self.up_button = self._button(body, "button_agenda_up", self.tr("Up"))
         self.down_button = self._button(body, "button_agenda_down", self.tr("Down"))
@@ -66,6 +112,14 @@ class LibraryPanel(QDockWidget):
         header = self.decision_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DecisionTableModel.CHOSEN, QHeaderView.ResizeMode.Stretch)
+        self.since = _plain_label(body, "since_decision")
+        self.practice = _plain_label(body, "local_practice")
+        self.practice.setToolTip(
+            self.tr(
+                "Counted from this library's earlier decisions only. Local practice is not "
+                "evidence and never changes the ranking."
+            )
+        )
         self.record_button = self._button(body, "button_record_decision", self.tr("Record…"))
         self.correct_button = self._button(body, "button_correct_decision", self.tr("Correct…"))
         self.search = QLineEdit(body)
@@ -78,9 +132,9 @@ class LibraryPanel(QDockWidget):
         self.store_button = self._button(body, "button_store_open", self.tr("Store open case"))
         self.export_button = self._button(body, "button_export_case", self.tr("Export file…"))
         self.open_case_button = self._button(body, "button_library_open", self.tr("Open"))
-        self.status = QLabel(body)
-        self.status.setObjectName("library_status")
-        self.status.setWordWrap(True)
+        self.status = _plain_label(body, "library_status")
+        self.retry_button = self._button(body, "button_library_retry", self.tr("Try again"))
+        self.retry_button.hide()
 
         layout = QVBoxLayout(body)
         row = QHBoxLayout()
@@ -88,6 +142,8 @@ class LibraryPanel(QDockWidget):
         row.addWidget(self.meeting_combo, 1)
         row.addWidget(self.new_meeting_button)
         layout.addLayout(row)
+        layout.addWidget(self.minutes)
+        layout.addLayout(self._row(self.attendees_button, self.sign_off_button, self.amend_button))
         layout.addWidget(self._caption(body, self.tr("&Agenda"), self.agenda_view))
         layout.addWidget(self.agenda_view, 3)
         layout.addLayout(
@@ -101,36 +157,67 @@ class LibraryPanel(QDockWidget):
         )
         layout.addWidget(self._caption(body, self.tr("&Decisions"), self.decision_view))
         layout.addWidget(self.decision_view, 2)
+        layout.addWidget(self.since)
         layout.addLayout(self._row(self.record_button, self.correct_button))
+        layout.addWidget(self.practice)
         layout.addWidget(self._caption(body, self.tr("&Library"), self.search))
         layout.addWidget(self.search)
         layout.addWidget(self.case_view, 3)
         layout.addLayout(self._row(self.add_button, self.import_button, self.store_button))
         layout.addLayout(self._row(self.open_case_button, self.export_button))
         layout.addWidget(self.status)
+        layout.addLayout(self._row(self.retry_button))
         self.setWidget(body)
+        self._connect()
+        self.set_since("")
+        self.set_practice("")
 
-        self.meeting_combo.currentIndexChanged.connect(lambda _i: self.refresh_agenda())
-        self.agenda_view.selectionModel().currentChanged.connect(
-            lambda *_: self.refresh_decisions()
-        )
+    def _connect(self) -> None:
+        self.meeting_combo.currentIndexChanged.connect(self._on_meeting_combo_changed)
+        self.agenda_view.selectionModel().currentChanged.connect(self._on_agenda_current_changed)
         self.case_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
-        self.agenda_view.activated.connect(lambda _i: board.open_selected_agenda_case())
-        self.case_view.activated.connect(lambda _i: board.open_selected_library_case())
+        self.agenda_view.activated.connect(lambda _i: self._emit_id(self.agenda_case_opened))
+        self.case_view.activated.connect(lambda _i: self._emit_library(self.library_case_opened))
         self.search.textChanged.connect(lambda _t: self.refresh_cases())
-        self.new_meeting_button.clicked.connect(lambda: board.new_meeting())
-        self.up_button.clicked.connect(lambda: board.move_selected(-1))
-        self.down_button.clicked.connect(lambda: board.move_selected(1))
-        self.remove_button.clicked.connect(lambda: board.remove_selected_from_agenda())
-        self.open_agenda_button.clicked.connect(lambda: board.open_selected_agenda_case())
-        self.present_button.clicked.connect(lambda: board.present())
-        self.record_button.clicked.connect(lambda: board.record_decision())
-        self.correct_button.clicked.connect(lambda: board.record_decision(correct=True))
-        self.add_button.clicked.connect(lambda: board.add_selected_to_agenda())
-        self.import_button.clicked.connect(lambda: board.import_files())
-        self.store_button.clicked.connect(lambda: board.store_open_case())
-        self.export_button.clicked.connect(lambda: board.export_selected_case_file())
-        self.open_case_button.clicked.connect(lambda: board.open_selected_library_case())
+        clicks: list[tuple[QPushButton, Callable[[], None]]] = [
+            (self.new_meeting_button, self.new_meeting_requested.emit),
+            (self.attendees_button, self.attendees_requested.emit),
+            (self.sign_off_button, self.sign_off_requested.emit),
+            (self.amend_button, self.amend_requested.emit),
+            (self.up_button, lambda: self.agenda_move_requested.emit(-1)),
+            (self.down_button, lambda: self.agenda_move_requested.emit(1)),
+            (self.remove_button, self.agenda_remove_requested.emit),
+            (self.open_agenda_button, lambda: self._emit_id(self.agenda_case_opened)),
+            (self.present_button, self.present_requested.emit),
+            (self.record_button, self.record_requested.emit),
+            (self.correct_button, self.correct_requested.emit),
+            (self.add_button, lambda: self._emit_library(self.add_to_agenda_requested)),
+            (self.import_button, self.import_requested.emit),
+            (self.store_button, self.store_requested.emit),
+            (self.export_button, lambda: self._emit_library(self.export_case_requested)),
+            (self.open_case_button, lambda: self._emit_library(self.library_case_opened)),
+            (self.retry_button, self.retry_requested.emit),
+        ]
+        for button, slot in clicks:
+            button.clicked.connect(slot)
+
+    def _emit_id(self, signal: SignalInstance) -> None:
+        case_id = self.agenda_case_id()
+        if case_id is not None:
+            signal.emit(case_id)
+
+    def _emit_library(self, signal: SignalInstance) -> None:
+        case_id = self.library_case_id()
+        if case_id is not None:
+            signal.emit(case_id)
+
+    def _on_meeting_combo_changed(self, _row: int) -> None:
+        self.refresh_agenda()
+        self.selection_changed.emit()
+
+    def _on_agenda_current_changed(self, *_args: object) -> None:
+        self.refresh_decisions()
+        self.selection_changed.emit()
 
     # ------------------------------------------------------------------ construction
     def _button(self, parent: QWidget, name: str, label: str) -> QPushButton:
@@ -165,9 +252,13 @@ class LibraryPanel(QDockWidget):
 
     # ------------------------------------------------------------------ selection
     def meeting_id(self) -> int | None:
+        meeting = self.meeting()
+        return meeting.id if meeting is not None else None
+
+    def meeting(self) -> Meeting | None:
         row = self.meeting_combo.currentIndex()
         meetings = self.meetings.meetings
-        return meetings[row].id if 0 <= row < len(meetings) else None
+        return meetings[row] if 0 <= row < len(meetings) else None
 
     def select_meeting(self, meeting_id: int) -> None:
         self.meeting_combo.setCurrentIndex(self.meetings.row_of(meeting_id))
@@ -186,13 +277,56 @@ class LibraryPanel(QDockWidget):
         row = self.cases.row_of(case_id)
         self.case_view.setCurrentIndex(self.cases.index(row) if row >= 0 else QModelIndex())
 
+    # ------------------------------------------------------------------ notes
+    def set_since(self, note: str) -> None:
+        self.since.setText(note)
+        self.since.setVisible(bool(note))
+
+    def set_practice(self, note: str) -> None:
+        self.practice.setText(note)
+        self.practice.setVisible(bool(note))
+
     # ------------------------------------------------------------------ refresh
-    def refresh(self) -> None:
-        library = self.board.library()
+    def set_library(self, library: CaseLibrary | None, problem: str = "") -> None:
+        """Show ``library`` (None: none could be opened, ``problem`` says why)."""
+        self._library = library
+        self.retry_button.setVisible(library is None)
         if library is None:
-            self.setEnabled(False)
+            self.meetings.clear()
+            self.agenda.set_cases([])
+            self.cases.set_cases([])
+            self.decisions.set_decisions([], {})
+            self.status.setText(problem)
+            self.minutes.setText("")
+            self._update_buttons()
             return
-        self.setEnabled(True)
+        self.refresh()
+
+    def _safely(self, refresh: Callable[[CaseLibrary], None]) -> None:
+        """Run a refresh; a failed read is reported once, by the outermost refresh."""
+        library = self._library
+        if library is None:
+            return
+        if self._refreshing:
+            refresh(library)
+            return
+        self._refreshing = True
+        try:
+            refresh(library)
+        except LibraryError as exc:
+            message = str(exc)
+            self.status.setText(message)
+            self.agenda.set_cases([])
+            self.decisions.set_decisions([], {})
+            self._update_buttons()
+            self.read_failed.emit(message)
+        finally:
+            self._refreshing = False
+
+    def refresh(self) -> None:
+        self._safely(self._refresh_all)
+
+    def _refresh_all(self, library: CaseLibrary) -> None:
         keep = self.meeting_id()
         self.meeting_combo.blockSignals(True)
         try:
@@ -201,31 +335,44 @@ class LibraryPanel(QDockWidget):
             self.meeting_combo.setCurrentIndex(max(row, 0) if self.meetings.rowCount() else -1)
         finally:
             self.meeting_combo.blockSignals(False)
-        self.refresh_agenda()
-        self.refresh_cases()
-        self.status.setText(self.tr("Library: {path}").format(path=str(library.path)))
+        self._refresh_agenda(library)
+        self._refresh_cases(library)
+        where = str(library.path)
+        if library.read_only:
+            where = self.tr("{path} (read-only: {why})").format(
+                path=where, why=library.read_only_reason
+            )
+        self.status.setText(self.tr("Library: {path}").format(path=where))
 
     def refresh_agenda(self) -> None:
-        library = self.board.library()
+        self._safely(self._refresh_agenda)
+
+    def _refresh_agenda(self, library: CaseLibrary) -> None:
         keep = self.agenda_case_id()
         meeting = self.meeting_id()
-        if library is None or meeting is None:
+        if meeting is None:
             self.agenda.set_cases([])
+            self.minutes.setText("")
         else:
+            fresh = library.get_meeting(meeting)
+            self.meetings.update(fresh)
             items = library.agenda(meeting)
-            decided = {c.id for c in items if library.current_decision(meeting, c.id)}
+            decided = {d.case_id for d in library.meeting_decisions(meeting)}
             self.agenda.set_cases(items, decided, numbered=True)
+            self.minutes.setText(
+                summary.minutes_status(
+                    fresh, library.attendees(meeting), library.minutes_history(meeting)
+                )
+            )
         if keep is not None:
             self.select_agenda_case(keep)
-        self.refresh_decisions()
-        self._update_buttons()
+        self._refresh_decisions(library)
 
     def refresh_cases(self) -> None:
-        library = self.board.library()
+        self._safely(self._refresh_cases)
+
+    def _refresh_cases(self, library: CaseLibrary) -> None:
         keep = self.library_case_id()
-        if library is None:
-            self.cases.set_cases([])
-            return
         pattern = self.search.text().strip()
         self.cases.set_cases(library.search_cases(pattern) if pattern else library.list_cases())
         if keep is not None:
@@ -233,9 +380,11 @@ class LibraryPanel(QDockWidget):
         self._update_buttons()
 
     def refresh_decisions(self) -> None:
-        library = self.board.library()
+        self._safely(self._refresh_decisions)
+
+    def _refresh_decisions(self, library: CaseLibrary) -> None:
         case_id = self.agenda_case_id()
-        if library is None or case_id is None:
+        if case_id is None:
             self.decisions.set_decisions([], {})
         else:
             meetings = {m.id: m for m in library.list_meetings()}
@@ -243,21 +392,47 @@ class LibraryPanel(QDockWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        meeting = self.meeting_id() is not None
+        library = self._library
+        writable = library is not None and not library.read_only
+        meeting = self.meeting()
+        open_meeting = writable and meeting is not None and not meeting.signed_off
         agenda_case = self.agenda_case_id() is not None
         library_case = self.library_case_id() is not None
         row = self.agenda_view.currentIndex().row()
-        self.up_button.setEnabled(agenda_case and row > 0)
-        self.down_button.setEnabled(agenda_case and row < self.agenda.rowCount() - 1)
-        self.remove_button.setEnabled(agenda_case)
-        self.open_agenda_button.setEnabled(agenda_case)
-        self.record_button.setEnabled(agenda_case)
-        meeting_id = self.meeting_id()
+        meeting_id = meeting.id if meeting is not None else None
         current = [
             d for d in self.decisions.decisions if d.is_current and d.meeting_id == meeting_id
         ]
-        self.correct_button.setEnabled(bool(current))
-        self.record_button.setEnabled(agenda_case and not current)
-        self.add_button.setEnabled(meeting and library_case)
+        self.new_meeting_button.setEnabled(writable)
+        self.attendees_button.setEnabled(open_meeting)
+        self.sign_off_button.setEnabled(open_meeting)
+        self.amend_button.setEnabled(writable and meeting is not None and meeting.signed_off)
+        self.up_button.setEnabled(open_meeting and agenda_case and row > 0)
+        self.down_button.setEnabled(
+            open_meeting and agenda_case and row < self.agenda.rowCount() - 1
+        )
+        self.remove_button.setEnabled(open_meeting and agenda_case)
+        self.open_agenda_button.setEnabled(agenda_case)
+        self.record_button.setEnabled(open_meeting and agenda_case and not current)
+        self.correct_button.setEnabled(open_meeting and bool(current))
+        self.add_button.setEnabled(open_meeting and library_case)
+        self.import_button.setEnabled(writable)
+        self.store_button.setEnabled(writable)
         self.export_button.setEnabled(library_case)
         self.open_case_button.setEnabled(library_case)
+        frozen = self.tr(
+            "The meeting is signed off: it can no longer be changed. Amend… reopens it as a new "
+            "version, with a reason."
+        )
+        tip = frozen if meeting is not None and meeting.signed_off else ""
+        for button in (
+            self.attendees_button,
+            self.sign_off_button,
+            self.up_button,
+            self.down_button,
+            self.remove_button,
+            self.record_button,
+            self.correct_button,
+            self.add_button,
+        ):
+            button.setToolTip(tip)

@@ -100,6 +100,19 @@ class MeetingListModel(QAbstractListModel):
         self._meetings = library.list_meetings()
         self.endResetModel()
 
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._meetings = []
+        self.endResetModel()
+
+    def update(self, meeting: Meeting) -> None:
+        """Take a fresh copy of one meeting (e.g. just signed off) without a reset."""
+        row = self.row_of(meeting.id)
+        if row >= 0 and self._meetings[row] != meeting:
+            self._meetings[row] = meeting
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
     def row_of(self, meeting_id: int) -> int:
         return next((i for i, m in enumerate(self._meetings) if m.id == meeting_id), -1)
 
@@ -114,7 +127,8 @@ class MeetingListModel(QAbstractListModel):
             return None
         meeting = self._meetings[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{meeting.date.isoformat()} · {meeting.title}"
+            signed = self.tr(" (signed off)") if meeting.signed_off else ""
+            return f"{meeting.date.isoformat()} · {meeting.title}{signed}"
         if role == ID_ROLE:
             return meeting.id
         if role == OBJECT_ROLE:

@@ -4,7 +4,9 @@ Only what the board needs: who (label and age, identifiers on request), the hist
 the graph with the current position, the next options with their key figures, the warnings and
 the decision if one is recorded. Large type sized from the screen, black on white, tiers by
 symbol, word and colour. Keys: Page Down / Page Up = next / previous case; Left / Right (and
-Home / End) = step through the case's history; I = show or hide identifiers; Esc = leave.
+Home / End) = step through the case's history; R = record (or correct) the board's decision;
+I = show or hide identifiers (a coloured band says they are shown; they are hidden again when the
+case changes and when the presentation ends); Esc = leave.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class PresentedCase:
     case: Case
     case_id: int | None = None  # library case id, if it comes from the library
     decisions: tuple[Decision, ...] = ()  # every version at this meeting, oldest first
+    since: tuple[str, ...] = ()  # the "since this decision" note on the current decision
 
 
 def _secondary(palette: QPalette) -> str:
@@ -65,11 +68,13 @@ class PresentationWindow(QWidget):
     Signals:
         privacy_changed(bool): identifiers were shown (True) or hidden (False).
         case_changed(int): the agenda position moved (0-based).
+        record_requested(int): record or correct the decision on agenda item ``index``.
         closed: the presentation ended.
     """
 
     privacy_changed = Signal(bool)
     case_changed = Signal(int)
+    record_requested = Signal(int)
     closed = Signal()
 
     def __init__(
@@ -130,6 +135,20 @@ class PresentationWindow(QWidget):
         self.privacy.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.privacy.setChecked(show_identifiers)
         self.privacy.toggled.connect(self.set_show_identifiers)
+        self.record = QPushButton(self)
+        self.record.setObjectName("presentation_record")
+        self.record.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.record.clicked.connect(self.request_record)
+        self.band = QLabel(self)
+        self.band.setObjectName("presentation_privacy_band")
+        self.band.setTextFormat(Qt.TextFormat.PlainText)
+        self.band.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.band.setStyleSheet(
+            "QLabel#presentation_privacy_band { background: #B00020; color: #FFFFFF;"
+            " font-weight: bold; padding: 4px; }"
+        )
+        self.band.setText(self.tr("PATIENT IDENTIFIERS SHOWN ON SCREEN — press I to hide them"))
+        self.band.setVisible(show_identifiers)
 
         top = QHBoxLayout()
         top.addWidget(self.meeting_label, 1)
@@ -137,6 +156,7 @@ class PresentationWindow(QWidget):
         self.position_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         top.addWidget(self.position_label)
         top.addSpacing(self.fontMetrics().horizontalAdvance("MMMM"))
+        top.addWidget(self.record)
         top.addWidget(self.privacy)
         left = QVBoxLayout()
         left.addWidget(self._title(self.tr("History")))
@@ -155,6 +175,7 @@ class PresentationWindow(QWidget):
         columns.addWidget(self.graph, 40)
         columns.addLayout(right, 33)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.band)
         layout.addLayout(top)
         layout.addWidget(self.heading)
         layout.addLayout(columns, 1)
@@ -229,12 +250,26 @@ class PresentationWindow(QWidget):
         if not self.cases:
             return
         index = max(0, min(index, len(self.cases) - 1))
+        if index != self._index:
+            self.set_show_identifiers(False)  # shown for one patient, never carried to the next
         self._index = index
         entry = self.cases[index]
         self.document.load(entry.case, None)  # starts at "now": the decision to make
         log.info("presenting agenda item %d of %d", index + 1, len(self.cases))
         self._refresh()
         self.case_changed.emit(index)
+
+    def update_case(self, index: int, entry: PresentedCase) -> None:
+        """Replace agenda item ``index`` (e.g. a decision was just recorded) and show it."""
+        if not 0 <= index < len(self.cases):
+            return
+        self.cases[index] = entry
+        if index == self._index:
+            self._refresh()
+
+    def request_record(self) -> None:
+        if self.current is not None and self.current.case_id is not None:
+            self.record_requested.emit(self._index)
 
     def next_case(self) -> None:
         self.show_case(self._index + 1)
@@ -247,6 +282,7 @@ class PresentationWindow(QWidget):
             return
         self._show_identifiers = show
         self.privacy.setChecked(show)
+        self.band.setVisible(show)
         self._refresh()
         self.privacy_changed.emit(show)
 
@@ -277,6 +313,7 @@ class PresentationWindow(QWidget):
             Qt.Key.Key_End: d.step_last,
             Qt.Key.Key_Escape: self.close,
             Qt.Key.Key_I: self.toggle_identifiers,
+            Qt.Key.Key_R: self.request_record,
         }
         action = actions.get(Qt.Key(key))
         if action is None:
@@ -292,6 +329,7 @@ class PresentationWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         log.info("presentation closed")
+        self.set_show_identifiers(False)  # leaving the presentation hides them again
         self.closed.emit()
         super().closeEvent(event)
 
@@ -324,6 +362,12 @@ class PresentationWindow(QWidget):
             else self.tr("Identifiers hidden — show (I)")
         )
         self.privacy.setAccessibleName(self.tr("Show patient identifiers"))
+        recordable = entry.case_id is not None and self.meeting is not None
+        self.record.setVisible(recordable)
+        self.record.setText(
+            self.tr("Correct decision (R)") if entry.decisions else self.tr("Record decision (R)")
+        )
+        self.record.setAccessibleName(self.record.text())
         self.history.setText(self._history_html(palette))
         self.factors.setText(self._factors_html())
         self.situation.setText(escape(text.situation(rec, self.content)))
@@ -334,7 +378,8 @@ class PresentationWindow(QWidget):
             escape(
                 self.tr(
                     "PgDn / PgUp: next / previous case · ← →: step through the history · "
-                    "I: identifiers · Esc: leave — Content {version}, reviewed {reviewed}. "
+                    "R: record decision · I: identifiers · Esc: leave — "
+                    "Content {version}, reviewed {reviewed}. "
                     "Supports, does not replace, clinical judgement."
                 ).format(version=self.content.version, reviewed=self.content.reviewed)
             )
@@ -478,7 +523,14 @@ class PresentationWindow(QWidget):
             if current.version > 1
             else ""
         )
+        since = ""
+        if entry.since:
+            since = (
+                f"<br><span style='font-size:small;'><b>{escape(self.tr('Since this decision:'))}"
+                f"</b> {escape(' · '.join(entry.since))}</span>"
+            )
         self.decision.setText(
             f"<b>{escape(self.tr('Board decision'))}{escape(version)}:</b> "
             + escape(summary.decision_summary(self.content, current))
+            + since
         )

@@ -40,6 +40,7 @@ def render(docs: Path) -> int:
     from pathways.engine import Engine
     from pathways.errors import PathwayError
     from pathways.library import CaseLibrary
+    from pathways.snapshot_diff import is_on_pathway, take_snapshot
 
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
@@ -60,17 +61,19 @@ def render(docs: Path) -> int:
                 case = load_case(demo_cases_dir() / name, content)
                 ids.append(library.add_case(dump_case(case)))
                 library.add_to_agenda(meeting_id, ids[-1])
+            snapshot, rec = take_snapshot(engine, case_from_library(library, ids[1], content))
             library.record_decision(
                 meeting_id,
                 ids[1],
                 chosen_regimen="tdm1",
-                on_pathway=True,
+                on_pathway=is_on_pathway(rec, "tdm1"),
                 off_pathway_reason=None,
                 off_pathway_detail="",
                 alternatives=["tucatinib-trastuzumab-capecitabine"],
                 note="No brain metastases; tucatinib kept for later.",
                 dissent="",
                 recorded_by="Dr Demo",
+                snapshot=snapshot,
             )
             meeting = library.get_meeting(meeting_id)
             cases = [

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSize, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
@@ -43,6 +44,7 @@ from pathways.content import Content
 from pathways.engine import Engine, Notice
 from pathways.library import CaseLibrary, Decision, Meeting
 from pathways.safe_write import WriteError
+from pathways.snapshot_diff import SinceDecision, since_decision
 from pathways.version import APP_VERSION
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,10 @@ class CaseSection:
     decisions: Sequence[Decision] = ()
     number: int | None = None  # position on the agenda (1-based)
     images: dict[str, QImage] = field(default_factory=dict)
+    # What the board saw (the decision's snapshot of the engine's answer); None: today's answer.
+    seen: dict[str, Any] | None = None
+    since: SinceDecision | None = None  # today's case and content against the snapshot
+    unreadable_snapshot: bool = False  # the snapshot's case cannot be read with today's content
 
 
 _P = light_palette()
@@ -247,29 +253,69 @@ def _history(content: Content, engine: Engine, case: Case, show_identifiers: boo
     )
 
 
-def _options(content: Content, engine: Engine, case: Case) -> tuple[str, str]:
-    """(the options table, the numbered citations)."""
-    rec = engine.next_options(case)
-    if not rec.options:
+def _dict_options(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The options of a ``Recommendation.to_dict`` (a stored snapshot: checked, not trusted)."""
+    options = rec.get("options")
+    if not isinstance(options, list):
+        return []
+    out = []
+    for o in options:
+        if isinstance(o, dict) and isinstance(o.get("regimen"), str):
+            out.append(o)
+    return out
+
+
+def _strs(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _dict_warnings(items: object) -> list[Notice]:
+    out = []
+    for w in items if isinstance(items, list) else []:
+        if isinstance(w, dict) and isinstance(w.get("kind"), str):
+            out.append(
+                Notice(kind=w["kind"], text=str(w.get("text", "")), title=str(w.get("title", "")))
+            )
+    return out
+
+
+def _where(content: Content, rec: dict[str, Any]) -> str:
+    position = str(rec.get("position", ""))
+    known = position in content.regimens or position in content.entry_points
+    where = content.node_name(position) if known else position
+    line = rec.get("line")
+    if isinstance(line, int):
+        return tr("Line {line} · after {where}").format(line=line, where=where)
+    return tr("Early setting · {where}").format(where=where)
+
+
+def _options(content: Content, rec: dict[str, Any]) -> tuple[str, str]:
+    """(the options table, the numbered citations) of a recommendation as a dict."""
+    options = _dict_options(rec)
+    if not options:
         return f"<p>{escape(tr('No pathway options at this step.'))}</p>", ""
     rows = []
     refs: list[str] = []
-    for row, option in enumerate(rec.options, start=1):
-        figures = summary.key_figures(content, option)
+    for row, option in enumerate(options, start=1):
+        regimen, tier = option["regimen"], str(option.get("tier", ""))
+        evidence = _strs(option.get("evidence"))
+        figures = summary.key_figures_for(content, regimen, evidence)
         numbers = []
-        for cite in summary.citations(content, option):
+        for cite in summary.citations_for(content, regimen, evidence):
             if cite not in refs:
                 refs.append(cite)
             numbers.append(str(refs.index(cite) + 1))
-        cell = f"<b>{escape(option.name)}</b> — {escape(option.why)}"
-        if figures and option.tier != "avoid":
+        name, why = str(option.get("name", regimen)), str(option.get("why", ""))
+        cell = f"<b>{escape(name)}</b> — {escape(why)}"
+        if figures and tier != "avoid":
             cell += "".join(f"<br>{escape(f)}" for f in figures)
         if numbers:
             cell += f" <span style='color:{DIM};'>[{', '.join(numbers)}]</span>"
-        kinds = dict.fromkeys(text.warning_kind_label(w.kind) for w in option.warnings)
+        warnings = _dict_warnings(option.get("warnings"))
+        kinds = dict.fromkeys(text.warning_kind_label(w.kind) for w in warnings)
         if kinds:
             cell += f"<br><span style='color:{DIM};'>⚠ {escape(' · '.join(kinds))}</span>"
-        rows.append((str(row), _badge(option.tier), cell))
+        rows.append((str(row), _badge(tier), cell))
     table = _table((tr("Rank"), tr("Tier"), tr("Option, why, key figures")), rows, (7, 17, 76))
     cites = "".join(
         f"<p style='margin:1px 0; color:{DIM};'>[{i + 1}] {escape(c)}</p>"
@@ -277,6 +323,21 @@ def _options(content: Content, engine: Engine, case: Case) -> tuple[str, str]:
     )
     heading = f"<p style='margin:8px 0 2px 0;'><b>{escape(tr('Citations'))}</b></p>"
     return table, heading + cites
+
+
+def _since_block(content: Content, section: CaseSection) -> str:
+    """The short "since this decision" note: what today's case and content would change."""
+    if section.since is None:
+        return ""
+    lines = summary.since_lines(content, section.since)
+    if not lines:
+        lines = [tr("Today's case and content give the same options as the board saw.")]
+    items = "".join(f"<p style='margin:1px 0;'>{escape(line)}</p>" for line in lines)
+    return (
+        f"<p style='margin:8px 0 2px 0;'><b>{escape(tr('Since this decision'))}</b></p>"
+        "<table width='100%' cellspacing='0' cellpadding='5' border='1'"
+        f" style='border-color:{RULE}; border-style:solid;'><tr><td>{items}</td></tr></table>"
+    )
 
 
 def _warnings(notices: Sequence[Notice]) -> str:
@@ -370,6 +431,23 @@ def case_html(
         )
     if details:
         out.append(f"<p style='margin-top:0;'>{details}</p>")
+    if section.unreadable_snapshot:
+        out.append(
+            f"<p style='color:{DIM};'>"
+            + escape(
+                tr(
+                    "The case as presented can no longer be read with today's content; "
+                    "today's case is shown, with the options the board saw."
+                )
+            )
+            + "</p>"
+        )
+    elif section.seen is not None:
+        out.append(
+            f"<p style='color:{DIM};'>"
+            + escape(tr("As presented to the board (from the decision's snapshot)."))
+            + "</p>"
+        )
     if section.decisions:  # the outcome first; the full record follows the options
         out.append(
             "<p style='margin-top:4px;'><b>"
@@ -395,13 +473,16 @@ def case_html(
         )
     )
     out.append(f"<p style='margin-top:0; color:{DIM};'>{escape(legend)}</p>")
-    rec = engine.next_options(case)
-    options, cites = _options(content, engine, case)
-    out.append(
-        _h2(tr("Next options — {where}").format(where=text.situation(rec, content))) + options
-    )
-    out.append(_h2(tr("Warnings")) + _warnings(rec.warnings))
+    snapshot = section.seen is not None
+    seen = section.seen if section.seen is not None else engine.next_options(case).to_dict(content)
+    options, cites = _options(content, seen)
+    heading = (
+        tr("Options the board saw — {where}") if snapshot else tr("Next options — {where}")
+    ).format(where=_where(content, seen))
+    out.append(_h2(heading) + options)
+    out.append(_h2(tr("Warnings")) + _warnings(_dict_warnings(seen.get("warnings"))))
     out.append(_h2(tr("Board decision")) + _decision_block(content, section.decisions))
+    out.append(_since_block(content, section))
     out.append(cites)
     out.append("</div>")
     return "".join(out)
@@ -444,26 +525,74 @@ def disclaimer_html(content: Content) -> str:
 
 
 def summary_table(content: Content, sections: Sequence[CaseSection], show_identifiers: bool) -> str:
+    """The minutes' decision table: one row per agenda case, its current decision."""
     rows = []
     for s in sections:
         who = summary.identity(s.case, show_identifiers).one_line()
         if s.decisions:
             d = s.decisions[-1]
-            decision = escape(summary.decision_summary(content, d))
-            extra = ""
+            decision = escape(summary.regimen_display(content, d.chosen_regimen))
             if d.version > 1:
-                extra = escape(tr(" (corrected: version {n})").format(n=d.version))
+                decision += escape(tr(" (corrected: version {n})").format(n=d.version))
             pathway = escape(tr("On pathway")) if d.on_pathway else escape(tr("Off pathway"))
-            by = escape(d.recorded_by)
-            decision += extra
+            reason = summary.off_pathway_reason_label(d.off_pathway_reason)
+            if d.off_pathway_detail.strip():
+                reason += f" — {d.off_pathway_detail.strip()}"
+            cells: tuple[str, ...] = (
+                decision,
+                pathway,
+                escape(reason) or "—",
+                escape(d.dissent) or "—",
+                escape(d.note) or "—",
+                escape(d.recorded_by),
+            )
         else:
-            decision, pathway, by = f"<i>{escape(tr('No decision recorded'))}</i>", "—", "—"
-        rows.append((str(s.number or ""), escape(who), decision, pathway, by))
+            cells = (f"<i>{escape(tr('No decision recorded'))}</i>", "—", "—", "—", "—", "—")
+        rows.append((str(s.number or ""), escape(who), *cells))
     return _table(
-        (tr("#"), tr("Case"), tr("Decision"), tr("Pathway"), tr("Recorded by")),
+        (
+            tr("#"),
+            tr("Case"),
+            tr("Decision"),
+            tr("Pathway"),
+            tr("Off-pathway reason"),
+            tr("Dissent"),
+            tr("Note"),
+            tr("Recorded by"),
+        ),
         rows,
-        (4, 32, 36, 12, 16),
+        (3, 19, 17, 9, 14, 13, 15, 10),
     )
+
+
+def minutes_html(library: CaseLibrary, meeting: Meeting) -> str:
+    """Attendees, the sign-off and every amendment (each version of the minutes stays)."""
+    attendees = library.attendees(meeting.id)
+    history = library.minutes_history(meeting.id)
+    out = [_h2(tr("Minutes"))]
+    people = summary.attendee_list(attendees) or tr("none recorded")
+    out.append(f"<p style='margin:2px 0;'><b>{escape(tr('Attendees:'))}</b> {escape(people)}</p>")
+    out.append(
+        f"<p style='margin:2px 0;'><b>{escape(tr('Status:'))}</b> "
+        f"{escape(summary.minutes_state(meeting, history))}</p>"
+    )
+    for event in history:
+        if event.kind == "sign-off":
+            line = tr("Version {n} signed off by {who}, {when}; attendees then: {people}").format(
+                n=event.version,
+                who=event.by,
+                when=summary.local_time(event.at),
+                people=summary.attendee_list(event.attendees) or tr("none recorded"),
+            )
+        else:
+            line = tr("Amended by {who}, {when} (opens version {n}): {reason}").format(
+                who=event.by,
+                when=summary.local_time(event.at),
+                n=event.version,
+                reason=event.reason,
+            )
+        out.append(f"<p style='margin:1px 0; color:{DIM};'>{escape(line)}</p>")
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------- documents
@@ -503,6 +632,45 @@ def case_document(
     return _document(html, section.images, case.label)
 
 
+def meeting_section(
+    content: Content,
+    engine: Engine,
+    library: CaseLibrary,
+    meeting_id: int,
+    case_id: int,
+    number: int | None = None,
+) -> CaseSection:
+    """An agenda case as the board saw it: from the current decision's snapshot, if there is
+    one, with the "since this decision" comparison against today's case and content."""
+    from app.tumor_board.storage import case_from_library
+    from pathways.case import parse_case
+    from pathways.errors import CaseError
+
+    decisions = library.decisions(case_id, meeting_id)
+    stored = library.get_case(case_id)
+    try:
+        today: Case | None = case_from_library(library, case_id, content)
+    except CaseError:
+        today = None
+    snapshot = decisions[-1].snapshot if decisions else None
+    if snapshot is None:
+        if today is None:  # nothing else to show: the error names the case
+            case_from_library(library, case_id, content)
+        assert today is not None
+        return CaseSection(today, decisions, number)
+    since = since_decision(snapshot, engine, today, stored.case_json)
+    try:
+        seen_case = parse_case(snapshot.case_json, f"decision {decisions[-1].id}", content)
+    except CaseError:
+        if today is None:
+            raise
+        return CaseSection(
+            today, decisions, number, seen=snapshot.recommendation, since=since,
+            unreadable_snapshot=True,
+        )  # fmt: skip
+    return CaseSection(seen_case, decisions, number, seen=snapshot.recommendation, since=since)
+
+
 def meeting_document(
     content: Content,
     engine: Engine,
@@ -513,20 +681,16 @@ def meeting_document(
 ) -> QTextDocument:
     """Summary of decisions first, then one section per agenda case. Raises LibraryError,
     CaseError (a stored case the content cannot read)."""
-    from app.tumor_board.storage import case_from_library
 
     exported = now or dt.datetime.now()
     meeting = library.get_meeting(meeting_id)
     sections = [
-        CaseSection(
-            case_from_library(library, item.id, content),
-            library.decisions(item.id, meeting_id),
-            number=i + 1,
-        )
+        meeting_section(content, engine, library, meeting_id, item.id, number=i + 1)
         for i, item in enumerate(library.agenda(meeting_id))
     ]
     title = tr("{title} — {date}").format(title=meeting.title, date=meeting.date.isoformat())
     parts = [_header(content, title, exported)]
+    parts.append(minutes_html(library, meeting))
     parts.append(
         _h2(tr("Decisions ({n} cases on the agenda)").format(n=len(sections)))
         + summary_table(content, sections, show_identifiers)

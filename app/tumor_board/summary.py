@@ -5,6 +5,7 @@ clinical sentences): who the case is (with or without identifiers), key trial fi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
@@ -13,8 +14,9 @@ from app import text
 from pathways.case import Case, TreatmentLine
 from pathways.content import Content
 from pathways.engine import Option
-from pathways.library import Decision
+from pathways.library import Attendee, Decision, Meeting, MinutesEvent
 from pathways.schema import Endpoint, Evidence
+from pathways.snapshot_diff import LocalPractice, SinceDecision
 
 
 def tr(s: str) -> str:
@@ -100,14 +102,24 @@ def _key_endpoint(ev: Evidence) -> Endpoint | None:
     return numeric[0] if numeric else None
 
 
-def key_figures(content: Content, option: Option, limit: int = 2) -> list[str]:
-    """One line per pivotal trial: 'DESTINY-Breast03: median PFS 28.8 vs 6.8 months, HR 0.33'."""
-    ids = list(option.evidence)
-    regimen = content.regimens.get(option.regimen)
+def _evidence_ids(content: Content, regimen_id: str, evidence: Sequence[str]) -> list[str]:
+    ids = list(evidence)
+    regimen = content.regimens.get(regimen_id)
     if regimen is not None:
         ids += [e for e in regimen.evidence if e not in ids]
+    return ids
+
+
+def key_figures(content: Content, option: Option, limit: int = 2) -> list[str]:
+    """One line per pivotal trial: 'DESTINY-Breast03: median PFS 28.8 vs 6.8 months, HR 0.33'."""
+    return key_figures_for(content, option.regimen, option.evidence, limit)
+
+
+def key_figures_for(
+    content: Content, regimen: str, evidence: Sequence[str], limit: int = 2
+) -> list[str]:
     out: list[str] = []
-    for eid in ids:
+    for eid in _evidence_ids(content, regimen, evidence):
         ev = content.evidence.get(eid)
         if ev is None:
             continue
@@ -121,12 +133,12 @@ def key_figures(content: Content, option: Option, limit: int = 2) -> list[str]:
 
 def citations(content: Content, option: Option) -> list[str]:
     """'Cortés J, et al. … · PMID 35294828' for every trial behind an option."""
-    ids = list(option.evidence)
-    regimen = content.regimens.get(option.regimen)
-    if regimen is not None:
-        ids += [e for e in regimen.evidence if e not in ids]
+    return citations_for(content, option.regimen, option.evidence)
+
+
+def citations_for(content: Content, regimen: str, evidence: Sequence[str]) -> list[str]:
     out = []
-    for eid in ids:
+    for eid in _evidence_ids(content, regimen, evidence):
         ev = content.evidence.get(eid)
         if ev is None:
             continue
@@ -187,3 +199,122 @@ def local_time(moment: dt.datetime) -> str:
 def version_label(d: Decision) -> str:
     state = tr("current") if d.is_current else tr("superseded")
     return tr("v{n} ({state})").format(n=d.version, state=state)
+
+
+# ---------------------------------------------------------------------------- since a decision
+def source_name(content: Content, source: str) -> str:
+    """An explanation source or evidence id, named for a reader (the id stays visible)."""
+    kind, _, ident = source.partition(":")
+    if kind == "evidence":
+        ev = content.evidence.get(ident)
+        return tr("evidence {trial} ({id})").format(trial=ev.trial, id=ident) if ev else source
+    if kind == "rule":
+        return tr("rule {id}").format(id=ident)
+    if kind == "builtin":
+        return tr("built-in rule {id}").format(id=ident)
+    if kind == "transition":
+        return tr("transition {id}").format(id=ident) if ident else tr("the pathway transition")
+    if kind == "adjustment":
+        return tr("adjustment {id}").format(id=ident) if ident else tr("a transition adjustment")
+    return source
+
+
+def since_lines(content: Content, since: SinceDecision) -> list[str]:
+    """The "since this decision" note, one short line per fact; empty if nothing changed."""
+    out: list[str] = []
+    if since.content_changed and since.content_version_then == since.content_version_now:
+        out.append(
+            tr("The content files changed since (same version number, {version}).").format(
+                version=since.content_version_now
+            )
+        )
+    elif since.content_changed:
+        out.append(
+            tr("The content changed since (version {then} then, {now} now).").format(
+                then=since.content_version_then, now=since.content_version_now
+            )
+        )
+    if since.case_unreadable:
+        out.append(tr("Today's case can no longer be read with today's content."))
+    elif since.case_changed:
+        out.append(tr("The case was edited since."))
+    for c in since.changes:
+        why = ", ".join(source_name(content, s) for s in c.sources)
+        because = tr(" — changed: {why}").format(why=why) if why else ""
+        if c.kind == "added":
+            line = tr("Now offered: {name} ({tier})").format(
+                name=c.name, tier=text.tier_label(c.after or "")
+            )
+        elif c.kind == "removed":
+            line = tr("No longer offered: {name} (was {tier})").format(
+                name=c.name, tier=text.tier_label(c.before or "")
+            )
+        elif c.kind == "retiered":
+            line = tr("{name}: {before} → {after}").format(
+                name=c.name,
+                before=text.tier_label(c.before or ""),
+                after=text.tier_label(c.after or ""),
+            )
+        else:
+            line = tr("{name}: moved from {old} to {new} in the ranking").format(
+                name=c.name, old=c.rank_before, new=c.rank_after
+            )
+        out.append(line + because)
+    if (since.content_changed or since.case_changed) and not (
+        since.changes or since.case_unreadable
+    ):
+        out.append(tr("Today's options are the same as the board saw."))
+    return out
+
+
+def practice_text(content: Content, practice: LocalPractice) -> str:
+    """'This board chose T-DM1 in 7 of 9 earlier decisions at this point (…)' or ''."""
+    if practice.total == 0:
+        return ""
+    known = practice.position in content.regimens or practice.position in content.entry_points
+    where = content.node_name(practice.position) if known else practice.position
+    point = tr("after {where}").format(where=where)
+    if practice.line is not None:
+        point = tr("line {line}, {point}").format(line=practice.line, point=point)
+    point += ", " + tr("brain metastases: {value}").format(
+        value=text.brain_label(practice.brain_metastases)
+    )
+    parts = [
+        tr("{name} in {n} of {total}").format(
+            name=regimen_display(content, regimen), n=n, total=practice.total
+        )
+        for regimen, n in practice.chosen[:3]
+    ]
+    return tr("This board chose {choices} earlier decisions at this point ({point}).").format(
+        choices="; ".join(parts), point=point
+    )
+
+
+# ---------------------------------------------------------------------------- minutes
+def attendee_list(attendees: Sequence[Attendee]) -> str:
+    return "; ".join(f"{a.name} ({a.role})" if a.role else a.name for a in attendees)
+
+
+def minutes_state(meeting: Meeting, history: Sequence[MinutesEvent]) -> str:
+    """'Signed off by Dr A, 2026-05-12 14:03 (version 2)' or 'Open (version 1, not signed off)'."""
+    version = history[-1].version if history else 1
+    if meeting.signed_off and history:
+        last = history[-1]
+        return tr("Signed off by {who}, {when} (minutes version {n})").format(
+            who=last.by, when=local_time(last.at), n=version
+        )
+    if history:
+        last = history[-1]
+        return tr(
+            "Reopened by {who}, {when}: {reason} (minutes version {n}, not signed off)"
+        ).format(who=last.by, when=local_time(last.at), reason=last.reason, n=version)
+    return tr("Open (not signed off)")
+
+
+def minutes_status(
+    meeting: Meeting, attendees: Sequence[Attendee], history: Sequence[MinutesEvent]
+) -> str:
+    people = attendee_list(attendees) or tr("none recorded")
+    return tr("{state}. Attendees: {people}").format(
+        state=minutes_state(meeting, history), people=people
+    )

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.main import EXIT_BAD_INPUT, EXIT_OK, main
 from app.main_window import MainWindow
-from app.tumor_board import report
+from app.tumor_board import report, summary
 from pathways.case import load_case
 from pathways.content import Content
 from pathways.engine import Engine
@@ -71,17 +71,41 @@ def test_case_pdf_holds_the_report_and_no_hidden_identifier(
         assert identifier in text
 
 
-def test_export_from_the_window_follows_the_privacy_toggle(
+def test_export_asks_each_time_whether_to_include_identifiers(
     window: MainWindow, tmp_path: Path, board_dialogs: BoardDialogs
 ) -> None:
+    assert window.open_case(CASES / IDENTIFIED_CASE, ask=False)
     board = make_board(window, tmp_path / "library.sqlite3")
     out = tmp_path / "window.pdf"
     board_dialogs.answer("ask_pdf_path", out)
+    board_dialogs.answer("ask_include_identifiers", False)
     board.actions.export_pdf.trigger()
     assert NAME not in pdf_text(out)[1]
-    board.actions.show_identifiers.setChecked(True)
-    assert board.export_case_pdf(out)
+    board_dialogs.answer("ask_include_identifiers", True)
+    board.actions.export_pdf.trigger()
     assert NAME in pdf_text(out)[1]
+    before = out.read_bytes()
+    board_dialogs.answer("ask_include_identifiers", None)  # cancelled: nothing written
+    board.actions.export_pdf.trigger()
+    assert out.read_bytes() == before
+    assert board_dialogs.calls.count("ask_include_identifiers") == 3
+    # the presentation's toggle does not decide for exports
+    board.actions.show_identifiers.setChecked(True)
+    board_dialogs.answer("ask_include_identifiers", False)
+    board.actions.export_pdf.trigger()
+    assert NAME not in pdf_text(out)[1]
+
+
+def test_export_without_identifiers_does_not_ask(
+    window: MainWindow, tmp_path: Path, board_dialogs: BoardDialogs
+) -> None:
+    assert window.open_case(CASES / "05-brain-metastases.json", ask=False)
+    assert not summary.has_identifiers(window.document.case)
+    board = make_board(window, tmp_path / "library.sqlite3")
+    out = tmp_path / "plain.pdf"
+    board_dialogs.answer("ask_pdf_path", out)
+    board.actions.export_pdf.trigger()
+    assert out.exists() and "ask_include_identifiers" not in board_dialogs.calls
 
 
 def test_meeting_pdf_starts_with_the_decisions(
@@ -101,6 +125,7 @@ def test_meeting_pdf_starts_with_the_decisions(
     board.record_decision(correct=True)
     out = tmp_path / "meeting.pdf"
     board_dialogs.answer("ask_pdf_path", out)
+    board_dialogs.answer("ask_include_identifiers", False)
     board.actions.export_meeting_pdf.trigger()
     pages, text = pdf_text(out)
     assert pages >= 3  # a summary, then one section per case
@@ -110,6 +135,69 @@ def test_meeting_pdf_starts_with_the_decisions(
     assert "corrected: version 2" in text
     assert "Earlier versions" in text and "Corrected" in text
     assert NAME not in text and RECORD_NUMBER not in text
+    assert "Options the board saw" in text  # the decided case comes from its snapshot
+    table = text[text.index("Decisions (2 cases") :]
+    for column in ("Pathway", "reason", "Dissent", "Note", "Recorded by"):
+        assert column in table
+    assert "Attendees: none recorded" in text and "Open (not signed off)" in text
+
+
+def _content_without(folder: Path, regimen: str, position: str) -> Path:
+    """A copy of the bundled content where ``regimen`` no longer follows ``position``."""
+    import shutil
+
+    import yaml
+
+    source = Path(__file__).resolve().parents[2] / "resources" / "pathway"
+    target = folder / "content"
+    shutil.copytree(source, target)
+    data = yaml.safe_load((target / "transitions.yaml").read_text(encoding="utf-8"))
+    kept = [t for t in data["transitions"] if not (t["to"] == regimen and position in t["from"])]
+    assert len(kept) < len(data["transitions"])
+    data["transitions"] = kept
+    (target / "transitions.yaml").write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    return target
+
+
+def test_meeting_pdf_shows_what_was_decided_and_what_changed_since(
+    window: MainWindow, tmp_path: Path, content: Content, board_dialogs: BoardDialogs
+) -> None:
+    from pathways.content import load_content
+    from pathways.library import CaseLibrary
+
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = fill_library(db, content, ["02-after-first-line.json"])
+    seen = load_case(CASES / "02-after-first-line.json", content)
+    rec = Engine(content).next_options(seen)
+    top = rec.options[0]
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_agenda_case(ids[0])
+    board_dialogs.answer("ask_decision", draft(top.regimen, note="Chosen at the board"))
+    assert board.record_decision() is not None
+    board.close()
+
+    # afterwards: the case is edited, and the content no longer offers the chosen option there
+    with CaseLibrary.open(db) as library:
+        edited = seen.model_copy(update={"label": "Relabelled after the meeting"})
+        from pathways.case import dump_case
+
+        library.update_case(ids[0], dump_case(edited))
+        later = load_content(_content_without(tmp_path, top.regimen, rec.position))
+        doc = report.meeting_document(later, Engine(later), library, meeting)
+    out = tmp_path / "later.pdf"
+    report.write_pdf(doc, out, later)
+    _pages, text = pdf_text(out)
+    assert seen.label in text  # the case as presented, not as edited
+    assert "Options the board saw" in text and flat(top.name) in text
+    assert "Chosen at the board" in text
+    assert "Since this decision" in text
+    assert f"No longer offered: {flat(top.name)}" in text
+    assert "The case was edited since." in text and "The content files changed since" in text
+    note = text.split("Since this decision", 1)[1]
+    assert "changed: transition" in note.split("Citations")[0]  # the transition that went
 
 
 def test_graph_exports_png_and_svg(
@@ -121,7 +209,7 @@ def test_graph_exports_png_and_svg(
     board.actions.export_graph.trigger()
     image = QImage(str(png))
     assert not image.isNull() and image.width() == report.GRAPH_IMAGE_WIDTH
-    assert board.export_graph(svg)
+    assert board.exports.export_graph(svg)
     body = svg.read_text(encoding="utf-8")
     assert body.lstrip().startswith("<?xml") and "<svg" in body and "T-DXd" in body
 
@@ -134,6 +222,7 @@ def test_print_goes_through_the_print_dialog(
     out = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(out))
     board = make_board(window, tmp_path / "library.sqlite3")
+    board_dialogs.answer("ask_include_identifiers", False)
     board_dialogs.answer("ask_printer", printer)
     board.actions.print_case.trigger()
     del printer

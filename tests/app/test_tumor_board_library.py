@@ -15,11 +15,18 @@ from pytestqt.qtbot import QtBot
 from app.main_window import MainWindow
 from app.tumor_board.decision_dialog import OTHER, DecisionDialog
 from app.tumor_board.models import CaseListModel, DecisionTableModel, MeetingListModel
-from app.tumor_board.storage import DB_ENV, default_db_path, resolve_db_path
+from app.tumor_board.storage import (
+    DB_ENV,
+    case_from_library,
+    default_db_path,
+    resolve_db_path,
+)
+from app.tumor_board.summary import identity
 from pathways.case import load_case
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.library import CaseLibrary
+from pathways.snapshot_diff import take_snapshot
 from tests.app.conftest import CASES, DialogCalls
 from tests.app.tumor_board_support import BoardDialogs, draft, fill_library, make_board
 
@@ -50,9 +57,11 @@ def test_models_pass_the_model_tester(
 ) -> None:
     meeting, ids = fill_library(db, content, ["01-new-metastatic.json", "02-after-first-line.json"])
     with CaseLibrary.open(db) as library:
+        snapshot, _rec = take_snapshot(Engine(content), case_from_library(library, ids[0], content))
         library.record_decision(
             meeting,
             ids[0],
+            snapshot=snapshot,
             chosen_regimen="tdxd",
             on_pathway=True,
             off_pathway_reason=None,
@@ -177,7 +186,7 @@ def test_library_case_edits_are_saved_without_save(
 
 def test_store_open_case_then_autosave(window: MainWindow, db: Path) -> None:
     board = make_board(window, db)
-    case_id = board.store_open_case()
+    case_id = board.library_control.store_open_case()
     assert case_id is not None and board.binding.case_id == case_id
     window.document.set_label("Stored")
     library = board.library()
@@ -186,7 +195,12 @@ def test_store_open_case_then_autosave(window: MainWindow, db: Path) -> None:
 
 
 def test_record_a_decision_and_a_correction(
-    window: MainWindow, db: Path, content: Content, board_dialogs: BoardDialogs, qtbot: QtBot
+    window: MainWindow,
+    db: Path,
+    content: Content,
+    engine: Engine,
+    board_dialogs: BoardDialogs,
+    qtbot: QtBot,
 ) -> None:
     meeting, ids = fill_library(db, content, ["04-after-thp-and-tdxd.json"])
     board = make_board(window, db)
@@ -203,11 +217,10 @@ def test_record_a_decision_and_a_correction(
     seen = []
     board_dialogs.answer(
         "ask_decision",
-        lambda _parent, _content, _rec, previous: (
+        lambda _parent, _content, _rec, _who, previous: (
             seen.append(previous),
             draft(
                 "Margetuximab trial arm",
-                on_pathway=False,
                 off_pathway_reason="clinical-trial",
                 off_pathway_detail="enrolled in a trial",
                 dissent="Dr B preferred T-DM1",
@@ -223,6 +236,13 @@ def test_record_a_decision_and_a_correction(
     assert [d.version for d in history] == [1, 2]
     assert not history[0].is_current and history[1].is_current
     assert history[1].off_pathway_reason == "clinical-trial"
+    # on/off pathway is the engine's verdict, and each version keeps what the board saw
+    rec = engine.next_options(load_case(CASES / "04-after-thp-and-tdxd.json", content))
+    assert history[0].on_pathway == (rec.tier_of("tdm1") in ("preferred", "alternative"))
+    assert not history[1].on_pathway
+    assert history[0].snapshot is not None
+    assert history[0].snapshot.recommendation == rec.to_dict(content)
+    assert history[0].snapshot.content_digest == content.digest
     model = board.panel.decisions
     assert model.rowCount() == 2  # both versions visible: the audit trail
     texts = [model.data(model.index(r, DecisionTableModel.VERSION)) for r in range(2)]
@@ -231,32 +251,48 @@ def test_record_a_decision_and_a_correction(
     assert "off pathway" in model.data(model.index(1, DecisionTableModel.CHOSEN))
 
 
-def test_decision_form_requires_an_off_pathway_reason(
+def test_decision_form_names_the_case_and_preselects_nothing(
     qtbot: QtBot, content: Content, engine: Engine
 ) -> None:
     case = load_case(CASES / "04-after-thp-and-tdxd.json", content)
     rec = engine.next_options(case)
-    dialog = DecisionDialog(content, rec)
+    dialog = DecisionDialog(content, rec, identity(case, False))
     qtbot.addWidget(dialog)
-    first = rec.options[0]
-    assert dialog.draft().chosen_regimen == first.regimen
-    assert dialog.draft().on_pathway and dialog.draft().off_pathway_reason is None
-    assert not dialog.reason.isEnabled()
+    assert case.label in dialog.case_label.text() and "Age 64" in dialog.case_label.text()
+    assert "Demo Patient Four" not in dialog.case_label.text()
+    assert dialog.choices.currentItem() is None  # the board chooses
+    assert dialog.draft().chosen_regimen == ""
+    assert "Choose" in dialog.problems()
+    assert dialog.choices.count() == len(rec.options) + 1
 
-    dialog.chosen.setCurrentIndex(dialog.chosen.findData(OTHER))
+    first = rec.options[0]
+    dialog.choose(first.regimen)
+    assert dialog.draft().chosen_regimen == first.regimen
+    assert dialog.draft().off_pathway_reason is None and not dialog.reason.isEnabled()
+    assert "On the pathway" in dialog.pathway.text()
+    # the chosen regimen is not offered as an alternative to itself
+    hidden = [
+        dialog.alternatives.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(dialog.alternatives.count())
+        if dialog.alternatives.item(i).isHidden()
+    ]
+    assert hidden == [first.regimen]
+
+    dialog.choose(OTHER)
     dialog.other.setEditText("Investigational ADC")
     dialog.reason.setCurrentIndex(dialog.reason.findData("other"))
     assert dialog.reason.isEnabled()
     d = dialog.draft()
-    assert d.chosen_regimen == "Investigational ADC" and not d.on_pathway
+    assert d.chosen_regimen == "Investigational ADC" and d.off_pathway_reason == "other"
     assert "reason" in dialog.problems()
     dialog.detail.setText("compassionate use")
     dialog.recorded_by.setText("Dr C")
     assert dialog.problems() == ""
 
     avoid = next(o for o in rec.options if o.tier == "avoid")
-    dialog.chosen.setCurrentIndex(dialog.chosen.findData(avoid.regimen))
+    dialog.choose(avoid.regimen)
     assert not dialog.on_pathway()  # an "avoid" option needs a reason too
+    assert "Off the pathway" in dialog.pathway.text()
 
 
 def test_export_case_file_from_the_library(
@@ -268,5 +304,5 @@ def test_export_case_file_from_the_library(
     board.panel.select_library_case(ids[0])
     out = tmp_path / "exported.json"
     board_dialogs.answer("ask_case_export_path", out)
-    board.export_selected_case_file()
+    board.panel.export_button.click()
     assert load_case(out, content) == load_case(CASES / "01-new-metastatic.json", content)

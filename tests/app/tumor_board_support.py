@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ BOARD_DIALOGS = (
     "ask_graph_path",
     "ask_printer",
     "confirm",
+    "ask_include_identifiers",
+    "ask_attendees",
+    "ask_sign_off",
+    "ask_amendment",
 )
 # Demo 4 carries identifiers: the privacy tests look for these strings.
 IDENTIFIED_CASE = "04-after-thp-and-tdxd.json"
@@ -75,7 +80,6 @@ def fill_library(db: Path, content: Content, names: list[str]) -> tuple[int, lis
 def draft(regimen: str, **changes: Any) -> DecisionDraft:
     fields: dict[str, Any] = {
         "chosen_regimen": regimen,
-        "on_pathway": True,
         "alternatives": (),
         "note": "",
         "dissent": "",
@@ -86,5 +90,6 @@ def draft(regimen: str, **changes: Any) -> DecisionDraft:
 
 
 def flat(text: str) -> str:
-    """PDF text with all whitespace runs (tabs, line breaks) as single spaces."""
-    return " ".join(text.split())
+    """PDF text with all whitespace runs (tabs, line breaks) as single spaces, and ligatures
+    (the PDF's "ﬀ" in "off") as their letters."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
