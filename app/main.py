@@ -169,8 +169,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Late imports: the domain and the window once the arguments are known to be sane.
     from app.settings import init_application_names
-    from pathways.content import load_content
-    from pathways.engine import Engine
     from pathways.errors import PathwayError
 
     init_application_names()
@@ -182,8 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     try:
-        content = load_content(args.content)
-        engine = Engine(content)
+        # The content in use and its sign-off; refused when the site's key does not verify it.
+        from app.content_update import load_governed, make_engine
+
+        content, governance = load_governed(args.content)
+        engine = make_engine(content, governance.site)
     except PathwayError as exc:
         return _fail(exc.one_line())
     if args.version:
@@ -262,6 +263,9 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
         from app.tumor_board.install import install_tumor_board
 
         install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
+        from app.content_update import install_governance
+
+        install_governance(window, content)
         if case is not None:
             window.document.load(case, case_path)
             if args.step is not None:
