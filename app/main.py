@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome
-from pathways.errors import shown
+from pathways.errors import cut, shown
 from pathways.version import APP_VERSION
 
 if TYPE_CHECKING:  # only for annotations: both load late, once arguments are sane
@@ -41,7 +41,8 @@ qt_log = logging.getLogger("qt")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+        # argparse quotes the bad value whole: cut, so the line stays one short line.
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {cut(message, 300)} (see --help)\n")
 
 
 def _whatif(value: str) -> tuple[str, Outcome]:
@@ -51,7 +52,7 @@ def _whatif(value: str) -> tuple[str, Outcome]:
     except ValueError:
         choices = ", ".join(o.value for o in Outcome)
         raise argparse.ArgumentTypeError(
-            f"unknown outcome {outcome!r} (one of: {choices})"
+            f"unknown outcome {shown(outcome)} (one of: {choices})"
         ) from None
 
 
@@ -253,7 +254,7 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
     for regimen, outcome in args.whatif:
         regimen_id = content.resolve_regimen(regimen)
         if regimen_id is None:
-            return _fail(f"--what-if: unknown regimen {regimen!r}")
+            return _fail(f"--what-if: unknown regimen {shown(regimen)}")
         whatifs.append((regimen_id, outcome))
 
     with tempfile.TemporaryDirectory(prefix="her2-pathways-") as scratch:

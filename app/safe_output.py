@@ -8,8 +8,10 @@ old file as it was (see :func:`pathways.safe_write.atomic_write`).
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +23,11 @@ from pathways import safe_write
 @dataclass
 class QtOutput:
     device: QFile
-    writer: safe_write.AtomicWriter
+    failure: str | None = None
 
     def fail(self, problem: str) -> None:
         """The Qt writer reported failure: the target will not be replaced."""
-        self.writer.fail(problem)
+        self.failure = self.failure or problem
 
 
 @contextmanager
@@ -42,12 +44,23 @@ def qt_output(target: Path, inputs: Iterable[Path] = ()) -> Iterator[QtOutput]:
             raise safe_write.WriteError(
                 str(target), "", f"cannot write ({device.errorString() or 'unknown error'})"
             )
+        output = QtOutput(device)
         try:
-            yield QtOutput(device, out)
-            # Qt buffers its writes: only the flush says whether the disk took the data.
+            yield output
+            # Qt buffers its writes: only the flush says whether the disk took the data. The
+            # device's error names the cause (a full disk), so it wins over the writer's.
             if not device.flush() or device.error() != QFileDevice.FileError.NoError:
-                out.fail(f"cannot write ({device.errorString() or 'write error'})")
+                out.fail(f"cannot write ({_device_reason(out.fd, device)})")
+            elif output.failure is not None:
+                out.fail(output.failure)
             elif device.size() == 0:
                 out.fail("the writer produced no data")
         finally:
             device.close()
+
+
+def _device_reason(fd: int, device: QFile) -> str:
+    with suppress(OSError, AttributeError):
+        if os.fstatvfs(fd).f_bavail == 0:
+            return safe_write.reason(OSError(errno.ENOSPC, "No space left on device"))
+    return device.errorString() or "write error"

@@ -29,7 +29,7 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not a usage dump: the contract is "exit 2 and one clear line".
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {cut(message, 300)} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
