@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from pathways.case import Outcome, TreatmentLine
 from pathways.content import Content
@@ -153,19 +153,24 @@ def ask_whatif_outcome(parent: QWidget | None, regimen_name: str) -> Outcome | N
 
     choices = [Outcome.PROGRESSION, Outcome.TOXICITY, Outcome.COMPLETED, Outcome.ONGOING]
     labels = [text.outcome_label(o) for o in choices]
-    value, ok = QInputDialog.getItem(
-        parent,
-        tr("What-if"),
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("whatif_outcome")
+    dialog.setWindowTitle(tr("What-if"))
+    dialog.setLabelText(
         tr("Explore “{name}” as a hypothetical next line.\nOutcome on it:").format(
-            name=regimen_name
-        ),
-        labels,
-        0,
-        False,
+            name=plain(regimen_name, 200)
+        )
     )
-    if not ok:
-        return None
-    return choices[labels.index(value)]
+    for label in dialog.findChildren(QLabel):  # a name from the content: shown as typed
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    dialog.setComboBoxItems(labels)
+    dialog.setComboBoxEditable(False)
+    try:
+        if dialog.exec() != QInputDialog.DialogCode.Accepted:
+            return None
+        return choices[labels.index(dialog.textValue())]
+    finally:
+        dialog.deleteLater()
 
 
 def show_about(parent: QWidget | None, content: Content | None) -> None:

@@ -10,9 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser, QTextEdit, QWidget
+from pytestqt.qtbot import QtBot
 
 from app import dialogs
 from app.main_window import MainWindow
+from app.tumor_board import report
+from app.widgets.fhir_review import case_summary_html
+from pathways.case import Patient, load_case
+from pathways.content import Content
+from pathways.engine import Engine
 from tests.pathways.test_hostile_corpus import CORPUS, SECRET, Entry, check_message, make_corpus
 
 REAL_SHOW_ERROR = dialogs.show_error  # captured before the suite's fixture replaces it
@@ -119,3 +125,21 @@ def test_a_megabyte_message_is_cut(shown_boxes: list[QMessageBox], window: MainW
     assert len(box.text()) <= dialogs.MAX_DIALOG_TEXT
     assert len(box.windowTitle()) <= 200
     box.deleteLater()
+
+
+@pytest.mark.parametrize("show_identifiers", [False, True])
+def test_reports_and_the_import_review_show_markup_as_text(
+    qtbot: QtBot,
+    corpus: dict[str, tuple[Path, Entry]],
+    content: Content,
+    engine: Engine,
+    show_identifiers: bool,
+) -> None:
+    path, _ = corpus["markup-label"]
+    case = load_case(path, content)
+    case = case.model_copy(update={"patient": Patient(name='<img src="x">', record_number="<b>")})
+    html = report.case_document(content, engine, case, show_identifiers=show_identifiers).toHtml()
+    summary = case_summary_html(case, content)
+    for text in (html, summary):
+        assert [m for m in MARKUP if m in text] == []
+    assert "&lt;img" in html and "&lt;img" in summary  # shown, as text
