@@ -259,7 +259,8 @@ def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalo
         raise CaseError(
             source,
             place,
-            f"{shown(entry['regimen'])} is not a {setting}-setting regimen in the content",
+            f"{shown(entry['regimen'])} is an "
+            f"{catalogue.regimen_setting(found.candidates[0])}-setting regimen, not {setting}",
         )
     if found.candidates:
         raise CaseError(

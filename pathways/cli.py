@@ -62,8 +62,12 @@ def _format_recommendation(rec: Recommendation, content: Content, title: str = "
     where = f"line {rec.line}" if rec.line is not None else "early setting"
     out.append(f"{title}{where} — position: {content.node_name(rec.position)}")
     for o in rec.options:
-        out.append(f"  [{o.tier:<11}] {o.name} ({o.regimen})")
+        place = f"{o.order}." if o.order is not None else "-"
+        out.append(f"  {place:>3} [{o.tier:<11}] {o.name} ({o.regimen})")
         out.append(f"                {o.why}")
+        if o.order is not None:
+            decided = content.message("tie") if o.tied else f"order set by {o.ordered_by}"
+            out.append(f"                ({decided})")
         for w in o.warnings:
             out.append(f"                ! {w.kind}: {w.text}")
     for w in rec.warnings:

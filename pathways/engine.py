@@ -149,7 +149,7 @@ class Engine:
             if held is None or sort_key(opt) < sort_key(held):
                 best[opt.regimen] = opt
         if f.ongoing is not None:
-            best[f.ongoing] = self._continue_option(f.ongoing)
+            best[f.ongoing] = self._continue_option(f.ongoing, f)
         if f.setting == "metastatic":
             self._list_ruled_out(f, best)
         ranked = order_options(best.values())
@@ -262,24 +262,22 @@ class Engine:
             }
         )
 
-    def _continue_option(self, regimen_id: str) -> Option:
+    def _continue_option(self, regimen_id: str, f: Facts) -> Option:
+        """Continue the ongoing line: first, unless a safety rule now says otherwise (a
+        pregnancy or heart failure during treatment is judged like any other option)."""
         c = self.content
-        regimen = c.regimens[regimen_id]
-        text = c.message("continue_ongoing", regimen=regimen.name)
-        return Option(
-            regimen=regimen_id,
-            name=regimen.name,
-            tier="preferred",
-            rank=0,
-            why=text,
-            evidence=regimen.evidence,
-            guidelines=regimen.guidelines,
-            warnings=(),
-            explanation=(Step("builtin:continue-ongoing", text, None, "preferred", 0),),
-            continuing=True,
-            ordered_by="builtin:continue-ongoing",
-            order_reason=text,
+        text = c.message("continue_ongoing", regimen=c.regimens[regimen_id].name)
+        t = Transition.model_validate(
+            {
+                "from": [c.header.engine.nodes.metastatic_diagnosis],
+                "to": regimen_id,
+                "tier": "preferred",
+                "rank": 0,
+                "why": text,
+                "resumes": True,
+            }
         )
+        return judge(c, t, "continue-ongoing", f)
 
     def _derived_notices(self, f: Facts) -> list[Notice]:
         kinds = {factor: kind for factor, _value, kind in TOXICITY_FACTORS.values()}
