@@ -252,9 +252,13 @@ def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalo
     if found.regimen is not None:
         return {**entry, "regimen": found.regimen}
     place = f"history[{index}].regimen"
-    if found.candidates and setting is not None and all(
-        catalogue.regimen_setting(c) != ("metastatic" if setting == "metastatic" else "early")
-        for c in found.candidates
+    if (
+        found.candidates
+        and setting is not None
+        and all(
+            catalogue.regimen_setting(c) != ("metastatic" if setting == "metastatic" else "early")
+            for c in found.candidates
+        )
     ):
         raise CaseError(
             source,
@@ -269,9 +273,8 @@ def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalo
             f"{shown(entry['regimen'])} is ambiguous in the {setting or 'any'} setting: "
             f"write one of {', '.join(found.candidates)}",
         )
-    raise CaseError(
-        source, place, f"unknown regimen {shown(entry['regimen'])} (not an id or alias in the content)"
-    )
+    unknown = f"unknown regimen {shown(entry['regimen'])} (not an id or alias in the content)"
+    raise CaseError(source, place, unknown)
 
 
 def check_history(case: Case, source: str, catalogue: RegimenCatalogue | None = None) -> None:

@@ -3,6 +3,7 @@ required content, and properties of every ranking over random histories."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -261,7 +262,7 @@ def test_every_order_is_explained_and_safety_always_wins(
         usable = [o for o in rec.options if o.tier != "avoid"]
         # Order numbers: 1, 2, ... over usable options; equal numbers exactly when tier and
         # rank are equal, and then both are marked as guideline ties.
-        for a, b in zip(usable, usable[1:], strict=False):
+        for a, b in itertools.pairwise(usable):
             assert a.order is not None and b.order is not None
             if (a.tier, a.rank) == (b.tier, b.rank):
                 assert a.order == b.order and a.tied and b.tied
@@ -289,6 +290,4 @@ def test_every_order_is_explained_and_safety_always_wins(
             # Never again after progression, except trastuzumab with a new partner.
             if o.regimen in f.progressed and not regimen.beyond_progression:
                 assert o.tier == "avoid" or o.continuing, o.regimen
-    assert ENGINE.next_options(case).to_dict(CONTENT) == ENGINE.next_options(case).to_dict(
-        CONTENT
-    )
+    assert ENGINE.next_options(case).to_dict(CONTENT) == ENGINE.next_options(case).to_dict(CONTENT)
