@@ -132,6 +132,7 @@ def evidence_html(
     # -- ranking and why
     if option is not None:
         out.append(f"<p>{c.badge(option.tier)}&nbsp; <b>{escape(option.why)}</b></p>")
+        out.append(_order(content, option, c))
         out.append(_explanation(option, c))
         if option.warnings:
             items = "".join(
@@ -177,6 +178,20 @@ def evidence_html(
     return "".join(out)
 
 
+def _order(content: Content, option: Option, c: _Colors) -> str:
+    """Where the option stands in the list and which rule put it there, or that it is a tie."""
+    if option.order is None:
+        return ""
+    place = escape(tr("Listed {n}.").format(n=option.order))
+    if option.tied:
+        why = escape(content.message("tie"))
+    else:
+        why = escape(tr("Order set by {source}: {reason}")).format(
+            source=f"<i>{escape(option.ordered_by)}</i>", reason=escape(option.order_reason)
+        )
+    return f"<p style='margin-top:0;'><b>{place}</b> {why}</p>"
+
+
 def _explanation(option: Option, c: _Colors) -> str:
     if not option.explanation:
         return ""
@@ -188,11 +203,14 @@ def _explanation(option: Option, c: _Colors) -> str:
             "adjustment": tr("Adjustment"),
             "rule": tr("Rule"),
             "builtin": tr("Built-in rule"),
+            "site": tr("Site setting"),
         }.get(source, source)
         if step.before is None or step.before == step.after:
             change = c.badge(step.after)
         else:
             change = f"{c.badge(step.before)} → {c.badge(step.after)}"
+        if step.rank is not None and step.source == option.ordered_by:
+            change += "<br>" + escape(tr("sets the order"))
         rows.append(
             f"<tr><td valign='top' style='color:{c.dim};'>{escape(label)}</td>"
             f"<td valign='top'>{change}</td><td valign='top'>{escape(step.text)}</td></tr>"

@@ -144,3 +144,34 @@ def test_guideline_source_and_p_values_read_well(qapp: QApplication, content: Co
         assert "p = NS" not in shown, regimen
     _, shown = _panel(content, "trastuzumab-chemotherapy")
     assert "25.5 vs 20.4 months · not significant" in shown  # GBG 26 overall survival
+
+
+def test_the_panel_says_where_an_option_stands_and_which_rule_put_it_there(
+    qapp: object,
+) -> None:
+    from PySide6.QtGui import QPalette
+
+    from app.evidence_html import evidence_html
+    from pathways.case import Case, Factors, Outcome, Setting, TreatmentLine
+    from pathways.content import load_content
+    from pathways.engine import Engine
+
+    content = load_content()
+    case = Case(
+        factors=Factors(brain_metastases="active"),
+        history=(
+            TreatmentLine(
+                regimen="pertuzumab-trastuzumab-taxane",
+                setting=Setting.METASTATIC,
+                outcome=Outcome.PROGRESSION,
+            ),
+        ),
+    )
+    rec = Engine(content).next_options(case)
+    first = rec.options[0]
+    html = evidence_html(content, first.regimen, first, rec, QPalette())
+    assert "Listed 1." in html
+    assert "adjustment:second-line-tucatinib-bm-active" in html
+    tied = next(o for o in rec.options if o.tied)
+    html = evidence_html(content, tied.regimen, tied, rec, QPalette())
+    assert content.message("tie") in html
