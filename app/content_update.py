@@ -375,3 +375,9 @@ def install_update_interactive(window: QWidget, installed: Content) -> None:
 def about_html() -> str:
     line = footer_line()
     return f"<p>{escape(line)}</p>" if line else ""
+
+
+def stale_note() -> str:
+    """' ⚠ Review is more than … old (last reviewed …)', or '' (for one-line displays)."""
+    stale = _current.state.staleness() if _current is not None else None
+    return f" ⚠ {stale}" if stale else ""

@@ -174,6 +174,7 @@ def ask_whatif_outcome(parent: QWidget | None, regimen_name: str) -> Outcome | N
 
 
 def show_about(parent: QWidget | None, content: Content | None) -> None:
+    from app import content_update
     from pathways.version import APP_VERSION
 
     parts = [
@@ -197,6 +198,7 @@ def show_about(parent: QWidget | None, content: Content | None) -> None:
                 )
             )
             + f"<br>{escape(h.review_note)}</p><p>{escape(h.scope)}</p>"
+            + content_update.about_html()  # sign-off state, staleness, site choices
             + f"<p><b>{escape(h.disclaimer)}</b></p>"
         )
     parts.append(

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import text, theme
+from app import content_update, text, theme
 from app.document import CaseDocument
 from app.tumor_board import summary
 from app.tumor_board.report import light_palette
@@ -382,6 +382,7 @@ class PresentationWindow(QWidget):
                     "Content {version}, reviewed {reviewed}. "
                     "Supports, does not replace, clinical judgement."
                 ).format(version=self.content.version, reviewed=self.content.reviewed)
+                + content_update.stale_note()  # an old review is flagged on screen too
             )
         )
         self.scene.set_state(GraphState.of(rec, d.patient_path()))

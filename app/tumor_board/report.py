@@ -728,7 +728,8 @@ def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
     scale = paint.width() / REPORT_WIDTH_PX
     footer_font = QFont(doc.defaultFont())  # sized in layout pixels, like the document's text
     footer_font.setPixelSize(max(1, round(QFontMetricsF(doc.defaultFont()).height() * 0.75)))
-    footer_h = QFontMetricsF(footer_font).lineSpacing() * 2.2
+    # One more line for each line of the footer beyond the first (sign-off state, site choices).
+    footer_h = QFontMetricsF(footer_font).lineSpacing() * (2.2 + footer.count("\n"))
     page_h = paint.height() / scale - footer_h
     doc.setPageSize(QSizeF(REPORT_WIDTH_PX, page_h))
     pages = doc.pageCount()
@@ -761,10 +762,14 @@ def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
 
 
 def _footer(content: Content) -> str:
-    return tr(
+    base = tr(
         "HER2 Pathways {app} · decision support, not a substitute for clinical judgement · "
         "content {version}"
     ).format(app=APP_VERSION, version=content.version)
+    from app.content_update import footer_line
+
+    governance = footer_line(content)  # sign-off state, staleness, site choices
+    return f"{base}\n{governance}" if governance else base
 
 
 def _creator() -> str:

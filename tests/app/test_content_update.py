@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QLabel, QMenu
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import content_update
@@ -184,3 +186,42 @@ def test_update_that_is_not_content_is_refused(
     assert content_update.install_update(None, content, junk, root) is None
     assert errors and "not a content update" in errors[0]
     assert content_store.installed(root) == []
+
+
+def test_every_pdf_footer_and_about_carry_the_state_and_site(
+    qtbot: QtBot, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypdf import PdfReader
+    from PySide6.QtGui import QTextDocument
+
+    from app import dialogs
+    from app.tumor_board import report
+
+    (tmp_path / "site.yaml").write_text(
+        "format: her2-pathway-site\nversion: 1\nname: Example hospital\n"
+        "unavailable_agents: [pyrotinib]\n",
+        encoding="utf-8",
+    )
+    record_signoff(folder, [Reviewer(name="Dr Old", role="oncologist", date=date(2020, 1, 2))])
+    content, _ = content_update.load_governed(folder)
+    doc = QTextDocument()
+    doc.setPlainText("Tumor board summary")
+    out = tmp_path / "board.pdf"
+    report.write_pdf(doc, out, content)
+    # NFKC: Qt's PDF text uses the "ff" ligature.
+    text = unicodedata.normalize("NFKC", " ".join(PdfReader(out).pages[0].extract_text().split()))
+    assert "Signed off by Dr Old (oncologist) on 2020-01-02" in text
+    assert "Review is more than 6 months old (last reviewed 2020-01-02)" in text
+    assert "Site: Example hospital — not available: Pyrotinib" in text
+    assert content_update.stale_note() == (
+        " ⚠ Review is more than 6 months old (last reviewed 2020-01-02)"
+    )
+    # The suite replaces every dialog function: load a fresh copy of the module for the real one.
+    spec = importlib.util.spec_from_file_location("dialogs_copy", dialogs.__file__)
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, html: shown.append(html))
+    fresh.show_about(None, content)
+    assert "Signed off by Dr Old (oncologist) on 2020-01-02" in shown[0]
