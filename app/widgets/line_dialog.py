@@ -1,5 +1,7 @@
-"""Add or edit one line of therapy: regimen (type to search names and aliases), setting,
-dates, outcome, toxicity and a note. Refuses unknown regimens with a message in the dialog."""
+"""Add or edit one line of therapy: regimen (type to search names, aliases, brand and drug
+names), setting, dates, outcome, toxicity, whether it resumes the line above, and a note.
+Unknown names are refused with a message in the dialog; a drug name that could mean several
+regimens in this setting ("lapatinib") offers them to choose from, never a silent guess."""
 
 from __future__ import annotations
 
@@ -102,11 +104,24 @@ class LineDialog(QDialog):
         self.toxicity.addItem(self.tr("—"), None)
         for t in ToxicityDetail:
             self.toxicity.addItem(text.toxicity_label(t), t.value)
+        self.resumed = QCheckBox(self.tr("Resumes the line above after a pause (same line)"), self)
+        self.resumed.setObjectName("line_resumed")
+        self.resumed.setToolTip(
+            self.tr(
+                "For example T-DXd restarted once grade 1 ILD has resolved: the line of therapy "
+                "continues, no new line starts."
+            )
+        )
+        self.choice = QComboBox(self)
+        self.choice.setObjectName("line_regimen_choice")
+        self.choice.setAccessibleName(self.tr("Which regimen"))
+        self.choice.setVisible(False)
         self.note = QLineEdit(self)
         self.note.setObjectName("line_note")
         self.note.setAccessibleName(self.tr("Note"))
         self.problem = QLabel(self)
         self.problem.setObjectName("line_problem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -116,6 +131,7 @@ class LineDialog(QDialog):
         form = QFormLayout()
         for label_text, field in (
             (self.tr("&Regimen"), self.regimen),
+            (self.tr("&Which one"), self.choice),
             (self.tr("&Setting"), self.setting),
             (self.tr("S&tart"), self.start),
             (self.tr("&End"), self.end),
@@ -126,6 +142,10 @@ class LineDialog(QDialog):
             label = QLabel(label_text, self)
             label.setBuddy(field.edit if isinstance(field, _DateField) else field)
             form.addRow(label, field)
+            if field is self.choice:
+                self._choice_label = label
+                label.setVisible(False)
+        form.addRow(self.resumed)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -133,6 +153,8 @@ class LineDialog(QDialog):
         self.regimen.editTextChanged.connect(self._validate)
         self.regimen.currentIndexChanged.connect(self._on_regimen_index_changed)
         self.outcome.currentIndexChanged.connect(self._validate)
+        self.setting.currentIndexChanged.connect(self._validate)
+        self.choice.currentIndexChanged.connect(self._validate)
         self.set_line(line)
 
     def set_line(self, line: TreatmentLine | None) -> None:
@@ -150,10 +172,33 @@ class LineDialog(QDialog):
             detail = line.toxicity_detail.value if line.toxicity_detail else None
             self.toxicity.setCurrentIndex(self.toxicity.findData(detail))
             self.note.setText(line.note or "")
+            self.resumed.setChecked(line.resumed)
         self._validate()
 
     def regimen_id(self) -> str | None:
-        return self.content.resolve_regimen(self.regimen.currentText().strip())
+        typed = self.regimen.currentText().strip()
+        if not typed:
+            return None
+        found = self.content.resolve(typed, self.setting.currentData())
+        if found.regimen is not None:
+            return found.regimen
+        if not self.choice.isHidden() and self.choice.currentData() in found.candidates:
+            return str(self.choice.currentData())
+        return None
+
+    def _offer_choice(self, candidates: tuple[str, ...]) -> None:
+        """Show the regimens a name could mean; keep the user's pick while they stay valid."""
+        current = [self.choice.itemData(i) for i in range(1, self.choice.count())]
+        if current != list(candidates):
+            self.choice.blockSignals(True)
+            self.choice.clear()
+            self.choice.addItem(self.tr("— choose —"), None)
+            for regimen_id in candidates:
+                self.choice.addItem(self.content.regimens[regimen_id].name, regimen_id)
+            self.choice.blockSignals(False)
+        show = bool(candidates)
+        self.choice.setVisible(show)
+        self._choice_label.setVisible(show)
 
     def _on_completer_activated(self, value: str) -> None:
         regimen = self.content.resolve_regimen(value.split(" · ")[0])
@@ -172,13 +217,21 @@ class LineDialog(QDialog):
 
     def _validate(self, *_args: object) -> None:
         typed = self.regimen.currentText().strip()
+        found = self.content.resolve(typed, self.setting.currentData()) if typed else None
+        self._offer_choice(found.candidates if found is not None and found.ambiguous else ())
         ok = self.regimen_id() is not None
         if not typed:
             self.problem.setText(self.tr("Choose a regimen (type to search names and aliases)."))
+        elif found is not None and found.ambiguous and not ok:
+            self.problem.setText(
+                self.tr('"{name}" could be several regimens in this setting: choose one.').format(
+                    name=typed[:80]
+                )
+            )
         elif not ok:
             self.problem.setText(
                 self.tr('Unknown regimen "{name}": not a name or alias in the content.').format(
-                    name=typed
+                    name=typed[:80]
                 )
             )
         else:
@@ -201,4 +254,5 @@ class LineDialog(QDialog):
             outcome=outcome,
             toxicity_detail=ToxicityDetail(detail) if detail else None,
             note=self.note.text().strip() or None,
+            resumed=self.resumed.isChecked(),
         )
