@@ -463,7 +463,7 @@ class CaseLibrary:
 
     def add_to_agenda(self, meeting_id: int, case_id: int, position: int | None = None) -> None:
         with self._write() as conn:
-            _require(conn, "meetings", meeting_id, "meeting")
+            _require_open(conn, meeting_id)
             _require(conn, "cases", case_id, "case")
             if _position(conn, meeting_id, case_id) is not None:
                 raise LibraryError(
@@ -485,10 +485,12 @@ class CaseLibrary:
 
     def remove_from_agenda(self, meeting_id: int, case_id: int) -> None:
         with self._write() as conn:
+            _require_open(conn, meeting_id)
             _take_off_agenda(conn, meeting_id, case_id)
 
     def move_in_agenda(self, meeting_id: int, case_id: int, new_position: int) -> None:
         with self._write() as conn:
+            _require_open(conn, meeting_id)
             old = _position(conn, meeting_id, case_id)
             if old is None:
                 raise LibraryError(f"case {case_id} is not on the agenda of meeting {meeting_id}")
@@ -532,7 +534,7 @@ class CaseLibrary:
             for a in attendees
         ]
         with self._write() as conn:
-            _require(conn, "meetings", meeting_id, "meeting")
+            _require_open(conn, meeting_id)
             conn.execute("DELETE FROM attendees WHERE meeting_id = ?", (meeting_id,))
             conn.executemany(
                 "INSERT INTO attendees (meeting_id, position, name, role) VALUES (?, ?, ?, ?)",
@@ -661,10 +663,8 @@ class CaseLibrary:
             _bounded(text, what, MAX_TEXT_CHARS)
         snap = _snapshot_row(snapshot)
         with self._write() as conn:
-            _require(conn, "meetings", meeting_id, "meeting")
+            _require_open(conn, meeting_id)
             _require(conn, "cases", case_id, "case")
-            if _is_frozen(conn, meeting_id):
-                raise LibraryError(f"meeting {meeting_id}: {_FROZEN_MESSAGE}")
             current = _current_decision_id(conn, meeting_id, case_id)
             if supersedes != current:
                 raise LibraryError(_supersede_problem(meeting_id, case_id, supersedes, current))
@@ -1065,6 +1065,13 @@ def _user_version(conn: sqlite3.Connection) -> int:
 def _require(conn: sqlite3.Connection, table: str, row_id: int, what: str) -> None:
     if conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
         raise LibraryError(f"there is no {what} {row_id} in the library")
+
+
+def _require_open(conn: sqlite3.Connection, meeting_id: int) -> None:
+    """The meeting exists and is not signed off (the triggers refuse too; this says it first)."""
+    _require(conn, "meetings", meeting_id, "meeting")
+    if _is_frozen(conn, meeting_id):
+        raise LibraryError(f"meeting {meeting_id}: {_FROZEN_MESSAGE}")
 
 
 def _is_frozen(conn: sqlite3.Connection, meeting_id: int) -> bool:

@@ -269,6 +269,8 @@ def _list(library: CaseLibrary, as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2, one line printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     except PathwayError as exc:
         return _fail(exc.one_line())
     except (LibraryError, _Refused) as exc:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -46,6 +47,19 @@ class DecisionDraft:
     note: str = ""
     dissent: str = ""
     recorded_by: str = ""
+
+
+class ChoiceList(QListWidget):
+    """A list where focus never picks an item: Qt's views make the first row current when they
+    get the keyboard focus, which here would pre-select the top-ranked option."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        chosen = self.currentItem() is not None
+        super().focusInEvent(event)
+        if not chosen and self.currentItem() is not None:
+            self.selectionModel().setCurrentIndex(
+                QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
 
 
 def default_user() -> str:
@@ -96,7 +110,7 @@ class DecisionDialog(QDialog):
                 )
             )
         self.previous_label.setVisible(previous is not None)
-        self.choices = QListWidget(self)
+        self.choices = ChoiceList(self)
         self.choices.setObjectName("decision_choices")
         for option in rec.options:
             item = QListWidgetItem(f"{text.tier_badge(option.tier)} — {option.name}", self.choices)

@@ -231,12 +231,11 @@ class TumorBoard(QObject):
     def _on_panel_visibility_changed(self, visible: bool) -> None:
         if not visible:
             return
-        library = self.library_control.library()
-        if library is None and self.library_control.problem is not None:
-            # Shown again after a failure: that is the user asking to try again.
-            self.panel.set_library(None, self.library_control.problem)
+        if self.library_control.is_open:
+            self.panel.refresh()
         else:
-            self.panel.set_library(library)
+            # Opening (or failing to) reaches the dock through library_changed.
+            self.library_control.library()
 
     def _on_panel_retry_requested(self) -> None:
         self.library_control.retry()

@@ -53,7 +53,8 @@ class LibraryPanel(QDockWidget):
         agenda_case_opened(int), library_case_opened(int): open a case in the window.
         add_to_agenda_requested(int), export_case_requested(int): act on a library case.
         selection_changed: the meeting or the agenda case changed.
-        read_failed(str): the library could not be read (the message is fit to show).
+        read_failed(str): the library could not be read (the message is fit to show); not
+            repeated for the same problem until a refresh succeeds.
     """
 
     new_meeting_requested = Signal()
@@ -80,6 +81,7 @@ class LibraryPanel(QDockWidget):
         self.setObjectName("dock_tumor_board")
         self._library: CaseLibrary | None = None
         self._refreshing = False
+        self._last_failure = ""
         body = QWidget(self)
         body.setObjectName("tumor_board_panel")
         self.meetings = MeetingListModel(self)
@@ -313,13 +315,16 @@ class LibraryPanel(QDockWidget):
         self._refreshing = True
         try:
             refresh(library)
+            self._last_failure = ""
         except LibraryError as exc:
             message = str(exc)
             self.status.setText(message)
             self.agenda.set_cases([])
             self.decisions.set_decisions([], {})
             self._update_buttons()
-            self.read_failed.emit(message)
+            if message != self._last_failure:  # the same problem again is not a new dialog
+                self._last_failure = message
+                self.read_failed.emit(message)
         finally:
             self._refreshing = False
 

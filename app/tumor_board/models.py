@@ -96,8 +96,9 @@ class MeetingListModel(QAbstractListModel):
         return list(self._meetings)
 
     def refresh(self, library: CaseLibrary) -> None:
+        meetings = library.list_meetings()  # read first: a failed read leaves the model intact
         self.beginResetModel()
-        self._meetings = library.list_meetings()
+        self._meetings = meetings
         self.endResetModel()
 
     def clear(self) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextBrowser
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -25,10 +26,16 @@ from app.tumor_board.summary import identity
 from pathways.case import load_case
 from pathways.content import Content
 from pathways.engine import Engine
-from pathways.library import CaseLibrary
+from pathways.library import Attendee, CaseLibrary, LibraryError
 from pathways.snapshot_diff import take_snapshot
 from tests.app.conftest import CASES, DialogCalls
-from tests.app.tumor_board_support import BoardDialogs, draft, fill_library, make_board
+from tests.app.tumor_board_support import (
+    IDENTIFIED_CASE,
+    BoardDialogs,
+    draft,
+    fill_library,
+    make_board,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -306,3 +313,139 @@ def test_export_case_file_from_the_library(
     board_dialogs.answer("ask_case_export_path", out)
     board.panel.export_button.click()
     assert load_case(out, content) == load_case(CASES / "01-new-metastatic.json", content)
+
+
+def test_sign_off_freezes_the_meeting_in_the_dock_and_amend_reopens_it(
+    window: MainWindow,
+    db: Path,
+    content: Content,
+    board_dialogs: BoardDialogs,
+    dialog_calls: DialogCalls,
+    qtbot: QtBot,
+) -> None:
+    meeting, ids = fill_library(db, content, ["02-after-first-line.json", IDENTIFIED_CASE])
+    with CaseLibrary.open(db) as library:  # an earlier meeting with its attendees
+        earlier = library.create_meeting("April board", dt.date(2026, 4, 14))
+        library.set_attendees(earlier, [Attendee("Dr A", "medical oncology")])
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[0])
+    prefilled: list[list[Attendee]] = []
+    board_dialogs.answer(
+        "ask_attendees",
+        lambda _parent, current, last: (
+            prefilled.append(last),
+            [*last, Attendee("Dr R", "radiology")],
+        )[1],
+    )
+    qtbot.mouseClick(board.panel.attendees_button, Qt.MouseButton.LeftButton)
+    assert prefilled == [[Attendee("Dr A", "medical oncology")]]  # typed once, pre-filled
+    assert "Dr R (radiology)" in board.panel.minutes.text()
+
+    board_dialogs.answer("ask_sign_off", "Dr Chair")
+    qtbot.mouseClick(board.panel.sign_off_button, Qt.MouseButton.LeftButton)
+    assert "Signed off by Dr Chair" in board.panel.minutes.text()
+    assert "(signed off)" in board.panel.meeting_combo.currentText()
+    for button in (
+        board.panel.record_button,
+        board.panel.up_button,
+        board.panel.down_button,
+        board.panel.remove_button,
+        board.panel.attendees_button,
+        board.panel.sign_off_button,
+    ):
+        assert not button.isEnabled()
+    assert "signed off" in board.panel.record_button.toolTip()  # the window shows why
+    library = board.library()
+    assert library is not None
+    with pytest.raises(LibraryError, match="signed off"):
+        library.remove_from_agenda(meeting, ids[0])
+    dialog_calls.answer("show_error", None)
+    board_dialogs_before = list(board_dialogs.calls)
+    assert board.record_decision() is None  # refused, saying why, before the form opens
+    assert board_dialogs.calls == board_dialogs_before
+    assert "signed off" in dialog_calls.calls[-1][1][2]
+
+    board_dialogs.answer("ask_amendment", ("Dr Chair", "late pathology result"))
+    assert board.panel.amend_button.isEnabled()
+    qtbot.mouseClick(board.panel.amend_button, Qt.MouseButton.LeftButton)
+    assert "late pathology result" in board.panel.minutes.text()
+    assert board.panel.record_button.isEnabled()
+    events = library.minutes_history(meeting)
+    assert [e.kind for e in events] == ["sign-off", "amendment"]
+
+
+def test_damaged_library_shows_one_plain_dialog_and_the_dock_keeps_working(
+    window: MainWindow, db: Path, content: Content, dialog_calls: DialogCalls
+) -> None:
+    meeting, ids = fill_library(db, content, ["02-after-first-line.json"])
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE cases SET updated_at = '<b>not a date</b>' WHERE id = ?", (ids[0],))
+    dialog_calls.answer("show_error", None)
+    board = make_board(window, db)
+    board.panel.show()  # the refresh fails: one dialog, no exception escapes
+    assert dialog_calls.names() == ["show_error"]
+    message = dialog_calls.calls[0][1][2]
+    assert "damaged value" in message and "<b>" not in message
+    assert "damaged value" in board.panel.status.text()
+    assert board.panel.status.textFormat() == Qt.TextFormat.PlainText
+    # the library stays open and usable: repair the row, refresh, and it reads again
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "UPDATE cases SET updated_at = '2026-05-01T10:00:00.000+00:00' WHERE id = ?",
+            (ids[0],),
+        )
+    board.panel.refresh()
+    assert board.panel.agenda.rowCount() == 1
+    assert len(dialog_calls.calls) == 1
+    board.panel.refresh()  # and a new failure after a good read is reported again
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE meetings SET meeting_date = '2026-02-30' WHERE id = ?", (meeting,))
+    board.panel.refresh()
+    board.panel.refresh()
+    assert len(dialog_calls.calls) == 2
+
+
+def test_failed_open_is_retried_on_request(
+    window: MainWindow, db: Path, dialog_calls: DialogCalls, qtbot: QtBot
+) -> None:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    dialog_calls.answer("show_error", None)
+    board = make_board(window, db)
+    board.panel.show()
+    assert board.library() is None
+    assert board.panel.retry_button.isVisible() and "newer version" in board.panel.status.text()
+    assert not board.panel.new_meeting_button.isEnabled()
+    with closing(sqlite3.connect(db)) as conn:  # the user fixes it (another copy, a disk…)
+        conn.execute("PRAGMA user_version = 0")
+    qtbot.mouseClick(board.panel.retry_button, Qt.MouseButton.LeftButton)
+    assert board.library() is not None  # no restart needed
+    assert not board.panel.retry_button.isVisible() and board.panel.new_meeting_button.isEnabled()
+    assert dialog_calls.names() == ["show_error"]
+
+
+def test_local_practice_is_shown_apart_from_the_evidence(
+    window: MainWindow, db: Path, content: Content, board_dialogs: BoardDialogs
+) -> None:
+    names = ["02-after-first-line.json"] * 3
+    _meeting, ids = fill_library(db, content, names)
+    board = make_board(window, db)
+    board.panel.show()
+    rec = window.engine.next_options(load_case(CASES / names[0], content))
+    chosen = rec.options[1]
+    for case_id in ids[:2]:
+        board.panel.select_agenda_case(case_id)
+        board_dialogs.answer("ask_decision", draft(chosen.regimen))
+        assert board.record_decision() is not None
+    assert board.library_control.open_case(ids[2])
+    note = board.panel.practice.text()
+    assert note.startswith("Local practice (not evidence)")
+    assert f"{chosen.name} in 2 of 2" in note
+    assert "not evidence" in board.panel.practice.toolTip()
+    evidence_text = window.evidence.findChild(QTextBrowser)
+    assert evidence_text is None or "Local practice" not in evidence_text.toPlainText()
+    assert [o.regimen for o in window.document.recommendation.options] == [
+        o.regimen for o in rec.options
+    ]  # never mixed into the ranking

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
+from app.tumor_board.decision_dialog import DecisionDialog, DecisionDraft
 from app.tumor_board.presentation import PresentationWindow
+from app.tumor_board.summary import Identity
 from pathways.content import Content
+from pathways.engine import Recommendation
 from tests.app.tumor_board_support import (
     BIRTH_DATE,
     IDENTIFIED_CASE,
@@ -128,3 +131,87 @@ def test_presentation_type_is_large(window: MainWindow, tmp_path: Path, qtbot: Q
     assert view.options.fontMetrics().height() >= 1000 / 45
     assert view.heading.fontMetrics().height() > view.options.fontMetrics().height() * 1.5
     view.close()
+
+
+def test_record_a_decision_from_the_presentation_by_keyboard(
+    window: MainWindow,
+    tmp_path: Path,
+    content: Content,
+    qtbot: QtBot,
+    board_dialogs: BoardDialogs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOGNAME", "Dr Keyboard")  # what "Recorded by" starts with
+    monkeypatch.setenv("USER", "Dr Keyboard")
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = fill_library(db, content, AGENDA)
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[1])
+    view = board.present(full_screen=False)
+    assert view is not None
+    qtbot.waitExposed(view)
+    assert view.record.isVisible() and "(R)" in view.record.text()
+    assert not view.decision.isVisible()
+    offered: list[str] = []
+
+    def by_keyboard(
+        parent: QWidget, content: Content, rec: Recommendation, who: Identity, previous: object
+    ) -> DecisionDraft | None:
+        dialog = DecisionDialog(content, rec, who, None, parent)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert parent is view  # over the projector, not behind it
+        assert dialog.choices.currentItem() is None  # nothing pre-selected
+        assert "Demo 4" in dialog.case_label.text() and NAME not in dialog.case_label.text()
+        offered.append(rec.options[0].regimen)
+        qtbot.keyClick(dialog.choices, Qt.Key.Key_Down)  # the first option
+        qtbot.keyClick(dialog.choices, Qt.Key.Key_Return)  # OK
+        assert dialog.result() == QDialog.DialogCode.Accepted
+        return dialog.draft()
+
+    board_dialogs.answer("ask_decision", by_keyboard)
+    qtbot.keyClick(view, Qt.Key.Key_R)
+    library = board.library()
+    assert library is not None
+    decision = library.current_decision(meeting, ids[1])
+    assert decision is not None and decision.chosen_regimen == offered[0]
+    assert decision.recorded_by == "Dr Keyboard" and decision.snapshot is not None
+    # the presentation shows it at once, and R now corrects it
+    assert view.decision.isVisible() and "Board decision" in view.decision.text()
+    assert view.cases[1].decisions[-1].id == decision.id
+    assert "Correct" in view.record.text()
+    view.close()
+
+
+def test_identifier_band_shows_and_resets(
+    window: MainWindow, tmp_path: Path, content: Content, qtbot: QtBot
+) -> None:
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = fill_library(db, content, AGENDA)
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[1])
+    view = board.present(full_screen=False)
+    assert view is not None
+    qtbot.waitExposed(view)
+    assert not view.band.isVisible()
+    qtbot.keyClick(view, Qt.Key.Key_I)
+    assert view.band.isVisible() and "IDENTIFIERS SHOWN" in view.band.text()
+    assert NAME in view.heading.text()
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)  # another patient: hidden again
+    assert not view.show_identifiers and not view.band.isVisible()
+    assert not board.show_identifiers
+    qtbot.keyClick(view, Qt.Key.Key_PageUp)
+    assert NAME not in view.heading.text()
+    qtbot.keyClick(view, Qt.Key.Key_I)
+    assert board.show_identifiers
+    with qtbot.waitSignal(view.closed):
+        qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert not board.show_identifiers  # leaving the presentation hides them
+    again = board.present(full_screen=False)
+    assert again is not None and not again.show_identifiers and not again.band.isVisible()
+    again.close()
