@@ -85,6 +85,7 @@ class Actions:
     focus_options: QAction
     focus_graph: QAction
     focus_factors: QAction
+    focus_library: QAction
     about: QAction
     open_log_folder: QAction
 
@@ -216,9 +217,22 @@ def create_actions(parent: QObject) -> Actions:
             parent, "action_graph_zoom_out", t("Zoom graph &out"), ("Ctrl+Alt+-",)
         ),
         focus_history=_make(parent, "action_focus_history", t("Go to &history"), ("Alt+1",)),
-        focus_graph=_make(parent, "action_focus_graph", t("Go to &graph"), ("Alt+2",)),
+        focus_graph=_make(
+            parent,
+            "action_focus_graph",
+            t("Go to &graph"),
+            ("Alt+2",),
+            t("Move the keyboard focus to the graph (or its outline, if shown)"),
+        ),
         focus_options=_make(parent, "action_focus_options", t("Go to &options"), ("Alt+3",)),
         focus_factors=_make(parent, "action_focus_factors", t("Go to &factors"), ("Alt+4",)),
+        focus_library=_make(
+            parent,
+            "action_focus_library",
+            t("Go to the &library"),
+            ("Alt+5",),
+            t("Show the tumor-board library and move the keyboard focus into it"),
+        ),
         about=_make(parent, "action_about", t("&About HER2 Pathways"), (SK.HelpContents, "F1")),
         open_log_folder=_make(
             parent,

@@ -6,13 +6,15 @@ it, the actions (``app.actions``) drive it and dialogs go through ``app.dialogs`
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QChildEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDockWidget,
     QHBoxLayout,
@@ -20,19 +22,28 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app import dialogs, text
+from app import dialogs, text, theme
 from app.actions import create_actions
 from app.document import CaseDocument
 from app.settings import AppSettings
 from app.widgets.graph_view import GraphState, PathwayGraphView, PathwayScene
 from app.widgets.header import CaseHeader, WarningsBanner
-from app.widgets.panels import EvidencePanel, FactorsPanel, HistoryPanel, OptionsPanel
+from app.widgets.outline import GraphOutline
+from app.widgets.panels import (
+    EvidencePanel,
+    FactorsPanel,
+    HistoryPanel,
+    OptionsPanel,
+    TitleLabel,
+    mnemonic_of,
+)
 from app.widgets.story import Story, StoryScene, story_path
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome, load_case
@@ -70,7 +81,9 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._mnemonics_due = False
         self.setObjectName("main_window")
+        self.setPalette(theme.accessible(self.palette()))  # selected text at 4.5:1
         self.content = content
         self.engine = engine or Engine(content)
         self.settings = settings or AppSettings()
@@ -89,9 +102,11 @@ class MainWindow(QMainWindow):
         self.evidence = EvidencePanel(self)
         # The graph shows the patient's story; the whole pathway is a toggle (made on demand)
         self.story = StoryScene(content, self.engine, self)
+        self.story.setPalette(self.palette())  # scenes do not inherit the window's palette
         self._whole: PathwayScene | None = None
         self.graph = PathwayGraphView(self)
         self.graph.set_pathway_scene(self.story)
+        self.outline = GraphOutline(self)
         graph_panel = self._graph_panel()
 
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -144,6 +159,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._connect()
+        self._set_tab_order()
+        self.assign_mnemonics()
         self._apply_text_zoom(self.settings.text_zoom)
         self.resize(QSize(1600, 1000))
         self.main_splitter.setSizes([470, 640, 490])
@@ -156,12 +173,7 @@ class MainWindow(QMainWindow):
     def _graph_panel(self) -> QWidget:
         panel = QWidget(self)
         panel.setObjectName("graph_panel")
-        title = QLabel(self.tr("Pathway"), panel)
-        title.setObjectName("graph_title")
-        font = QFont(title.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        title.setFont(font)
+        title = TitleLabel(self.tr("Pathway"), "graph_title", panel)
         self.legend = QLabel(panel)
         self.legend.setObjectName("graph_legend")
         self.legend.setText(
@@ -200,12 +212,37 @@ class MainWindow(QMainWindow):
             )
             button.setAccessibleName(action.text().replace("&", ""))
             head.addWidget(button)
+        # The outline is the graph for the keyboard and screen readers, one tab away.
+        self.graph_tabs = QTabWidget(panel)
+        self.graph_tabs.setObjectName("graph_tabs")
+        self.graph_tabs.setDocumentMode(True)
+        self.graph_tabs.setAccessibleName(self.tr("Graph or outline"))
+        self.graph_tabs.tabBar().setAccessibleName(self.tr("Graph or outline"))
+        self.graph_tabs.addTab(self.graph, self.tr("Graph"))
+        self.graph_tabs.addTab(self.outline, self.tr("Outline"))
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
-        layout.addWidget(self.graph, 1)
+        layout.addWidget(self.graph_tabs, 1)
         layout.addWidget(self.legend)
         return panel
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the screen: the banner's buttons, the left column top to bottom (history,
+        factors), the graph and its outline, then the right column (options, evidence)."""
+        chain: list[QWidget] = [
+            self.banner.full_button,
+            self.banner.notes_button,
+            self.history.table,
+            *self.factors.fields.values(),
+            self.graph_tabs.tabBar(),
+            self.graph,
+            self.outline,
+            self.options.list,
+            self.evidence.browser,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _build_menus(self) -> None:
         a = self.commands
@@ -245,7 +282,9 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions([a.graph_fit, a.graph_all, a.graph_zoom_in, a.graph_zoom_out])
         view.addSeparator()
-        view.addActions([a.focus_history, a.focus_graph, a.focus_options, a.focus_factors])
+        view.addActions(
+            [a.focus_history, a.focus_graph, a.focus_options, a.focus_factors, a.focus_library]
+        )
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.setObjectName("menu_help")
         help_menu.addAction(a.open_log_folder)
@@ -328,7 +367,8 @@ class MainWindow(QMainWindow):
         a.graph_zoom_in.triggered.connect(self.graph.zoom_in)
         a.graph_zoom_out.triggered.connect(self.graph.zoom_out)
         a.focus_history.triggered.connect(lambda: self.history.table.setFocus())
-        a.focus_graph.triggered.connect(lambda: self.graph.setFocus())
+        a.focus_graph.triggered.connect(lambda: self.graph_tabs.currentWidget().setFocus())
+        a.focus_library.triggered.connect(lambda: self.focus_library())
         a.focus_options.triggered.connect(lambda: self.options.list.setFocus())
         a.focus_factors.triggered.connect(lambda: self.factors.first_field().setFocus())
         a.about.triggered.connect(lambda: dialogs.show_about(self, self.content))
@@ -355,6 +395,7 @@ class MainWindow(QMainWindow):
         self.factors.factors_edited.connect(self._on_factors_edited)
         self.options.option_selected.connect(self._on_option_selected)
         self.graph.node_selected.connect(self._on_node_selected)
+        self.outline.node_activated.connect(self._on_outline_node_activated)
         self.history.line_activated.connect(self._on_history_line_activated)
         self.history.table.selectionModel().currentRowChanged.connect(
             lambda *_: self._update_actions()
@@ -456,12 +497,15 @@ class MainWindow(QMainWindow):
         else:
             self.story.set_story(self._story())
         self.graph.refit()
+        self.outline.set_outline(self._graph_scene().outline())
+        self.outline.show_node(self._selected)
 
     @property
     def whole_scene(self) -> PathwayScene:
         """The whole pathway, made when first shown and again after a text zoom."""
         if self._whole is None or self._whole.font() != self.font():
             self._whole = PathwayScene(self.content, self.engine, parent=self, font=self.font())
+            self._whole.setPalette(self.palette())
             self._whole.set_state(self._whole_state())
         return self._whole
 
@@ -526,6 +570,7 @@ class MainWindow(QMainWindow):
     def _on_option_selected(self, regimen: str) -> None:
         self._selected = regimen or self._selected
         self._graph_scene().select_node(self._selected)
+        self.outline.show_node(self._selected)
         self._show_evidence()
         self._update_actions()
 
@@ -534,6 +579,7 @@ class MainWindow(QMainWindow):
             return
         self._selected = node
         self.options.select_regimen(node)
+        self.outline.show_node(node)
         self._show_evidence()
         self._update_actions()
 
@@ -542,8 +588,52 @@ class MainWindow(QMainWindow):
         self._selected = regimen
         self.options.select_regimen(regimen)
         self._graph_scene().select_node(regimen)
+        self.outline.show_node(regimen)
         self._show_evidence()
         self._update_actions()
+
+    def childEvent(self, event: QChildEvent) -> None:
+        super().childEvent(event)
+        if event.added() and event.child().isWidgetType() and not self._mnemonics_due:
+            # A dock's labels take letters too. The child is reported while it is still being
+            # constructed (not yet a QDockWidget, without its labels): look once it is built.
+            self._mnemonics_due = True
+            QTimer.singleShot(0, self.assign_mnemonics)
+
+    def assign_mnemonics(self) -> None:
+        """Alt letters of the factor fields: none that a menu or another panel uses."""
+        self._mnemonics_due = False
+        if not hasattr(self, "factors"):
+            return
+        taken = {m for a in self.menuBar().actions() if (m := mnemonic_of(a.text()))}
+        for w in self.findChildren(QWidget):
+            if self.factors.isAncestorOf(w):
+                continue
+            label = ""
+            if (isinstance(w, QLabel) and w.buddy() is not None) or (
+                isinstance(w, QAbstractButton) and w.parent() is not self.toolbar
+            ):
+                label = w.text()
+            if (m := mnemonic_of(label)) is not None:
+                taken.add(m)
+        self.factors.set_mnemonics(taken)
+
+    def focus_library(self) -> bool:
+        """Show the (tumor-board) library dock and put the keyboard focus in it."""
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+            dock.raise_()
+            inner = dock.widget()
+            targets = [inner, *inner.findChildren(QWidget)] if inner is not None else []
+            for w in targets:
+                if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                    w.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                    return True
+        self.statusBar().showMessage(self.tr("No library is open (Tumor board menu)"), 5000)
+        return False
+
+    def _on_outline_node_activated(self, node: str) -> None:
+        self.select(node)  # as a click on the graph node would
 
     def _graph_scene(self) -> StoryScene | PathwayScene:
         return self._whole if self.showing_whole and self._whole is not None else self.story
@@ -790,6 +880,11 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * (1.1**steps))
         self.setFont(font)
+        for title in self.findChildren(TitleLabel):
+            title.rescale(font)
+        # a widget under a style sheet does not always hear of its parent's new font
+        self.banner.setFont(font)
+        self.header.setFont(font)
         if hasattr(self, "story"):  # scenes are not widgets: they get the font by hand
             self.story.setFont(font)
             if self.showing_whole:
@@ -832,6 +927,18 @@ class MainWindow(QMainWindow):
         self.save_state()
         event.accept()
 
+    def _open_log_folder(self) -> None:
+        from app.crash import open_log_folder
+
+        if not open_log_folder():
+            from app.logging_setup import log_dir
+
+            dialogs.show_error(
+                self,
+                self.tr("Cannot open the log folder"),
+                self.tr("Open this folder in the file manager: {folder}").format(folder=log_dir()),
+            )
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
@@ -846,18 +953,6 @@ class MainWindow(QMainWindow):
             bar.setToolButtonStyle(wide)
         if bar.sizeHint().width() > self.width():
             bar.setToolButtonStyle(narrow)
-
-    def _open_log_folder(self) -> None:
-        from app.crash import open_log_folder
-
-        if not open_log_folder():
-            from app.logging_setup import log_dir
-
-            dialogs.show_error(
-                self,
-                self.tr("Cannot open the log folder"),
-                self.tr("Open this folder in the file manager: {folder}").format(folder=log_dir()),
-            )
 
     def render_image(self, size: QSize | None = None) -> QImage:
         """The window rendered offscreen at ``size`` (default: its current size)."""

@@ -278,7 +278,8 @@ def header_factors(factors: Factors) -> list[tuple[str, bool]]:
         if not (spec.header or notable):
             continue
         out.append((factor_phrase(spec, value), notable))
-    return out
+    # what changes the pathway first: on a narrow header the rest is what gets cut
+    return sorted(out, key=lambda item: not item[1])
 
 
 def factor_phrase(spec: FactorSpec, value: object) -> str:

@@ -32,10 +32,20 @@ def tier_fill(tier: str, palette: QPalette) -> QColor:
 
 
 def text_on(color: QColor) -> QColor:
-    """Black or white, whichever reads better on ``color``."""
-    r, g, b = color.redF(), color.greenF(), color.blueF()
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return QColor(0, 0, 0) if luminance > 0.55 else QColor(255, 255, 255)
+    """Black or white, whichever has the higher contrast on ``color`` (WCAG)."""
+    black, white = QColor(0, 0, 0), QColor(255, 255, 255)
+    return black if contrast(black, color) > contrast(white, color) else white
+
+
+def readable_on(color: QColor, background: QColor, minimum: float = 4.5) -> QColor:
+    """``color`` lightened or darkened, as little as needed, to read on ``background``."""
+    out = QColor(color)
+    lighter = luminance(background) < 0.18
+    for _ in range(40):
+        if contrast(out, background) >= minimum + 0.05:
+            break
+        out = out.lighter(108) if lighter else out.darker(108)
+    return out
 
 
 def mix(a: QColor, b: QColor, amount_a: float) -> QColor:
@@ -49,8 +59,58 @@ def mix(a: QColor, b: QColor, amount_a: float) -> QColor:
     )
 
 
+MIN_CONTRAST = 4.5  # WCAG AA for body text: every text colour here keeps at least this
+
+
+def luminance(color: QColor) -> float:
+    """WCAG relative luminance."""
+
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def readable_mix(fg: QColor, bg: QColor, amount_fg: float, minimum: float = MIN_CONTRAST) -> QColor:
+    """``fg`` softened towards ``bg`` by ``amount_fg`` as asked, but never below ``minimum``
+    contrast against ``bg`` (grey captions at 3.4:1 washed out on projectors)."""
+    t = amount_fg
+    while t < 1.0 and contrast(mix(fg, bg, t), bg) < minimum + 0.05:
+        t = min(1.0, t + 0.02)
+    return mix(fg, bg, t)
+
+
 def dimmed_text(palette: QPalette) -> QColor:
-    return mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45)
+    """Secondary text (captions, dates, later steps): softer than the text, still 4.5:1."""
+    return readable_mix(
+        palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45
+    )
+
+
+def accessible(palette: QPalette) -> QPalette:
+    """The palette with its selection colour adjusted until selected text reads at 4.5:1
+    (Fusion's light blue gives white text 3.7:1). Other roles are the system's."""
+    out = QPalette(palette)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        highlight = out.color(group, QPalette.ColorRole.Highlight)
+        text = out.color(group, QPalette.ColorRole.HighlightedText)
+        darken = luminance(text) > luminance(highlight)
+        for _ in range(40):
+            if contrast(highlight, text) >= MIN_CONTRAST + 0.05:
+                break
+            highlight = highlight.darker(106) if darken else highlight.lighter(106)
+        out.setColor(group, QPalette.ColorRole.Highlight, highlight)
+    return out
 
 
 def warning_colors(palette: QPalette) -> tuple[QColor, QColor, QColor]:
@@ -59,6 +119,11 @@ def warning_colors(palette: QPalette) -> tuple[QColor, QColor, QColor]:
     base = palette.color(QPalette.ColorRole.Base)
     background = mix(amber, base, 0.35 if is_dark(palette) else 0.18)
     return background, amber, palette.color(QPalette.ColorRole.Text)
+
+
+def banner_whatif(palette: QPalette) -> QColor:
+    """The what-if note's colour on the warnings banner."""
+    return readable_on(whatif_color(palette), warning_colors(palette)[0])
 
 
 def whatif_color(palette: QPalette) -> QColor:

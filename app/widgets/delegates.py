@@ -145,7 +145,9 @@ class TwoLineDelegate(QStyledItemDelegate):
             small.setPointSizeF(opt.font.pointSizeF() * 0.9)
             painter.setFont(small)
             painter.setPen(
-                fg if selected else theme.mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.7)
+                fg
+                if selected
+                else theme.readable_mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.7)
             )
             line2 = QRectF(rect.left(), line1.bottom(), rect.width(), fm.lineSpacing())
             painter.drawText(
@@ -243,7 +245,9 @@ class OptionDelegate(QStyledItemDelegate):
         )
         painter.setFont(opt.font)
         painter.setPen(
-            fg if selected else theme.mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.8)
+            fg
+            if selected
+            else theme.readable_mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.8)
         )
         painter.drawText(
             why_rect,

@@ -87,6 +87,8 @@ class Layout:
     columns: list[tuple[str, QPointF, bool, bool]] = field(default_factory=list)
     node_size: QSizeF = field(default_factory=QSizeF)
     early: set[str] = field(default_factory=set)
+    # (caption, nodes in reading order) per column, for the outline
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- layout
@@ -171,6 +173,7 @@ def _place(
         else max(fm.horizontalAdvance(c) for c in captions) * 1.15 + fm.horizontalAdvance("M")
     )
     layout = Layout(node_size=QSizeF(node_w, node_h))
+    layout.groups = [(_column_caption(k), list(columns[k])) for k in keys]
 
     def put(node: str, across: float, along: float) -> None:
         layout.positions[node] = QPointF(along, across) if horizontal else QPointF(across, along)
@@ -867,6 +870,10 @@ class NodeScene(QGraphicsScene):
         describe = getattr(item, "description", None)
         return str(describe()) if callable(describe) else (item.toolTip() if item else "")
 
+    def outline(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """What the scene shows as groups of (node, words), for the accessible outline."""
+        return [("", [(n, self.describe(n)) for n in self.ordered_nodes()])]
+
     def _on_selection_changed(self) -> None:
         self.node_selected.emit(self.selected_node() or "")
 
@@ -947,6 +954,7 @@ class PathwayScene(NodeScene):
         self._background = _BackgroundEdges(self._curves)
         self.addItem(self._background)
         self.early = set(layout.early)
+        self.groups = layout.groups
         for caption, pos, above, early in layout.columns:
             cap = _CaptionItem(caption, layout.node_size.width() * 1.3, above)
             cap.setPos(pos)
@@ -1045,6 +1053,30 @@ class PathwayScene(NodeScene):
     def current_node(self) -> str | None:
         rec = self._state.recommendation
         return rec.position if rec is not None else None
+
+    def describe(self, node: str) -> str:
+        """The node and its state in words (tier, place on the path, now)."""
+        item = self.nodes.get(node)
+        if item is None:
+            return ""
+        parts = [item.name]
+        s = item.style
+        if s.current:
+            parts.append(text.tr("now"))
+        if s.order is not None:
+            parts.append(text.tr("step {n} on the patient's path").format(n=s.order))
+        if s.tier is not None:
+            parts.append(text.tier_label(s.tier))
+        if s.hypothetical:
+            parts.append(text.tr("what-if"))
+        return " — ".join(parts)
+
+    def outline(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(column caption, [(node, the node in words)]) in reading order, for the outline."""
+        return [
+            (caption, [(n, self.describe(n)) for n in nodes if n in self.nodes])
+            for caption, nodes in self.groups
+        ]
 
     def ordered_nodes(self) -> list[str]:
         """Nodes in reading order (column by column), for keyboard navigation."""

@@ -254,7 +254,7 @@ class WarningsBanner(QFrame):
     def _apply_style(self) -> None:
         palette = self.palette()
         background, border, fg = theme.warning_colors(palette)
-        whatif = theme.whatif_color(palette)
+        whatif = theme.banner_whatif(palette)
         self.setStyleSheet(
             f"QFrame#warnings_banner {{ background: {background.name()}; "
             f"border: 2px solid {border.name()}; border-radius: 4px; }}"

@@ -45,14 +45,27 @@ from pathways.engine import Option, Recommendation
 from pathways.vocab import FACTORS
 
 
+class TitleLabel(QLabel):
+    """A panel title: bold, 15 % larger than the text around it, following the text zoom (a
+    label with a font of its own does not follow its window's font, so the window calls
+    :meth:`rescale` after a zoom)."""
+
+    SCALE = 1.15
+
+    def __init__(self, label: str, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(label, parent)
+        self.setObjectName(name)
+        self.rescale(self.font())
+
+    def rescale(self, base: QFont) -> None:
+        font = QFont(base)
+        font.setBold(True)
+        font.setPointSizeF(base.pointSizeF() * self.SCALE)
+        self.setFont(font)
+
+
 def _title(label: str, name: str) -> QLabel:
-    title = QLabel(label)
-    title.setObjectName(name)
-    font = QFont(title.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.15)
-    title.setFont(font)
-    return title
+    return TitleLabel(label, name)
 
 
 # ---------------------------------------------------------------------------- history
@@ -339,6 +352,13 @@ class EvidencePanel(QWidget):
 MENU_MNEMONICS = frozenset("fesvth")  # File, Edit, Step, View, Tumor board, Help
 
 
+def mnemonic_of(label: str) -> str | None:
+    """The Alt letter of a label ("&Help" → "h"), if it has one."""
+    stripped = label.replace("&&", "")
+    i = stripped.find("&")
+    return stripped[i + 1].lower() if 0 <= i < len(stripped) - 1 else None
+
+
 def with_mnemonic(label: str, used: set[str]) -> str:
     """``label`` with an Alt mnemonic on its first letter not yet taken (menus included), or
     none if every letter is taken; the letter is added to ``used``."""
@@ -369,6 +389,7 @@ class FactorsPanel(QWidget):
         self.fields: dict[str, QWidget] = {}
         self.checks: dict[str, QCheckBox] = {}
         used: set[str] = set()
+        self._labels: dict[str, QLabel | QCheckBox] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for spec in FACTORS:
@@ -378,6 +399,7 @@ class FactorsPanel(QWidget):
                 box = QCheckBox(label_text, self)
                 box.toggled.connect(self._on_edited)
                 self.checks[spec.name] = box
+                self._labels[spec.name] = box
                 field = box
                 form.addRow(box)
             else:
@@ -399,6 +421,7 @@ class FactorsPanel(QWidget):
                     field = spin
                 label = QLabel(label_text, self)
                 label.setBuddy(field)
+                self._labels[spec.name] = label
                 form.addRow(label, field)
             field.setObjectName(f"factor_{spec.name}")
             field.setAccessibleName(text.factor_name(spec.name))
@@ -421,6 +444,17 @@ class FactorsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
+
+    def mnemonics(self) -> set[str]:
+        return {m for w in self._labels.values() if (m := mnemonic_of(w.text())) is not None}
+
+    def set_mnemonics(self, taken: set[str]) -> None:
+        """Give the fields Alt letters that nothing else in the window (menus, a dock's labels
+        and buttons) uses: two widgets on one letter make Alt+letter cycle between them."""
+        used = set(taken)
+        for spec in FACTORS:
+            widget = self._labels[spec.name]
+            widget.setText(with_mnemonic(text.factor_name(spec.name), used))
 
     # the fields tests and the tumor-board mode refer to by name
     @property

@@ -509,6 +509,42 @@ class StoryScene(NodeScene):
     def focus_rect(self) -> QRectF:
         return self.sceneRect()
 
+    def outline(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The path, then every option (also those the graph leaves to the list), in words."""
+        story = self.story
+        path: list[tuple[str, str]] = []
+        for i, entry in enumerate(story.path):
+            data = self.engine.graph.nodes[entry.node] if entry.node in self.engine.graph else {}
+            words = [f"{i + 1}. {data.get('name', entry.node)}"]
+            if entry.line is not None:
+                where = (
+                    text.tr("line {n}").format(n=entry.line_number)
+                    if entry.line_number is not None
+                    else text.setting_label(entry.line.setting)
+                )
+                words.append(f"{where}, {text.outcome_text(entry.line)}")
+            if entry.hypothetical:
+                words.append(text.tr("what-if"))
+            if i == len(story.path) - 1:
+                words.append(text.tr("now"))
+            path.append((entry.node, " — ".join(words)))
+        options = [
+            (
+                o.regimen,
+                " — ".join(
+                    [f"{i + 1}. {o.name}", text.tier_label(o.tier)]
+                    + ([text.tr("given next")] if o.regimen == story.given_next else [])
+                ),
+            )
+            for i, o in enumerate(story.options)
+        ]
+        caption = (
+            text.tr("Next options · line {n}").format(n=story.line)
+            if story.line is not None
+            else text.tr("Next options · early setting")
+        )
+        return [(text.tr("Patient's path"), path), (caption, options)]
+
     def ordered_nodes(self) -> list[str]:
         """The path from the top, then the options in list order (reading order)."""
         out: list[str] = []

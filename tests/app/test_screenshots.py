@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QAction, QImage
 
 from app.main_window import MainWindow, demo_cases
+from app.tumor_board.install import install_tumor_board
 from pathways.case import load_case
 from pathways.content import Content
+from tests.app.conftest import ROOT
 
 DEMOS = demo_cases()
 
@@ -32,3 +39,87 @@ def test_demo_case_renders(
         colours = {image.pixel(x, y) for y in range(0, 1000, 11) for x in range(0, 1600, 11)}
         assert len(colours) > 40, f"{path.name} step {k} looks blank"
     assert label in window.windowTitle()
+
+
+# ---------------------------------------------------------------------------- screen sizes
+# Logical sizes of a 1366×768 laptop and of a 1920×1080 screen at 150 % and 200 %: the layout
+# depends only on these (the scale multiplies pixels, not the room the panels get).
+SIZES = {
+    "1366x768": QSize(1366, 768),
+    "1920x1080@1.5": QSize(1280, 720),
+    "1920x1080@2": QSize(960, 540),
+}
+
+
+def _visible_in_toolbar(window: MainWindow, action: QAction) -> bool:
+    widget = window.toolbar.widgetForAction(action)
+    if widget is None or not widget.isVisible():
+        return False
+    inside = window.toolbar.rect()
+    return inside.contains(widget.geometry())
+
+
+@pytest.mark.parametrize("size_name", list(SIZES))
+@pytest.mark.parametrize(
+    "case_name", ["04-after-thp-and-tdxd.json", "05-brain-metastases.json", "08-full-sequence.json"]
+)
+def test_layout_holds_at_small_and_scaled_screens(
+    make_window: Callable[..., MainWindow], tmp_path: Path, size_name: str, case_name: str
+) -> None:
+    window = make_window(case_name, show=False)
+    install_tumor_board(window, tmp_path / "library.sqlite")
+    image = window.render_image(SIZES[size_name])
+    assert not image.isNull()
+    # Undo, Redo and Present are never behind the toolbar's overflow
+    present = window.findChild(QAction, "action_present")
+    assert present is not None
+    for action in (window.commands.undo, window.commands.redo, present):
+        assert _visible_in_toolbar(window, action), (size_name, action.objectName())
+    # history and options show at least three rows each
+    table = window.history.table
+    row_h = table.verticalHeader().defaultSectionSize()
+    assert table.viewport().height() >= 3 * row_h - 1, size_name
+    view = window.options.list
+    heights = [view.visualRect(view.model().index(r, 0)).height() for r in range(3)]
+    assert view.viewport().height() >= sum(heights) - 2, (size_name, view.viewport().height())
+    # option cards never overlap, and each has the height its text needs
+    rects = [view.visualRect(view.model().index(r, 0)) for r in range(view.model().rowCount())]
+    for above, below in itertools.pairwise(rects):
+        assert above.bottom() < below.top(), (size_name, above, below)
+    # the history's columns all fit in the panel (no column pushed off screen)
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width() + 1, size_name
+    # the graph shows the whole story: path, position and options, all inside the view
+    scene_rect = window.graph.mapFromScene(window.story.sceneRect()).boundingRect()
+    assert window.graph.viewport().rect().adjusted(-2, -2, 2, 2).contains(scene_rect), size_name
+
+
+def test_screenshot_option_renders_at_the_asked_size_and_scale(tmp_path: Path) -> None:
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("QT_SCALE_FACTOR", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--screenshot",
+            str(out),
+            "--size",
+            "1920x1080",
+            "--scale",
+            "2",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1920, 1080)
+    for bad in (["--size", "12x"], ["--scale", "nan"], ["--size", "800x600"]):
+        args = [sys.executable, str(ROOT / "main.py"), *bad]
+        if "--size" not in bad or bad[1] != "800x600":
+            args += ["--screenshot", str(out)]
+        failed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        assert failed.returncode == 2 and len(failed.stderr.strip().splitlines()) == 1, bad

@@ -453,3 +453,70 @@ def test_window_opens_empty_for_no_case(make_window: Callable[..., MainWindow]) 
     assert window.history.model.rowCount() == 1
     pos = window.graph.mapFromScene(window.story.sceneRect().center())
     assert isinstance(pos, QPoint)
+
+
+# ---------------------------------------------------------------------------- keyboard
+def _mnemonic(label: str) -> str | None:
+    i = label.replace("&&", "").find("&")
+    stripped = label.replace("&&", "")
+    return stripped[i + 1].lower() if 0 <= i < len(stripped) - 1 else None
+
+
+def test_no_two_alt_mnemonics_share_a_letter(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from app.tumor_board.install import install_tumor_board
+
+    window = make_window()
+    install_tumor_board(window, tmp_path / "library.sqlite")
+    window.focus_library()  # the dock's own labels and buttons count too
+    # the factors give up the dock's letters once the dock is built (next event loop turn)
+    qtbot.waitUntil(lambda: not window.factors.mnemonics() & {"l", "d", "a"})
+    letters: dict[str, list[str]] = {}
+    for action in window.menuBar().actions():
+        if (key := _mnemonic(action.text())) is not None:
+            letters.setdefault(key, []).append(f"menu {action.text()}")
+    widgets = [w for w in window.findChildren(QWidget) if w.isVisibleTo(window)]
+    for w in widgets:
+        buddied = isinstance(w, QLabel) and w.buddy() is not None
+        button = isinstance(w, QAbstractButton) and w.parent() is not window.toolbar
+        label = w.text() if buddied or button else ""  # type: ignore[attr-defined]
+        if (key := _mnemonic(label)) is not None:
+            letters.setdefault(key, []).append(f"{type(w).__name__} {label}")
+    clashes = {k: v for k, v in letters.items() if len(v) > 1}
+    assert not clashes, clashes
+    assert "h" in letters and letters["h"] == ["menu &Help"]  # Alt+H opens Help
+
+
+def test_tab_order_follows_the_screen(qtbot: QtBot, window: MainWindow) -> None:
+    _activate(qtbot, window)
+    window.history.table.setFocus()
+    order: list[str] = []
+    for _ in range(30):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        w = QApplication.focusWidget()
+        if w is not None and w.objectName() not in order:
+            order.append(w.objectName())
+    panels = ["history_table", "factor_hormone_receptor", "graph_view", "options_list"]
+    positions = [order.index(p) if p in order else -1 for p in panels[1:]]
+    assert -1 not in positions, order
+    assert positions == sorted(positions), order  # left column, then centre, then right
+
+
+def test_alt_5_focuses_the_library_dock(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QDockWidget
+
+    from app.tumor_board.install import install_tumor_board
+
+    window = make_window()
+    install_tumor_board(window, tmp_path / "library.sqlite")
+    _activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    dock = window.findChild(QDockWidget)
+    assert dock is not None and dock.isVisible()
+    focus = QApplication.focusWidget()
+    assert focus is not None and dock.isAncestorOf(focus)
