@@ -100,6 +100,7 @@ class _Writer:
         self.pdf.set_margins(16, 16, 16)
         self.pdf.alias_nb_pages()
         self.pdf.add_page()
+        self._widths: dict[tuple[str, float, str], float] = {}
 
     def heading(self, text: str, size: int = 14) -> None:
         self.pdf.ln(2)
@@ -108,8 +109,41 @@ class _Writer:
         self.pdf.ln(1)
 
     def para(self, text: str, style: str = "", size: float = 9) -> None:
+        # Wrapped here, a word at a time: fpdf2's multi_cell measures its whole line again for
+        # every character (the 40-page packet took 5 s with it).
         self.pdf.set_font("Helvetica", style, size)
-        self.pdf.multi_cell(0, size * 0.48, plain(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in self._wrap(plain(text), self.pdf.epw):
+            self.pdf.cell(0, size * 0.48, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _width(self, word: str) -> float:
+        key = (self.pdf.font_style, self.pdf.font_size_pt, word)
+        if key not in self._widths:
+            self._widths[key] = self.pdf.get_string_width(word)
+        return self._widths[key]
+
+    def _wrap(self, text: str, width: float) -> list[str]:
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            space = self._width(" ")
+            for word in paragraph.split(" "):
+                w = self._width(word)
+                while w > width and word:  # a word longer than the line: split it
+                    cut = len(word)
+                    while cut > 1 and self._width(word[:cut]) > width:
+                        cut = max(1, cut * 3 // 4)
+                    if line:
+                        lines.append(line)
+                    lines.append(word[:cut])
+                    line, used, word = "", 0.0, word[cut:]
+                    w = self._width(word)
+                if line and used + space + w > width:
+                    lines.append(line)
+                    line, used = word, w
+                else:
+                    line, used = (f"{line} {word}", used + space + w) if line else (word, w)
+            lines.append(line)
+        return lines
 
     def item(self, title: str, lines: Iterable[str], status: str | None = None) -> None:
         if self.pdf.will_page_break(30):
