@@ -15,7 +15,6 @@ config folder), so a hospital can point every workstation at one managed file.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import shutil
 from dataclasses import dataclass
@@ -124,10 +123,8 @@ def load_governed(explicit: Path | None = None) -> tuple[Content, Governance]:
 
 
 def make_engine(content: Content, site: SiteSettings | None) -> Engine:
-    """The engine with the site's choices, once the engine takes them (``site=``)."""
-    if site is not None and "site" in inspect.signature(Engine).parameters:
-        return Engine(content, site=site)  # type: ignore[call-arg,unused-ignore]
-    return Engine(content)
+    """The engine with the site's choices applied as explained site rules."""
+    return Engine(content, site=site)
 
 
 def footer_line(content: Content | None = None) -> str:

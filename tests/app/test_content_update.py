@@ -225,3 +225,20 @@ def test_every_pdf_footer_and_about_carry_the_state_and_site(
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, html: shown.append(html))
     fresh.show_about(None, content)
     assert "Signed off by Dr Old (oncologist) on 2020-01-02" in shown[0]
+
+
+def test_the_sites_choices_reach_the_engine(folder: Path, tmp_path: Path) -> None:
+    from tests.pathways.conftest import line, make_case
+
+    (tmp_path / "site.yaml").write_text(
+        "format: her2-pathway-site\nversion: 1\nname: Example hospital\n"
+        "unavailable_agents: [trastuzumab-deruxtecan]\n",
+        encoding="utf-8",
+    )
+    content, g = content_update.load_governed(folder)
+    rec = content_update.make_engine(content, g.site).next_options(
+        make_case(line("pertuzumab-trastuzumab-taxane"))
+    )
+    tdxd = rec.option("tdxd")
+    assert tdxd is not None and tdxd.tier == "avoid"
+    assert any(step.source.startswith("site") for step in tdxd.explanation)
