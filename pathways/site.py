@@ -133,7 +133,9 @@ def parse_site(text: str, name: str = "<site>", content: Content | None = None) 
         for i, agent in enumerate(model.unavailable_agents):
             if agent not in content.agents:
                 where: tuple[int | str, ...] = ("unavailable_agents", i)
-                raise SiteError(name, _place(where, _line_of(root, where)), f"unknown agent {agent!r}")
+                raise SiteError(
+                    name, _place(where, _line_of(root, where)), f"unknown agent {agent!r}"
+                )
     return SiteSettings(
         name=model.name,
         unavailable_agents=frozenset(model.unavailable_agents),
