@@ -36,6 +36,7 @@ from pathways.scenarios import (
 )
 from pathways.signoff import SignOffState
 from pathways.site import SiteSettings
+from pathways.version import APP_VERSION
 
 STATUS_ORDER = {"unconfirmed": 0, "secondary": 1, "confirmed": 2}
 _SPELLED = {
@@ -322,7 +323,8 @@ def build_packet(inputs: PacketInputs) -> bytes:
     c = inputs.content
     today = inputs.today or date.today()
     footer = [
-        f"Review packet - content {c.version} - review digest {inputs.digest[:16]}... - {today}",
+        f"Review packet - HER2 Pathways {APP_VERSION} - content {c.version} - review digest "
+        f"{inputs.digest[:16]}... - {today}",
         inputs.state.summary(),
     ]
     if inputs.state.staleness():

@@ -93,3 +93,14 @@ def test_platform_icons_hold_every_size(qapp: QApplication, name: str) -> None:
         assert image.width() == image.height()
         sizes.add(image.width())
     assert {16, 32, 128, 256} <= sizes
+
+
+def test_review_packet_pdf_carries_the_app_version(tmp_path: Path) -> None:
+    from pathways.cli import main as cli_main
+
+    out = tmp_path / "packet.pdf"
+    assert cli_main(["review-packet", str(out)]) == 0
+    reader = PdfReader(out)
+    for page in reader.pages:
+        words = " ".join(page.extract_text().split())
+        assert f"HER2 Pathways {APP_VERSION}" in words
