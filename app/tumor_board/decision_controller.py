@@ -111,7 +111,7 @@ class DecisionController(QObject):
 
     def since_note(self, decision: Decision | None) -> list[str]:
         """The "since this decision" lines for a decision (empty: no snapshot, or unreadable)."""
-        library = self.library.library()
+        library = self.library.current()
         if decision is None or decision.snapshot is None or library is None:
             return []
         try:
@@ -128,7 +128,7 @@ class DecisionController(QObject):
 
     def practice_note(self, rec: Recommendation, case: Case, exclude_case: int | None) -> str:
         """How this board decided before at the same point; '' when it never did."""
-        library = self.library.library() if self.library.is_open else None
+        library = self.library.current()
         if library is None:
             return ""
         try:

@@ -40,7 +40,7 @@ class ExportController(QObject):
     def _open_case_decisions(self, meeting_id: int | None) -> tuple[list[Decision], Meeting | None]:
         """The open library case's decisions at ``meeting_id`` (if it is on that agenda)."""
         case_id = self.library.binding.case_id
-        library = self.library.library() if self.library.is_open else None
+        library = self.library.current()
         if library is None or meeting_id is None or case_id is None:
             return [], None
         try:

@@ -234,7 +234,8 @@ class TumorBoard(QObject):
         if self.library_control.is_open:
             self.panel.refresh()
         else:
-            # Opening (or failing to) reaches the dock through library_changed.
+            # Showing the dock asks for the library (again, after a failure); opening it, or
+            # failing to, reaches the dock through library_changed.
             self.library_control.library()
 
     def _on_panel_retry_requested(self) -> None:

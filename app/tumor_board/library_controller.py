@@ -47,7 +47,7 @@ class LibraryController(QObject):
         self.ctx = ctx
         self.db_path = db_path
         self._library: CaseLibrary | None = None
-        self.problem: str | None = None  # why the last attempt to open failed
+        self.problem: str | None = None  # why the last attempt to open failed (for the dock)
         self.binding = LibraryBinding(ctx.document, self)
         self.binding.case_written.connect(lambda _id: self.cases_changed.emit())
         self.binding.write_failed.connect(
@@ -61,18 +61,20 @@ class LibraryController(QObject):
         return self._library is not None
 
     def library(self) -> CaseLibrary | None:
-        """The open library, opened on first use. After a failure: None, without asking again
-        until :meth:`retry` (so one problem is one dialog, not one per refresh)."""
-        if self._library is None and self.problem is None:
+        """The open library, opened now if it is not (an action the user asked for): a failure
+        is one dialog, and the next action tries again, so nothing stays disabled."""
+        if self._library is None:
             self._open()
         return self._library
 
-    def retry(self) -> CaseLibrary | None:
-        """Try to open the library again (after a failure, or to re-read it from scratch)."""
-        if self._library is None:
-            self.problem = None
-            self._open()
+    def current(self) -> CaseLibrary | None:
+        """The open library, or None; never tries to open it (for refreshes and notes, which
+        must not turn one problem into a dialog at every repaint)."""
         return self._library
+
+    def retry(self) -> CaseLibrary | None:
+        """Try to open the library again (the dock's *Try again*)."""
+        return self.library()
 
     def _open(self) -> None:
         from app.library_location import library_location_problem
@@ -85,6 +87,7 @@ class LibraryController(QObject):
             return
         try:
             self._library = CaseLibrary.open(self.db_path)
+            self.problem = None
         except LibraryError as exc:
             self.problem = str(exc)
             self.library_changed.emit(None)

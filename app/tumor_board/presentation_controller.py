@@ -57,7 +57,7 @@ class PresentationController(QObject):
     ) -> tuple[list[PresentedCase], int] | None:
         """The meeting's agenda and where to start (the open case, else the selected one), or
         just the open case; None after an error dialog."""
-        library = self.library.library() if self.library.is_open else None
+        library = self.library.current()
         bound = self.library.binding.case_id
         if library is not None and meeting_id is not None:
             try:
@@ -86,7 +86,7 @@ class PresentationController(QObject):
         cases, start = found
         if self.view is not None:
             self.view.close()
-        library = self.library.library() if self.library.is_open else None
+        library = self.library.current()
         info = None
         if library is not None and meeting_id is not None and cases[0].case_id is not None:
             try:
@@ -118,7 +118,7 @@ class PresentationController(QObject):
         )
         if decision is None or entry.case_id is None:
             return
-        library = self.library.library()
+        library = self.library.current()
         if library is None:
             return
         try:

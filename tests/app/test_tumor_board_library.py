@@ -107,10 +107,13 @@ def test_newer_library_is_refused_with_one_error(
     before = db.read_bytes()
     dialog_calls.answer("show_error", None)
     board = make_board(window, db)
-    assert board.library() is None
-    assert board.library() is None  # asked once, not at every use
+    board.panel.show()
+    board.panel.refresh()
+    board.panel.refresh_agenda()  # refreshes do not ask again: one problem, one dialog
     assert dialog_calls.names() == ["show_error"]
     assert "newer version" in dialog_calls.calls[0][1][2]
+    assert board.library() is None  # an action the user asks for tries again, and says why
+    assert dialog_calls.names() == ["show_error", "show_error"]
     assert db.read_bytes() == before
 
 
@@ -415,7 +418,7 @@ def test_failed_open_is_retried_on_request(
     dialog_calls.answer("show_error", None)
     board = make_board(window, db)
     board.panel.show()
-    assert board.library() is None
+    assert board.library_control.current() is None
     assert board.panel.retry_button.isVisible() and "newer version" in board.panel.status.text()
     assert not board.panel.new_meeting_button.isEnabled()
     with closing(sqlite3.connect(db)) as conn:  # the user fixes it (another copy, a disk…)

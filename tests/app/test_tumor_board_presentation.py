@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from app.tumor_board.presentation import PresentationWindow
 from app.tumor_board.summary import Identity
 from pathways.content import Content
 from pathways.engine import Recommendation
+from tests.app.conftest import DialogCalls
 from tests.app.tumor_board_support import (
     BIRTH_DATE,
     IDENTIFIED_CASE,
@@ -215,3 +218,32 @@ def test_identifier_band_shows_and_resets(
     again = board.present(full_screen=False)
     assert again is not None and not again.show_identifiers and not again.band.isVisible()
     again.close()
+
+
+def test_damaged_library_stops_the_presentation_with_one_dialog(
+    window: MainWindow,
+    tmp_path: Path,
+    content: Content,
+    board_dialogs: BoardDialogs,
+    dialog_calls: DialogCalls,
+) -> None:
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = fill_library(db, content, AGENDA)
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[0])
+    board_dialogs.answer("ask_decision", draft("tdm1"))
+    assert board.record_decision() is not None
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP TRIGGER decisions_no_update")  # as a disk error would, not the app
+        conn.execute("UPDATE decisions SET recommendation_snapshot = '<i>[</i>'")
+    dialog_calls.answer("show_error", None)
+    assert board.present(full_screen=False) is None
+    assert dialog_calls.names() == ["show_error"]
+    assert "damaged" in dialog_calls.calls[0][1][2]
+    board_dialogs.answer("ask_pdf_path", tmp_path / "meeting.pdf")
+    board_dialogs.answer("ask_include_identifiers", False)
+    assert not board.exports.export_meeting_pdf(meeting)  # refused with a dialog, no traceback
+    assert dialog_calls.names() == ["show_error", "show_error"]
+    assert not (tmp_path / "meeting.pdf").exists()
