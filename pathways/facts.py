@@ -153,6 +153,10 @@ def derive_facts(content: Content, case: Case, k: int, site: Site | None = None)
             where.setdefault(item, Progression(None, last_early.regimen))
 
     last = history[-1] if history else None
+    # The last line speaks for the decision only in its own setting: an adjuvant line that was
+    # ongoing at relapse says "relapse during therapy" (the relapse timing), not "continue it".
+    if last is not None and setting == "metastatic" and last.setting.is_early:
+        last = None
     position = _position(nodes, history, metastatic_lines, setting, relapse, rapid)
     count = max((n for n in numbers if n is not None), default=0)
     line: int | None = None
