@@ -55,7 +55,7 @@ M = TypeVar("M", bound=BaseModel)
 # Placeholders each built-in message may use; a typo in the content is caught on load.
 MESSAGE_FIELDS: dict[str, set[str]] = {
     "repeated_regimen": {"regimen", "line"},
-    "repeated_agent": {"agents", "regimen", "given", "line"},
+    "repeated_agent": {"agents", "regimen"},
     "beyond_progression": {"regimen"},
     "continue_ongoing": {"regimen"},
     "clinical_trial": set(),

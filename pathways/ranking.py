@@ -272,21 +272,18 @@ def _builtin_exclusions(
                 )
             )
         else:
-            text = c.message("repeated_regimen", regimen=regimen.name, line=_line_words(where))
+            text = c.message("repeated_regimen", regimen=regimen.short, line=_line_words(where))
             out.append(_Change("builtin:repeated-regimen", "avoid", "cap", None, 0, text, None, ()))
             notes.append(Notice("repeated-regimen", text, "builtin:repeated-regimen"))
     else:
         shared = sorted(set(regimen.defining_agents) & f.progressed)
         if shared:
-            where = f.progressed_where.get(shared[0])
-            given = c.regimens[where.regimen].name if where else ""
-            text = c.message(
-                "repeated_agent",
-                agents=join(agent_names(c, shared)),
-                regimen=regimen.name,
-                given=given,
-                line=_line_words(where),
-            )
+            where_each = []
+            for agent, name in zip(shared, agent_names(c, shared), strict=True):
+                where = f.progressed_where.get(agent)
+                given = f", {c.regimens[where.regimen].short}" if where else ""
+                where_each.append(f"{name} ({_line_words(where)}{given})")
+            text = c.message("repeated_agent", agents=join(where_each), regimen=regimen.short)
             out.append(_Change("builtin:repeated-agent", "avoid", "cap", None, 0, text, None, ()))
             notes.append(Notice("repeated-regimen", text, "builtin:repeated-agent"))
     missing = sorted(f.site.unavailable_agents & c.any_agents(regimen_id))
