@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
 
 from pathways.case import Outcome, TreatmentLine
 from pathways.content import Content
@@ -62,6 +69,29 @@ def show_error(parent: QWidget | None, title: str, message: str) -> None:
     _plain_box(box).setText(plain(message))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
+
+
+def pick_regimen(
+    parent: QWidget | None, content: Content, index: int, candidates: tuple[str, ...]
+) -> str | None:
+    """Ask which regimen a line's drug name means (it could be several in its setting)."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("pick_regimen")
+    dialog.setWindowTitle(tr("Which regimen?"))
+    dialog.setLabelText(
+        tr(
+            "Line {n} names a drug that could be several regimens here. Which one was given?"
+        ).format(n=index + 1)
+    )
+    for label in dialog.findChildren(QLabel):
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    names = [plain(content.regimens[c].name, 200) for c in candidates]
+    dialog.setComboBoxItems(names)
+    dialog.setComboBoxEditable(False)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    chosen = dialog.textValue()
+    return candidates[names.index(chosen)] if chosen in names else None
 
 
 def confirm_discard(parent: QWidget | None, label: str) -> Discard:

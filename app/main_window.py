@@ -49,7 +49,7 @@ from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome, load_case
 from pathways.content import Content
 from pathways.engine import Engine
-from pathways.errors import PathwayError
+from pathways.errors import AmbiguousRegimenError, PathwayError
 from pathways.version import APP_VERSION
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self._mnemonics_due = False
+        # Panels share the width in fixed proportions until the user drags a splitter or a
+        # saved layout is restored (a narrow window otherwise gave the graph everything).
+        self._proportional_splits = True
         self.setObjectName("main_window")
         self.setPalette(theme.accessible(self.palette()))  # selected text at 4.5:1
         self.content = content
@@ -184,11 +187,13 @@ class MainWindow(QMainWindow):
                     text.tier_badge("avoid"),
                     self.tr("● now"),
                     self.tr("▶ given next"),
+                    self.tr("1= not ranked by the guidelines"),
                     self.tr("◇ what-if"),
                 )
             )
         )
         self.legend.setAccessibleName(self.tr("Graph legend"))
+        self.legend.setWordWrap(True)  # a one-line legend made the graph's panel too wide
         head = QHBoxLayout()
         head.addWidget(title)
         head.addStretch(1)
@@ -395,6 +400,7 @@ class MainWindow(QMainWindow):
         self.factors.factors_edited.connect(self._on_factors_edited)
         self.options.option_selected.connect(self._on_option_selected)
         self.graph.node_selected.connect(self._on_node_selected)
+        self.main_splitter.splitterMoved.connect(self._on_splitter_moved)
         self.outline.node_activated.connect(self._on_outline_node_activated)
         self.history.line_activated.connect(self._on_history_line_activated)
         self.history.table.selectionModel().currentRowChanged.connect(
@@ -813,16 +819,30 @@ class MainWindow(QMainWindow):
         """Open a case file; on error show a dialog and keep what is open."""
         if ask and not self.maybe_save():
             return False
-        try:
-            case = load_case(path, self.content)
-        except PathwayError as exc:
-            dialogs.show_error(self, self.tr("Cannot open the case"), exc.one_line())
+        case = self._read_case(path)
+        if case is None:
             return False
         self.document.load(case, path)
         if path.resolve().parent != demo_cases_dir().resolve():
             self.settings.add_recent_file(str(path))
             self.settings.last_dir = str(path.parent)
         return True
+
+    def _read_case(self, path: Path) -> Case | None:
+        """Load a case file; where a line names a drug that could be several regimens, ask
+        which one (never a silent guess). None if it cannot be read or the user cancels."""
+        choices: dict[int, str] = {}
+        while True:
+            try:
+                return load_case(path, self.content, choices)
+            except AmbiguousRegimenError as exc:
+                picked = dialogs.pick_regimen(self, self.content, exc.index, exc.candidates)
+                if picked is None or exc.index in choices:
+                    return None
+                choices[exc.index] = picked
+            except PathwayError as exc:
+                dialogs.show_error(self, self.tr("Cannot open the case"), exc.one_line())
+                return None
 
     def save(self) -> bool:
         path = self.document.path
@@ -910,6 +930,7 @@ class MainWindow(QMainWindow):
             value = s.geometry(key)
             if not value.isEmpty():
                 splitter.restoreState(value)
+                self._proportional_splits = False
 
     def save_state(self) -> None:
         s = self.settings
@@ -939,9 +960,18 @@ class MainWindow(QMainWindow):
                 self.tr("Open this folder in the file manager: {folder}").format(folder=log_dir()),
             )
 
+    SPLITS = (0.33, 0.33, 0.34)  # history and factors | graph | options and evidence
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
+        if self._proportional_splits:
+            # the new width: the splitter itself is laid out only after this event
+            width = event.size().width() - self.fontMetrics().horizontalAdvance("M")
+            self.main_splitter.setSizes([round(width * f) for f in self.SPLITS])
+
+    def _on_splitter_moved(self, *_args: object) -> None:
+        self._proportional_splits = False
 
     def _fit_toolbar(self) -> None:
         """Words beside the icons when they fit; icons alone (words where there is no icon)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Protocol
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pathways import safe_write, strict_json
-from pathways.errors import CaseError, shown
+from pathways.errors import AmbiguousRegimenError, CaseError, shown
 from pathways.names import Resolution
 from pathways.vocab import BrainMetastases as BrainMetastases
 from pathways.vocab import HormoneReceptor as HormoneReceptor
@@ -142,7 +142,10 @@ def _place(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_case(
-    text: str | bytes, source: str = "<case>", catalogue: RegimenCatalogue | None = None
+    text: str | bytes,
+    source: str = "<case>",
+    catalogue: RegimenCatalogue | None = None,
+    choices: Mapping[int, str] | None = None,
 ) -> Case:
     """Parse and check a case file's text. Raises :class:`CaseError` naming the place."""
     if len(text) > MAX_CASE_BYTES:
@@ -172,7 +175,7 @@ def parse_case(
         raise CaseError(source, "", "JSON is nested too deeply to be a case file") from None
     except ValueError as exc:
         raise CaseError(source, "", f"not valid JSON ({exc})") from None
-    return case_from_dict(raw, source, catalogue)
+    return case_from_dict(raw, source, catalogue, choices)
 
 
 _ALL_KEYS = frozenset(
@@ -182,7 +185,12 @@ _ALL_KEYS = frozenset(
 _UNQUOTED = frozenset({"patient", "note", "label"})
 
 
-def case_from_dict(raw: Any, source: str, catalogue: RegimenCatalogue | None = None) -> Case:
+def case_from_dict(
+    raw: Any,
+    source: str,
+    catalogue: RegimenCatalogue | None = None,
+    choices: Mapping[int, str] | None = None,
+) -> Case:
     """Check parsed JSON strictly and build the case; stops at the first problem."""
     if not isinstance(raw, dict):
         raise CaseError(source, "(top level)", "expected a JSON object")
@@ -208,7 +216,8 @@ def case_from_dict(raw: Any, source: str, catalogue: RegimenCatalogue | None = N
     if catalogue is not None and isinstance(raw.get("history"), list):
         raw = dict(raw)
         raw["history"] = [
-            _resolve_entry(e, i, source, catalogue) for i, e in enumerate(raw["history"])
+            _resolve_entry(e, i, source, catalogue, choices or {})
+            for i, e in enumerate(raw["history"])
         ]
     try:
         case = Case.model_validate(raw)
@@ -244,13 +253,21 @@ def _check_content_size(case: Case, source: str) -> bytes:
     return data
 
 
-def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalogue) -> Any:
+def _resolve_entry(
+    entry: Any,
+    index: int,
+    source: str,
+    catalogue: RegimenCatalogue,
+    choices: Mapping[int, str],
+) -> Any:
     if not isinstance(entry, dict) or not isinstance(entry.get("regimen"), str):
         return entry
     setting = entry.get("setting") if isinstance(entry.get("setting"), str) else None
     found = catalogue.resolve(entry["regimen"], setting)
     if found.regimen is not None:
         return {**entry, "regimen": found.regimen}
+    if found.ambiguous and choices.get(index) in found.candidates:
+        return {**entry, "regimen": choices[index]}
     place = f"history[{index}].regimen"
     if (
         found.candidates
@@ -267,7 +284,9 @@ def _resolve_entry(entry: Any, index: int, source: str, catalogue: RegimenCatalo
             f"{catalogue.regimen_setting(found.candidates[0])}-setting regimen, not {setting}",
         )
     if found.candidates:
-        raise CaseError(
+        raise AmbiguousRegimenError(
+            index,
+            found.candidates,
             source,
             place,
             f"{shown(entry['regimen'])} is ambiguous in the {setting or 'any'} setting: "
@@ -367,10 +386,17 @@ def _check_dates(case: Case, source: str) -> None:
             raise CaseError(source, place, f"is before {EARLIEST_DATE.year} (found {when})")
 
 
-def load_case(path: Path, catalogue: RegimenCatalogue | None = None) -> Case:
-    """Read and check a case file: a regular file of at most ``MAX_CASE_BYTES``."""
+def load_case(
+    path: Path,
+    catalogue: RegimenCatalogue | None = None,
+    choices: Mapping[int, str] | None = None,
+) -> Case:
+    """Read and check a case file: a regular file of at most ``MAX_CASE_BYTES``.
+
+    ``choices`` settles names that could mean several regimens (history index -> regimen id),
+    as picked by the user after an :class:`AmbiguousRegimenError`."""
     data = safe_write.read_bounded(path, MAX_CASE_BYTES, "a case file", CaseError)
-    return parse_case(data, str(path), catalogue)
+    return parse_case(data, str(path), catalogue, choices)
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:

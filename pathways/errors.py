@@ -72,3 +72,15 @@ class ContentErrors(ContentError):
 
 class CaseError(PathwayError):
     """A case file is unreadable, malformed, or describes an impossible history."""
+
+
+class AmbiguousRegimenError(CaseError):
+    """A line names a drug that could be several regimens in its setting ("lapatinib"): the
+    command line reports the candidates; the window lets the user pick one."""
+
+    def __init__(
+        self, index: int, candidates: tuple[str, ...], source: str, place: str, problem: str
+    ) -> None:
+        super().__init__(source, place, problem)
+        self.index = index
+        self.candidates = candidates

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from app.main_window import MainWindow
 from app.widgets.line_dialog import LineDialog
 from pathways.case import Outcome, Setting, ToxicityDetail, TreatmentLine
 from pathways.content import Content
@@ -66,3 +72,46 @@ def test_resumed_round_trips(qapp: QApplication, content: Content) -> None:
     )
     dialog.set_line(paused)
     assert not dialog.resumed.isChecked()
+
+
+def test_opening_a_case_with_an_ambiguous_drug_asks_which_regimen(
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import dialogs
+
+    path = tmp_path / "case.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "her2-pathway-case",
+                "version": 1,
+                "metastatic_diagnosis": "2024-01-01",
+                "history": [
+                    {"regimen": "THP", "setting": "metastatic", "outcome": "progression"},
+                    {"regimen": "Tukysa", "setting": "metastatic", "outcome": "progression"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    asked: list[tuple[int, tuple[str, ...]]] = []
+
+    def pick(_parent: object, _content: Content, index: int, candidates: tuple[str, ...]) -> str:
+        asked.append((index, candidates))
+        return "tucatinib-tdm1"
+
+    monkeypatch.setattr(dialogs, "pick_regimen", pick)
+    window = make_window(None)
+    assert window.open_case(path, ask=False)
+    assert asked and asked[0][0] == 1
+    assert "tucatinib-trastuzumab-capecitabine" in asked[0][1]
+    assert [ln.regimen for ln in window.document.case.history] == [
+        "pertuzumab-trastuzumab-taxane",
+        "tucatinib-tdm1",
+    ]
+    # Cancelling the choice keeps what was open.
+    monkeypatch.setattr(dialogs, "pick_regimen", lambda *_args: None)
+    assert not window.open_case(path, ask=False)
+    assert window.document.case.history[-1].regimen == "tucatinib-tdm1"
