@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from pathways.case import Factors, Outcome, Setting, ToxicityDetail, TreatmentLine
 from pathways.content import Content
-from pathways.engine import Recommendation
+from pathways.engine import Option, Recommendation
 from pathways.vocab import FACTOR, FACTORS, WARNING_LABEL, WARNING_WEIGHT, FactorSpec
 
 
@@ -214,57 +214,14 @@ def factor_changes(before: Factors, after: Factors) -> list[str]:
     return out
 
 
-def ranking_changes(before: Recommendation, after: Recommendation) -> list[str]:
-    """What changed between two rankings of the same step, one line per option."""
-    lines: list[str] = []
-    old = {o.regimen: o for o in before.options}
-    new = {o.regimen: o for o in after.options}
-    for regimen in dict.fromkeys((*new, *old)):
-        a, b = old.get(regimen), new.get(regimen)
-        if a is not None and b is not None:
-            if a.tier != b.tier:
-                lines.append(
-                    tr("{name}: {old} → {new} ({why})").format(
-                        name=b.name, old=tier_badge(a.tier), new=tier_badge(b.tier), why=b.why
-                    )
-                )
-            elif before.options.index(a) != after.options.index(b):
-                lines.append(_moved(b.name, after.options.index(b), before.options.index(a), b.why))
-        elif b is not None:
-            lines.append(
-                tr("{name}: now offered ({tier}) — {why}").format(
-                    name=b.name, tier=tier_badge(b.tier), why=b.why
-                )
-            )
-        elif a is not None:
-            lines.append(tr("{name}: no longer offered").format(name=a.name))
-    return lines
+def order_label(option: Option) -> str:
+    """'1.' — the option's place in the list (ties share it: the guidelines do not rank them);
+    '–' for an option not to be used (to avoid), which has no place."""
+    return f"{option.order}." if option.order is not None else "–"
 
 
-def ordinal(position: int) -> str:
-    """'first', 'second', ... for a 0-based place in a list."""
-    words = (tr("first"), tr("second"), tr("third"), tr("fourth"), tr("fifth"))
-    return (
-        words[position] if 0 <= position < len(words) else tr("number {n}").format(n=position + 1)
-    )
-
-
-def _moved(name: str, new: int, old: int, why: str) -> str:
-    """An option that kept its tier but changed place: where it is now and why, in words."""
-    if new < old:
-        return tr("{name}: now listed {place} (was {old}) because {why}").format(
-            name=name, place=ordinal(new), old=ordinal(old), why=_lower_first(why)
-        )
-    return tr("{name}: now listed {place} (was {old}); other options moved ahead of it").format(
-        name=name, place=ordinal(new), old=ordinal(old)
-    )
-
-
-def _lower_first(s: str) -> str:
-    # "T-DM1, if ..." keeps its capitals; "Guidelines list ..." reads on after "because"
-    if len(s) > 1 and s[0].isupper() and s[1].islower():
-        return s[0].lower() + s[1:]
-    return s
+def tie_note(option: Option) -> str:
+    return tr("not ranked by the guidelines") if option.tied else ""
 
 
 # ---------------------------------------------------------------------------- header

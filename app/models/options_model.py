@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from app import text
-from app.models.roles import ID_ROLE, OBJECT_ROLE, TIER_ROLE, WHY_ROLE
+from app.models.roles import ID_ROLE, OBJECT_ROLE, ORDER_ROLE, TIE_ROLE, TIER_ROLE, WHY_ROLE
 from pathways.engine import Option, Recommendation
 
 Index = QModelIndex | QPersistentModelIndex
@@ -64,11 +64,17 @@ class OptionsListModel(QAbstractListModel):
             return option.tier
         if role == WHY_ROLE:
             return option.why
+        if role == ORDER_ROLE:
+            return text.order_label(option)
+        if role == TIE_ROLE:
+            return text.tie_note(option)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.tr("{rank}. {tier}: {name} — {why}").format(
-                rank=index.row() + 1,
+            tie = text.tie_note(option)
+            return self.tr("{order} {tier}: {name}{tie} — {why}").format(
+                order=text.order_label(option),
                 tier=text.tier_label(option.tier),
                 name=option.name,
+                tie=f" ({tie})" if tie else "",
                 why=option.why,
             )
         return None

@@ -12,3 +12,5 @@ CURRENT_ROLE = USER + 3  # bool: the row is the current step
 HYPOTHETICAL_ROLE = USER + 4  # bool: a what-if line
 FUTURE_ROLE = USER + 5  # bool: after the current step (dimmed)
 ID_ROLE = USER + 6  # regimen id
+ORDER_ROLE = USER + 7  # str: the option's place in the list ("1."; ties share it)
+TIE_ROLE = USER + 8  # str: "not ranked by the guidelines" for a tie, else ""

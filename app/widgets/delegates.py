@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import text, theme
-from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, TIER_ROLE, WHY_ROLE
+from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, ORDER_ROLE, TIE_ROLE, TIER_ROLE, WHY_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -103,7 +103,7 @@ class StepDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         size = super().sizeHint(option, index)
         fm = QFontMetricsF(option.font)
-        return QSize(max(size.width(), int(fm.horizontalAdvance("▶ Now") * 1.3)), size.height())
+        return QSize(max(size.width(), int(fm.horizontalAdvance("▶ Now") * 1.15)), size.height())
 
 
 class TwoLineDelegate(QStyledItemDelegate):
@@ -219,7 +219,9 @@ class OptionDelegate(QStyledItemDelegate):
         painter.save()
         painter.setFont(bold)
         painter.setPen(fg)
-        painter.drawText(top, int(Qt.AlignmentFlag.AlignVCenter), f"{index.row() + 1}.")
+        # the order in the list; options the guidelines do not rank share a number
+        number = str(index.data(ORDER_ROLE) or f"{index.row() + 1}.")
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignVCenter), number)
         badge_rect = top.adjusted(rank_w, 0, 0, 0)
         width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
         painter.setFont(bold)
@@ -237,6 +239,9 @@ class OptionDelegate(QStyledItemDelegate):
             _elide_two_lines(name, bfm, name_rect.width()),
         )
         why = str(index.data(WHY_ROLE) or "")
+        tie = str(index.data(TIE_ROLE) or "")
+        if tie:
+            why = f"= {tie} · {why}"
         why_rect = QRectF(
             rect.left() + rank_w,
             rect.top() + name_h + pad * 0.2,

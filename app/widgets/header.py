@@ -324,7 +324,7 @@ class WarningsBanner(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        columns = 2 if self.width() >= self.fontMetrics().horizontalAdvance("M") * 110 else 1
+        columns = 2 if self.width() >= self.fontMetrics().horizontalAdvance("M") * 85 else 1
         if columns != self._columns:
             self._columns = columns
             for c in range(4):

@@ -99,6 +99,7 @@ class StoryNode(QGraphicsItem):
         self.given_next = False
         self.hypothetical = False
         self.bottom = ""  # "Line 2 · progression"
+        self.tie = ""  # "not ranked by the guidelines"
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, kind != "more")
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, kind != "more")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -123,6 +124,8 @@ class StoryNode(QGraphicsItem):
             parts.append(text.tr("now"))
         if self.tier:
             parts.append(f"{self.number} {text.tier_label(self.tier)}".strip())
+        if self.tie:
+            parts.append(self.tie)
         if self.bottom:
             parts.append(self.bottom)
         if self.given_next:
@@ -349,7 +352,7 @@ class _Caption(QGraphicsItem):
     def __init__(self, caption: str, width: float) -> None:
         super().__init__()
         self.caption = caption
-        self.width = width
+        self.width = width  # at least; widened to the caption's text when painted
 
     def _font(self) -> QFont:
         font = QFont(node_font(self.scene()))
@@ -357,8 +360,10 @@ class _Caption(QGraphicsItem):
         return font
 
     def boundingRect(self) -> QRectF:
-        h = QFontMetricsF(self._font()).lineSpacing() * 1.3
-        return QRectF(-self.width / 2, -h, self.width, h)
+        fm = QFontMetricsF(self._font())
+        h = fm.lineSpacing() * 1.3
+        w = max(self.width, fm.horizontalAdvance(self.caption) + fm.horizontalAdvance("M"))
+        return QRectF(-w / 2, -h, w, h)
 
     def paint(
         self,
@@ -453,7 +458,7 @@ class StoryScene(NodeScene):
         if len(shown) > MAX_OPTIONS:
             shown = shown[: MAX_OPTIONS - 1]
             self.more = len(story.options) - len(shown)
-        numbers = {o.regimen: i + 1 for i, o in enumerate(story.options)}
+        numbers = {o.regimen: text.order_label(o) for o in story.options}
         column = len(shown) + (1 if self.more else 0)
         centre = path_items[-1].pos().y() if path_items else 0.0
         top = max(0.0, centre - (column - 1) / 2 * (size.height() + gap_y))
@@ -462,7 +467,13 @@ class StoryScene(NodeScene):
         for j, option in enumerate(shown):
             item = make(option.regimen, "option")
             item.tier = option.tier
-            item.number = text.tr("{n}.").format(n=numbers[option.regimen])
+            # "1=": joint first, as in a ranking (the words are in the tooltip and outline)
+            item.number = (
+                numbers[option.regimen].replace(".", "=")
+                if option.tied
+                else (numbers[option.regimen])
+            )
+            item.tie = text.tie_note(option)
             item.given_next = option.regimen == story.given_next
             item.setPos(x, top + j * (size.height() + gap_y))
             option_items.append(item)
@@ -532,11 +543,12 @@ class StoryScene(NodeScene):
             (
                 o.regimen,
                 " — ".join(
-                    [f"{i + 1}. {o.name}", text.tier_label(o.tier)]
+                    [f"{text.order_label(o)} {o.name}", text.tier_label(o.tier)]
+                    + ([text.tie_note(o)] if o.tied else [])
                     + ([text.tr("given next")] if o.regimen == story.given_next else [])
                 ),
             )
-            for i, o in enumerate(story.options)
+            for o in story.options
         ]
         caption = (
             text.tr("Next options · line {n}").format(n=story.line)

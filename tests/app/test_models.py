@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -109,3 +110,23 @@ def test_regimen_model_passes_the_model_tester_and_searches_aliases(
     with_alias = next(r for r in content.regimens.values() if r.aliases)
     row = model.row_of(with_alias.id)
     assert with_alias.aliases[0] in model.index(row).data(SEARCH_ROLE)
+
+
+def test_options_show_their_order_and_ties_in_words(content: Content, engine: Engine) -> None:
+    from app.models.roles import ORDER_ROLE, TIE_ROLE
+
+    rec = engine.next_options(case_of("04-after-thp-and-tdxd.json", content))
+    model = OptionsListModel()
+    model.set_recommendation(rec)
+    tied = [o for o in rec.options if o.tied]
+    assert tied, "demo 4's third line has options the guidelines do not rank"
+    for row, option in enumerate(rec.options):
+        index = model.index(row)
+        expected = f"{option.order}." if option.order is not None else "–"  # avoid: no place
+        assert index.data(ORDER_ROLE) == expected
+        note = index.data(TIE_ROLE)
+        assert (note == "not ranked by the guidelines") == option.tied
+        if option.tied:
+            assert "not ranked by the guidelines" in index.data(Qt.ItemDataRole.ToolTipRole)
+    orders = [o.order for o in rec.options]
+    assert len(set(orders)) < len(orders)  # ties share a number

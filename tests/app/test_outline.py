@@ -43,7 +43,9 @@ def test_outline_mirrors_the_graph(make_window: Callable[..., MainWindow]) -> No
         options = model.index(1, 0)
         for row, option in enumerate(rec.options):
             words = model.index(row, 0, options).data()
-            assert option.name in words and words.startswith(f"{row + 1}. ")
+            number = f"{option.order}." if option.order is not None else "–"
+            assert option.name in words and words.startswith(f"{number} ")
+            assert ("not ranked by the guidelines" in words) == option.tied
             assert {"preferred": "Preferred", "alternative": "Alternative", "avoid": "Avoid"}[
                 option.tier
             ] in words
