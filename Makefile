@@ -14,6 +14,9 @@ PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])
 LOCK := requirements/py$(PYVER)-dev.txt
 RUNTIME_LOCK := requirements/py$(PYVER).txt
 LOCK_PYTHONS := 3.11 3.12 3.13
+# uv installs the same locked files several times faster; plain pip when uv is not on the PATH.
+UV := $(shell command -v uv 2>/dev/null)
+INSTALL := $(if $(UV),$(UV) pip install --python $(PY),$(PY) -m pip install)
 
 .PHONY: run test bench bundle wheel wheelhouse lock clean
 
@@ -22,8 +25,8 @@ LOCK_PYTHONS := 3.11 3.12 3.13
 $(STAMP): pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	if [ -f $(LOCK) ]; then $(PY) -m pip install --quiet --require-hashes -r $(LOCK); fi
-	$(PY) -m pip install --quiet -e '.[dev,packaging]'
+	if [ -f $(LOCK) ]; then $(INSTALL) --quiet --require-hashes -r $(LOCK); fi
+	$(INSTALL) --quiet -e '.[dev,packaging]'
 	touch $(STAMP)
 
 run: $(STAMP)
