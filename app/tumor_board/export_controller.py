@@ -81,6 +81,9 @@ class ExportController(QObject):
 
     def export_meeting_pdf(self, meeting_id: int | None, path: Path | None = None) -> bool:
         library = self.library.library()
+        if library is None and self.library.problem is not None:
+            self.ctx.error(self.tr("Cannot open the case library"), self.library.problem)
+            return False
         if library is None or meeting_id is None:
             self.ctx.error(
                 self.tr("No meeting selected"),

@@ -236,7 +236,7 @@ class TumorBoard(QObject):
         else:
             # Showing the dock asks for the library (again, after a failure); opening it, or
             # failing to, reaches the dock through library_changed.
-            self.library_control.library()
+            self.library_control.retry()
 
     def _on_panel_retry_requested(self) -> None:
         self.library_control.retry()

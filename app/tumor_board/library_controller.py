@@ -61,20 +61,23 @@ class LibraryController(QObject):
         return self._library is not None
 
     def library(self) -> CaseLibrary | None:
-        """The open library, opened now if it is not (an action the user asked for): a failure
-        is one dialog, and the next action tries again, so nothing stays disabled."""
-        if self._library is None:
+        """The open library, opened on first use. After a failure: None, without a new dialog,
+        until :meth:`retry` (the dock's *Try again*, or showing the dock again): one problem is
+        one dialog, and nothing stays disabled until a restart."""
+        if self._library is None and self.problem is None:
             self._open()
         return self._library
 
     def current(self) -> CaseLibrary | None:
-        """The open library, or None; never tries to open it (for refreshes and notes, which
-        must not turn one problem into a dialog at every repaint)."""
+        """The open library, or None; never tries to open it (for refreshes and notes)."""
         return self._library
 
     def retry(self) -> CaseLibrary | None:
-        """Try to open the library again (the dock's *Try again*)."""
-        return self.library()
+        """Try to open the library again, whatever happened last time."""
+        if self._library is None:
+            self.problem = None
+            self._open()
+        return self._library
 
     def _open(self) -> None:
         from app.library_location import library_location_problem

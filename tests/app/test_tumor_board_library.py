@@ -100,7 +100,7 @@ def test_library_is_opened_only_when_used(window: MainWindow, db: Path) -> None:
 
 
 def test_newer_library_is_refused_with_one_error(
-    window: MainWindow, db: Path, dialog_calls: DialogCalls
+    window: MainWindow, db: Path, dialog_calls: DialogCalls, qtbot: QtBot
 ) -> None:
     with closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA user_version = 99")
@@ -112,7 +112,9 @@ def test_newer_library_is_refused_with_one_error(
     board.panel.refresh_agenda()  # refreshes do not ask again: one problem, one dialog
     assert dialog_calls.names() == ["show_error"]
     assert "newer version" in dialog_calls.calls[0][1][2]
-    assert board.library() is None  # an action the user asks for tries again, and says why
+    assert board.library() is None  # asked once, not at every use
+    assert dialog_calls.names() == ["show_error"]
+    qtbot.mouseClick(board.panel.retry_button, Qt.MouseButton.LeftButton)  # asked again
     assert dialog_calls.names() == ["show_error", "show_error"]
     assert db.read_bytes() == before
 
