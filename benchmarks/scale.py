@@ -125,6 +125,8 @@ def synthetic_texts(n: int, salt: str = "") -> dict[str, str]:
                 "why": f"Synthetic edge {i} to {j}.",
                 "evidence": [SYNTHETIC_EVIDENCE],
             }
+            if j == i:  # the modulus wrapped: a self-loop must be marked (a content rule)
+                edge["rechallenge"] = True
             if k == 3:
                 edge["when"] = {"hormone_receptor": ["positive", "unknown"]}
             if k == 4:
