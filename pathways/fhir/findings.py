@@ -415,7 +415,11 @@ class FindingsReader:
             self._plan_review(found, review)
 
     def _plan_review(self, found: Found, review: dict[str, Any]) -> None:
-        parts = {e.get("url"): e for e in as_list(review.get("extension")) if isinstance(e, dict)}
+        parts = {
+            e["url"]: e
+            for e in as_list(review.get("extension"))
+            if isinstance(e, dict) and isinstance(e.get("url"), str)
+        }
         when = first_date(
             parts.get("ReviewDate", {}).get("valueDate"),
             parts.get("ReviewDate", {}).get("valueDateTime"),

@@ -8,13 +8,14 @@ what was not (and why) and what was inferred. Entry points: :func:`import_fhir` 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pathways.case import Case, Factors, TreatmentLine, check_history
-from pathways.errors import CaseError
+from pathways.case import MAX_HISTORY_LINES, Case, Factors, TreatmentLine, check_history
+from pathways.errors import CaseError, PathwayError
 from pathways.fhir.codes import CodeTable, load_code_table
 from pathways.fhir.factors import (
     ReceptorStatus,
@@ -72,7 +73,42 @@ def import_fhir(
     validate: bool | None = None,
     today: date | None = None,
 ) -> FhirImport:
-    """Import FHIR JSON/NDJSON bytes. ``validate=None`` runs the strict check on small files."""
+    """Import FHIR JSON/NDJSON bytes. ``validate=None`` runs the strict check on small files.
+
+    Raises :class:`FhirImportError` for every file that cannot be imported, including shapes
+    this importer failed to foresee: the window shows a dialog and the command line one line,
+    never a traceback (whose text could quote patient data).
+    """
+    try:
+        return _import(data, source, agents, regimens, validate=validate, today=today)
+    except PathwayError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # Only the exception type and where it happened are logged: never its message.
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+        logger.warning("FHIR import failed: %s%s", type(exc).__name__, where)
+        raise FhirImportError(
+            source,
+            "",
+            f"the file has a structure this importer cannot read ({type(exc).__name__}"
+            f"{where}); nothing was imported",
+        ) from None
+    except RecursionError:
+        raise FhirImportError(source, "", "the file is nested too deeply to import") from None
+    except MemoryError:
+        raise FhirImportError(source, "", "the file needs more memory than is free") from None
+
+
+def _import(
+    data: bytes,
+    source: str,
+    agents: Mapping[str, Agent],
+    regimens: Mapping[str, Regimen],
+    *,
+    validate: bool | None,
+    today: date | None,
+) -> FhirImport:
     table = load_code_table()
     report = ImportReport()
     read = read_resources(data, source, report)
@@ -87,6 +123,13 @@ def import_fhir(
     builder = LineBuilder(regimens, agents, evidence, report)
     inference = builder.infer(anticancer, findings.signals, findings.ild, findings.surgeries)
     history = _history(inference.lines, agents, report)
+    if len(history) > MAX_HISTORY_LINES:
+        raise FhirImportError(
+            source,
+            "",
+            f"the record yields {len(history)} lines of therapy; a case holds at most "
+            f"{MAX_HISTORY_LINES}. Export a shorter period.",
+        )
     factors = Factors(
         hormone_receptor=receptors.hormone_receptor,
         brain_metastases=brain_metastases(findings, report),
@@ -112,7 +155,7 @@ def import_fhir(
         raise FhirImportError(
             source, exc.place, f"imported history is inconsistent: {exc.problem}"
         ) from None
-    report.redact(identity.secrets)
+    report.redact(identity.names, identity.identifiers)
     logger.debug(
         "FHIR import: %d resources, %d lines, %d skipped",
         report.resource_count,

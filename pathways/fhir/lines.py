@@ -20,6 +20,7 @@ Every decision that is not read straight from the record is added to the report'
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ from pathways.fhir.regimens import (
     is_endocrine_partner,
     is_her2_directed,
     match_regimen,
+    regimen_slots,
 )
 from pathways.fhir.report import ImportReport
 from pathways.schema import Agent, Regimen
@@ -73,10 +75,24 @@ class _Draft:
     episodes: list[Episode]
     setting: SettingName
     notes: list[str] = field(default_factory=list)
+    # Kept up to date as episodes join, so that a line of thousands of episodes costs no more
+    # per new start than a short one: the agents given and each agent's last dose.
+    last_end: dict[str, date] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        episodes, self.episodes = self.episodes, []
+        self.extend(episodes)
+
+    def extend(self, episodes: list[Episode]) -> None:
+        self.episodes.extend(episodes)
+        for e in episodes:
+            known = self.last_end.get(e.agent)
+            if known is None or e.end > known:
+                self.last_end[e.agent] = e.end
 
     @property
     def last_dose(self) -> date:
-        return max(e.end for e in self.episodes)
+        return max(self.last_end.values())
 
 
 @dataclass(frozen=True)
@@ -160,7 +176,9 @@ class LineBuilder:
 
     # ------------------------------------------------------------------ grouping
     def group(self, episodes: list[Episode], signals: list[Signal]) -> list[_Draft]:
+        """Lines from episodes; ``signals`` must be sorted by date."""
         drafts: list[_Draft] = []
+        when = [s.when for s in signals]
         for cluster in _clusters(episodes):
             start = cluster[0].start
             new_agents = {e.agent for e in cluster}
@@ -170,7 +188,7 @@ class LineBuilder:
             if current is None:
                 drafts.append(_Draft(start, new_agents, list(cluster), setting))
                 continue
-            reasons = [s for s in signals if current.start < s.when <= start]
+            reasons = signals[bisect_right(when, current.start) : bisect_right(when, start)]
             same_setting = setting == current.setting
             if not reasons and same_setting and self._joins(current, cluster, start, intents):
                 continue
@@ -183,15 +201,14 @@ class LineBuilder:
         """Whether drugs starting at ``start`` belong to the current line (no new regimen)."""
         new_agents = {e.agent for e in cluster}
         names = " + ".join(sorted(new_agents))
-        given = {e.agent for e in current.episodes}
-        if new_agents <= given and start - current.last_dose <= RESTART_WINDOW:
-            current.episodes.extend(cluster)
+        if new_agents <= current.last_end.keys() and start - current.last_dose <= RESTART_WINDOW:
+            current.extend(cluster)
             current.notes.append(f"{names} restarted on {start} without a new regimen")
             return True
         combined = current.agents | new_agents
         if start - current.start <= ADD_WINDOW and self._match(combined, start, intents):
             current.agents = combined
-            current.episodes.extend(cluster)
+            current.extend(cluster)
             current.notes.append(f"{names} added on {start}, within 6 weeks of the line's start")
             return True
         # Early-setting regimens are often sequential (anthracycline, then taxane + HER2
@@ -201,14 +218,15 @@ class LineBuilder:
         )
         if incomplete and self._match(combined, start, intents):
             current.agents = combined
-            current.episodes.extend(cluster)
+            current.extend(cluster)
             current.notes.append(f"{names} from {start} completes a sequential regimen")
             return True
         running_her2 = any(
-            e.end >= start and is_her2_directed(e.agent, self.agents) for e in current.episodes
+            end >= start and is_her2_directed(agent, self.agents)
+            for agent, end in current.last_end.items()
         )
         if running_her2 and all(is_endocrine_partner(a, self.agents) for a in new_agents):
-            current.episodes.extend(cluster)
+            current.extend(cluster)
             current.notes.append(
                 f"{names} added to HER2-directed maintenance on {start}: same line"
             )
@@ -249,13 +267,43 @@ class LineBuilder:
     def _carried_over(
         self, new_agents: set[str], continuing: list[Episode], start: date, intents: set[Intent]
     ) -> set[str]:
-        """The largest set of still-running agents that, with the new ones, makes a regimen."""
+        """The largest set of still-running agents that, with the new ones, makes a regimen.
+
+        Of several largest sets, the first in alphabetical order. Only agents some regimen of
+        the setting can hold are candidates, and a regimen holds at most as many agents as it
+        has components, so the search is bounded by the content, not by the number of agents
+        running (27 running agents used to mean 2^27 tries).
+        """
         running = sorted({e.agent for e in continuing})
-        for size in range(len(running), 0, -1):
-            for subset in combinations(running, size):
-                if self._match(new_agents | set(subset), start, intents):
-                    return set(subset)
-        return set()
+        setting = self.setting_at(start, intents)
+        best: tuple[str, ...] | None = None
+        for regimen in self.regimens.values():
+            if regimen.setting != setting:
+                continue
+            slots = regimen_slots(regimen)
+            room = len(slots) - len(new_agents)
+            if room < 1:
+                continue
+            holdable = set().union(*(slot.options for slot in slots))
+            if not new_agents <= holdable:
+                continue
+            candidates = [a for a in running if a in holdable]
+            for size in range(min(room, len(candidates)), 0, -1):
+                if best is not None and size < len(best):
+                    break
+                found = next(
+                    (
+                        subset
+                        for subset in combinations(candidates, size)
+                        if self._match(new_agents | set(subset), start, intents)
+                    ),
+                    None,
+                )
+                if found is not None:
+                    if best is None or len(found) > len(best) or found < best:
+                        best = found
+                    break
+        return set(best) if best is not None else set()
 
     # ------------------------------------------------------------------ lines and outcomes
     def infer(
@@ -269,6 +317,8 @@ class LineBuilder:
             signals + [u.stop for u in uses if u.stop is not None], key=lambda s: s.when
         )
         drafts = self.group(build_episodes(uses), all_signals)
+        when = [s.when for s in all_signals]
+        ild = sorted((e for e in ild if e.when is not None), key=lambda e: e.when or date.min)
         lines: list[InferredLine] = []
         metastatic_seen = False
         for i, draft in enumerate(drafts):
@@ -283,11 +333,8 @@ class LineBuilder:
                 if setting_name == "early"
                 else (Setting.METASTATIC)
             )
-            own = [
-                s
-                for s in all_signals
-                if draft.start < s.when and (following is None or s.when <= following.start)
-            ]
+            upto = len(when) if following is None else bisect_right(when, following.start)
+            own = all_signals[bisect_right(when, draft.start) : upto]
             outcome, detail = self._outcome(draft, following, own, ild, setting)
             end = None if outcome is Outcome.ONGOING else self._end(draft, following)
             match = match_regimen(draft.agents, setting_name, self.regimens, self.agents)
@@ -363,7 +410,9 @@ class LineBuilder:
         progression = [s for s in own if s.kind == "progression"]
         toxicity = [s for s in own if s.kind == "toxicity"]
         window_end = following.start if following else draft.last_dose + ILD_LAG
-        ild_here = [e for e in ild if e.when and draft.start < e.when <= window_end]
+        # ``ild`` holds dated evidence only, sorted by date.
+        dates = [e.when or date.min for e in ild]
+        ild_here = ild[bisect_right(dates, draft.start) : bisect_right(dates, window_end)]
         if progression:
             draft.notes.append(
                 f"outcome progression: {progression[0].what} on {progression[0].when}"

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from pathways.case import Patient
 from pathways.fhir.codes import CodeTable
 from pathways.fhir.elements import as_list, codes, parse_birth_date
@@ -23,7 +25,8 @@ _MAX_AGE = 120
 @dataclass(frozen=True)
 class Identity:
     patient: Patient | None
-    secrets: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)  # hidden as whole words in the report
+    identifiers: set[str] = field(default_factory=set)  # ids, numbers, dates: hidden anywhere
 
 
 def read_identity(
@@ -32,9 +35,10 @@ def read_identity(
     if not patients:
         report.warn("The record holds no Patient resource: no identifiers were imported.")
         return Identity(None)
-    secrets: set[str] = set()
+    names: set[str] = set()
+    identifiers: set[str] = set()
     for found in patients:
-        secrets |= _identifying_strings(found.resource)
+        _identifying_strings(found.resource, names, identifiers)
         report.use(
             "Patient",
             HIDDEN,
@@ -47,13 +51,22 @@ def read_identity(
         )
     first = patients[0].resource
     birth = parse_birth_date(first.get("birthDate"))
-    patient = Patient(
-        name=_name(first),
-        record_number=_record_number(first, table),
-        birth_date=birth,
-        age=_age(birth, first, today),
-    )
-    return Identity(None if patient.is_empty else patient, secrets)
+    try:
+        patient = Patient(
+            name=_name(first),
+            record_number=_record_number(first, table),
+            birth_date=birth,
+            age=_age(birth, first, today),
+        )
+    except ValidationError as exc:
+        # The error would quote the value: name only the field, never what it holds.
+        fields = sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")})
+        report.warn(
+            f"The Patient's {', '.join(fields) or 'identifiers'} could not be read; no "
+            "identifiers were imported (enter them by hand if needed)."
+        )
+        return Identity(None, names, identifiers)
+    return Identity(None if patient.is_empty else patient, names, identifiers)
 
 
 def _name(resource: dict[str, Any]) -> str | None:
@@ -96,28 +109,28 @@ def _age(birth: date | None, resource: dict[str, Any], today: date) -> int | Non
     return years if 0 <= years <= _MAX_AGE else None
 
 
-def _identifying_strings(resource: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-
-    def add(value: Any) -> None:
+def _identifying_strings(resource: dict[str, Any], names: set[str], identifiers: set[str]) -> None:
+    def add(value: Any, into: set[str]) -> None:
         if isinstance(value, str) and value.strip():
-            out.add(value.strip())
+            into.add(value.strip())
 
-    add(resource.get("id"))
-    add(resource.get("birthDate"))
+    add(resource.get("id"), identifiers)
+    birth = resource.get("birthDate")
+    add(birth, identifiers)
+    if isinstance(birth, str):
+        add(birth.replace("-", ""), identifiers)  # 19680423 inside an id
     for name in as_list(resource.get("name")):
         if not isinstance(name, dict):
             continue
-        add(name.get("text"))
-        add(name.get("family"))
+        add(name.get("text"), names)
+        add(name.get("family"), names)
         for given in as_list(name.get("given")):
-            add(given)
+            add(given, names)
         full = _name({"name": [name]})
-        add(full)
+        add(full, names)
     for identifier in as_list(resource.get("identifier")):
         if isinstance(identifier, dict):
-            add(identifier.get("value"))
+            add(identifier.get("value"), identifiers)
     for telecom in as_list(resource.get("telecom")):
         if isinstance(telecom, dict):
-            add(telecom.get("value"))
-    return out
+            add(telecom.get("value"), identifiers)

@@ -8,12 +8,13 @@ resource. All of them are flattened into one list of resources; nothing here kno
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pathways.errors import PathwayError
+from pathways.errors import PathwayError, shown
 from pathways.fhir.report import ImportReport
 from pathways.fhir.resource_types import (
     NON_CLINICAL_TYPES,
@@ -123,17 +124,17 @@ def check_size(size: int, source: str) -> None:
 
 
 def read_file_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing oversized files before reading them."""
-    source = str(path)
+    """The file's bytes: regular files only (a FIFO or /dev/zero is refused before reading),
+    with the size limit enforced while reading (a file that grows cannot exhaust memory)."""
+    from pathways.safe_write import read_bounded
+
     try:
-        check_size(path.stat().st_size, source)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FhirImportError(source, "", "file not found") from None
-    except IsADirectoryError:
-        raise FhirImportError(source, "", "is a folder, not a FHIR file") from None
-    except OSError as exc:
-        raise FhirImportError(source, "", f"cannot read ({exc.strerror})") from None
+        return read_bounded(path, MAX_FHIR_BYTES, "a FHIR file", FhirImportError)
+    except FhirImportError as exc:
+        if "too large" not in exc.problem:
+            raise
+        advice = "Export a shorter period or fewer resource types."
+        raise FhirImportError(exc.source, exc.place, f"{exc.problem}. {advice}") from None
 
 
 def read_resources(data: bytes, source: str, report: ImportReport) -> ReadResult:
@@ -141,6 +142,14 @@ def read_resources(data: bytes, source: str, report: ImportReport) -> ReadResult
     check_size(len(data), source)
     text = _decode(data, source)
     top, ndjson = _parse(text, source)
+    if _SURROGATE_ESCAPE.search(text):
+        replaced = _Counter()
+        top = _replace_lone_surrogates(top, replaced)
+        if replaced.count:
+            report.warn(
+                f"{replaced.count} text(s) in the file hold invalid Unicode (a lone surrogate "
+                "escape such as \\ud800); each such character was replaced by \ufffd."
+            )
     container = _describe_container(top, ndjson)
     bundles: list[Found] = []
     found = list(_top_level(top, ndjson, source, report, bundles))
@@ -168,9 +177,73 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object with the same key twice: the later value would silently win."""
+
+    def __init__(self, key: str) -> None:
+        # Keys of FHIR elements are short names; any other key could be data, so it is not shown.
+        shown_key = shown(key) if _ELEMENT_NAME.fullmatch(key) else "a key"
+        super().__init__(f"{shown_key} appears twice in one object; refused, as it is ambiguous")
+
+
+_ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
+# A \uD800-\uDFFF escape: JSON joins valid pairs, so only a lone one survives parsing.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Counter:
+    count = 0
+
+
+def _replace_lone_surrogates(value: Any, replaced: _Counter) -> Any:
+    """``value`` with every lone surrogate replaced: they cannot be encoded, shown or saved."""
+
+    def fix(text: str) -> str:
+        new, count = _SURROGATE.subn("\ufffd", text)
+        replaced.count += count > 0
+        return new
+
+    # Iterative, not recursive: nesting depth is bounded only by the JSON parser's limit.
+    root: list[Any] = [value]
+    stack: list[tuple[list[Any] | dict[str, Any], Any]] = [(root, 0)]
+    while stack:
+        holder, key = stack.pop()
+        item = holder[key]
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                holder[key] = fix(item)
+        elif isinstance(item, list):
+            stack.extend((item, i) for i in range(len(item)))
+        elif isinstance(item, dict):
+            if any(_SURROGATE.search(k) for k in item):
+                fixed = {fix(k): v for k, v in item.items()}
+                holder[key] = fixed
+                item = fixed
+            stack.extend((item, k) for k in item)
+    return root[0]
+
+
 def _parse_line(text: str, source: str, place: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         raise FhirImportError(
             source, f"{place}, column {exc.colno}", f"not valid JSON ({exc.msg})"
@@ -191,7 +264,7 @@ def _parse(text: str, source: str) -> tuple[Any, bool]:
             source, "", "looks like XML; only FHIR JSON (or NDJSON) files can be imported"
         )
     try:
-        return json.loads(text, parse_constant=_reject_constant), False
+        return _loads(text), False
     except json.JSONDecodeError as exc:
         # A second JSON value after the first is what NDJSON looks like to a JSON parser.
         if exc.msg == "Extra data" and stripped.startswith("{"):
@@ -254,13 +327,21 @@ def _top_level(
         raise FhirImportError(
             source,
             "resourceType",
-            f"{json.dumps(type_name)[:60]} is not a FHIR R4 resource type",
+            # Only something shaped like a type name is quoted: the value could be any data.
+            f"{_quoted_type(type_name)} is not a FHIR R4 resource type",
         )
     yield from _item(top, "(top level)", None, 0, source, report, bundles)
 
 
+def _quoted_type(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{1,64}", value):
+        return shown(value)
+    return f"the {_json_kind(value)} given"
+
+
 def _json_kind(value: Any) -> str:
-    return {str: "string", bool: "true/false", type(None): "null"}.get(type(value), "number")
+    kinds = {str: "string", bool: "true/false", type(None): "null", list: "list", dict: "object"}
+    return kinds.get(type(value), "number")
 
 
 def _item(

@@ -24,22 +24,23 @@ class RegimenMatch:
 
 
 @dataclass(frozen=True)
-class _Slot:
+class Slot:
     options: frozenset[str]
     required: bool
 
 
-def _slots(regimen: Regimen) -> list[_Slot]:
+def regimen_slots(regimen: Regimen) -> list[Slot]:
+    """The regimen's components as slots an agent can fill (an ``any_of`` is one slot)."""
     slots = []
     for component in regimen.components:
         if isinstance(component, ComponentChoice):
-            slots.append(_Slot(frozenset(component.any_of), not component.optional))
+            slots.append(Slot(frozenset(component.any_of), not component.optional))
         else:
-            slots.append(_Slot(frozenset({component}), True))
+            slots.append(Slot(frozenset({component}), True))
     return slots
 
 
-def _explains(slots: list[_Slot], present: frozenset[str]) -> bool:
+def _explains(slots: list[Slot], present: frozenset[str]) -> bool:
     """True if the slots can take every present agent, one agent per slot, all required filled."""
 
     def fill(index: int, left: frozenset[str]) -> bool:
@@ -69,7 +70,7 @@ def match_regimen(
     for order, (regimen_id, regimen) in enumerate(regimens.items()):
         if regimen.setting != setting:
             continue
-        slots = _slots(regimen)
+        slots = regimen_slots(regimen)
         if _explains(slots, present):
             required = sum(1 for s in slots if s.required)
             ranked.append((-required, len(slots), order, regimen_id))

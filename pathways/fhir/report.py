@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 HIDDEN = "[hidden]"
+# Everything the report repeats from the file is cut to these lengths (after redaction, so a cut
+# never leaves part of an identifier behind): a 24-million-character id must not become a
+# 24-million-character report line.
+MAX_ID_CHARS = 64
+MAX_CODE_CHARS = 120
+MAX_TEXT_CHARS = 600
+# Identifiers are matched by their first characters: a text cut to MAX_TEXT_CHARS still holds a
+# whole prefix of this length wherever it holds the start of the identifier.
+MAX_SECRET_CHARS = 48
+# More identifying strings than this (a Patient with thousands of names) cannot all be checked
+# quickly; then every resource id is hidden as well.
+MAX_SECRETS = 64
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class ImportReport:
     unmatched_lines: list[UnmatchedLine] = field(default_factory=list)
     container: str = ""
     resource_count: int = 0
+    _warned: set[str] = field(default_factory=set, repr=False, compare=False)
 
     # ------------------------------------------------------------------ building
     def use(self, resource_type: str, resource_id: str, what: str) -> None:
@@ -66,40 +80,45 @@ class ImportReport:
         self.inferred.append(text)
 
     def warn(self, text: str) -> None:
-        if text not in self.warnings:
+        # A set beside the list: a file can produce many thousands of distinct warnings.
+        if text not in self._warned:
+            self._warned.add(text)
             self.warnings.append(text)
 
-    def redact(self, secrets: set[str]) -> None:
-        """Replace every patient identifier found in the record by "[hidden]", everywhere.
+    def redact(self, names: Iterable[str], identifiers: Iterable[str] = ()) -> None:
+        """Hide every patient identifier found in the record, everywhere; then cut long texts.
 
         The importer never writes identifiers into the report on purpose; this is the safety net
-        for identifiers that turn up where nobody expects them (a resource id equal to the MRN).
+        for identifiers that turn up where nobody expects them: a resource id equal to the MRN or
+        embedding it ("obs-MRN123-1"), a code or a Bundle type holding a name. Names are hidden
+        as whole words (a surname "Best" spares "best"); record numbers, birth dates and other
+        identifier values hide the whole token they appear in; a resource id that contains any
+        of them (in any case) is hidden entirely.
         """
-        pattern = _secret_pattern(secrets)
-        if pattern is None:
-            return
+        redactor = Redactor(names, identifiers)
+        if redactor.overflow:
+            self.warn(
+                "The Patient resource holds too many names and identifiers to check them all; "
+                "every resource id is hidden in this report."
+            )
+        text, code, rid = redactor.text, redactor.code, redactor.resource_id
 
-        def clean(text: str) -> str:
-            return pattern.sub(HIDDEN, text)
+        def used(i: ReportItem) -> ReportItem:
+            new = (rid(i.resource_id), text(i.what))
+            return i if new == (i.resource_id, i.what) else ReportItem(i.resource_type, *new)
 
-        def dirty(*texts: str) -> bool:
-            return any(pattern.search(t) for t in texts)
+        def skipped(i: SkippedItem) -> SkippedItem:
+            new = (rid(i.resource_id), code(i.code), text(i.reason))
+            same = new == (i.resource_id, i.code, i.reason)
+            return i if same else SkippedItem(i.resource_type[:MAX_ID_CHARS], *new)
 
-        self.recognised = [
-            replace(i, resource_id=clean(i.resource_id), what=clean(i.what))
-            if dirty(i.resource_id, i.what)
-            else i
-            for i in self.recognised
-        ]
-        self.skipped = [
-            replace(i, resource_id=clean(i.resource_id), code=clean(i.code), reason=clean(i.reason))
-            if dirty(i.resource_id, i.code, i.reason)
-            else i
-            for i in self.skipped
-        ]
-        self.inferred = [clean(t) for t in self.inferred]
-        self.warnings = [clean(t) for t in self.warnings]
-        self.unmatched_lines = [replace(u, reason=clean(u.reason)) for u in self.unmatched_lines]
+        self.recognised = [used(i) for i in self.recognised]
+        self.skipped = [skipped(i) for i in self.skipped]
+        self.inferred = [text(t) for t in self.inferred]
+        self.warnings = [text(t) for t in self.warnings]
+        self._warned = set(self.warnings)
+        self.unmatched_lines = [replace(u, reason=text(u.reason)) for u in self.unmatched_lines]
+        self.container = text(self.container)
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
@@ -170,11 +189,108 @@ def _skipped_lines(items: list[SkippedItem]) -> list[str]:
     return lines
 
 
-def _secret_pattern(secrets: set[str]) -> re.Pattern[str] | None:
-    # Single letters and empty strings would blank out ordinary words; everything else is hidden
-    # wherever it appears as a whole word (case-sensitive, so a surname "Best" spares "best").
-    usable = sorted({s.strip() for s in secrets if len(s.strip()) >= 2}, key=len, reverse=True)
-    if not usable:
-        return None
-    alternatives = "|".join(re.escape(s) for s in usable)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+# Characters that end a token: an identifier inside "obs-MRN123-1" hides the whole token.
+_DELIMITERS = " \t\n\r,;()[]{}\"'"
+_DELIMITER = re.compile(r"[\s,;()\[\]{}\"']")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _usable(values: Iterable[str]) -> list[str]:
+    # Single characters would blank out ordinary text; long values are matched by their prefix.
+    out = {v.strip()[:MAX_SECRET_CHARS] for v in values if isinstance(v, str)}
+    return sorted((v for v in out if len(v) >= 2), key=lambda v: (-len(v), v))
+
+
+class Redactor:
+    """Hides identifiers in report texts with plain substring search (no regex built from them).
+
+    Cost is linear in the text for each identifier, and identifiers are bounded in number
+    (:data:`MAX_SECRETS`) and length (:data:`MAX_SECRET_CHARS`).
+    """
+
+    def __init__(self, names: Iterable[str], identifiers: Iterable[str] = ()) -> None:
+        name_list, id_list = _usable(names), _usable(identifiers)
+        self.overflow = len(name_list) + len(id_list) > MAX_SECRETS
+        self.identifiers = id_list[:MAX_SECRETS]
+        self.names = name_list[: max(0, MAX_SECRETS - len(self.identifiers))]
+        every = [*self.identifiers, *self.names]
+        # One pass per text finds whether any identifier occurs at all (most texts hold none).
+        # The pattern is bounded: at most MAX_SECRETS literals of MAX_SECRET_CHARS each.
+        body = "|".join(re.escape(s) for s in every)
+        self._in_id = re.compile(body, re.IGNORECASE) if every else None
+        self._in_text = re.compile(body) if every else None
+        self._done: dict[str, str] = {}  # report texts repeat ("observation not used")
+
+    def resource_id(self, rid: str) -> str:
+        if not rid or rid == HIDDEN:
+            return rid
+        if self.overflow or (self._in_id is not None and self._in_id.search(rid)):
+            return HIDDEN
+        return _cut(rid, MAX_ID_CHARS)
+
+    def code(self, text: str) -> str:
+        return _cut(self._clean(text), MAX_CODE_CHARS)
+
+    def text(self, text: str) -> str:
+        return _cut(self._clean(text), MAX_TEXT_CHARS)
+
+    def _clean(self, text: str) -> str:
+        if self._in_text is None or not text:
+            return text
+        done = self._done.get(text)
+        if done is not None:
+            return done
+        cleaned = self._spans_hidden(text) if self._in_text.search(text) else text
+        if len(text) <= MAX_TEXT_CHARS:  # long texts are rare; keeping them would cost memory
+            self._done[text] = cleaned
+        return cleaned
+
+    def _spans_hidden(self, text: str) -> str:
+        spans: list[tuple[int, int]] = []
+        for secret in self.identifiers:
+            spans += _token_spans(text, secret)
+        for secret in self.names:
+            spans += _word_spans(text, secret)
+        if not spans:
+            return text
+        out, at = [], 0
+        for start, end in sorted(spans):
+            if end <= at:
+                continue
+            if start >= at:
+                out.append(text[at:start])
+                out.append(HIDDEN)
+            at = max(at, end)
+        out.append(text[at:])
+        return "".join(out)
+
+
+def _word_spans(text: str, secret: str) -> list[tuple[int, int]]:
+    spans = []
+    at = text.find(secret)
+    while at >= 0:
+        end = at + len(secret)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            spans.append((at, end))
+        at = text.find(secret, at + 1)
+    return spans
+
+
+def _token_spans(text: str, secret: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    end = 0
+    at = text.find(secret)
+    while at >= 0:
+        # The token starts after the last delimiter, searched back no further than the
+        # previous token's end: each character is looked at a bounded number of times.
+        start = max(text.rfind(d, end, at) for d in _DELIMITERS) + 1
+        found = _DELIMITER.search(text, at + len(secret))
+        end = found.start() if found else len(text)
+        spans.append((max(start, spans[-1][1] if spans else 0), end))
+        at = text.find(secret, end)
+    return spans

@@ -8,6 +8,7 @@ imported lazily and the check is skipped when the package is absent.
 from __future__ import annotations
 
 import importlib
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -73,10 +74,23 @@ def validate_resources(resources: list[Found], bundles: Sequence[Found] = ()) ->
     return [f"{failed} resource(s) break strict FHIR R4 rules (imported anyway):", *shown]
 
 
+_ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}|\(an unknown element\)")
+
+
+def _part(part: Any) -> str:
+    """A step of an error's location: an index or an element name; anything else is hidden."""
+    if isinstance(part, int):
+        return str(part)
+    return part if isinstance(part, str) and _ELEMENT.fullmatch(part) else "…"
+
+
 def _describe(found: Found, err: Any) -> str:
     # Only the location and the rule are shown, never the offending value: values can be
     # identifiers (a name, a record number).
-    place = ".".join(str(p) for p in err.get("loc", ())) or "(resource)"
+    loc = list(err.get("loc", ()))
+    if err.get("type") == "extra_forbidden" and loc:
+        loc[-1] = "(an unknown element)"  # an unknown key's name can itself be data
+    place = ".".join(_part(p) for p in loc) or "(resource)"
     message = str(err.get("msg", "invalid")).replace("Value error, ", "")
     if len(message) > 100:
         message = message[:100] + "…"

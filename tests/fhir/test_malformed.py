@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ def error_of(run: Importer, data: Any) -> FhirImportError:
         (b'"Bundle"', "(top level)", "a string"),
         (b"null", "(top level)", "a null"),
         (b'{"resourceType": "Banana"}', "resourceType", '"Banana" is not a FHIR R4'),
-        (b'{"resourceType": 7}', "resourceType", "7 is not a FHIR R4"),
+        (b'{"resourceType": 7}', "resourceType", "the number given is not a FHIR R4"),
         (b'{"resourceType": "OperationOutcome"}', "", "no patient data (only OperationOutcome)"),
         (b'{"resourceType": "Bundle", "type": "collection"}', "", "no FHIR resources"),
         (b'{"resourceType": "Bundle", "entry": {"a": 1}}', "(top level).entry", "not a list"),
@@ -112,7 +111,8 @@ def test_file_over_the_limit_is_refused_before_reading(
     with pytest.raises(FhirImportError) as caught:
         import_fhir_file(path, drugs.agents, drugs.regimens)
     assert "too large" in caught.value.problem
-    assert "25 MB" in caught.value.problem
+    assert "26,214,400" in caught.value.problem  # the limit, 25 MB
+    assert "shorter period" in caught.value.problem
 
 
 def test_bytes_over_the_limit_are_refused_before_parsing(
@@ -127,7 +127,8 @@ def test_bytes_over_the_limit_are_refused_before_parsing(
     assert "too large" in err.problem
 
 
-def test_five_megabyte_bundle_imports_well_under_a_second(tmp_path: Path, drugs: Drugs) -> None:
+def test_five_megabyte_bundle_imports(tmp_path: Path, drugs: Drugs) -> None:
+    # Its speed is measured in benchmarks/ (no timed assertion in the suite).
     bundle = json.loads((DATA / "her2_sequence_stu2plus.json").read_text(encoding="utf-8"))
     lab = json.dumps({"resource": b.observation("2339-0", "2021-01-01", None)})
     labs = ",".join([lab] * (5 * 1024 * 1024 // len(lab)))
@@ -135,12 +136,8 @@ def test_five_megabyte_bundle_imports_well_under_a_second(tmp_path: Path, drugs:
     path = tmp_path / "five.json"
     path.write_text(text, encoding="utf-8")
     assert path.stat().st_size >= 5 * 1024 * 1024
-    import_fhir_file(path, drugs.agents, drugs.regimens)  # warm: code table, first imports
-    started = time.perf_counter()
     result = import_fhir_file(path, drugs.agents, drugs.regimens)
-    elapsed = time.perf_counter() - started
     assert len(result.case.history) == 4
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
 
 
 def test_missing_file_and_folder(tmp_path: Path, drugs: Drugs) -> None:

@@ -1,0 +1,91 @@
+"""Hostile FHIR files through the command line, as a user would run it, each in its own process.
+
+Each run must end with exit 0 or 2, at most one line on stderr (none on success, as the report
+and case go to files), never a traceback, within 10 s of CPU time and 600 MB of peak memory
+(both read from the child's own resource usage), and never show a planted identifier.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fhir.hostile import GENERATORS, SECRETS, Hostile
+
+ROOT = Path(__file__).resolve().parents[2]
+CPU_SECONDS = 10.0
+PEAK_RSS_MB = 600
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stderr: str
+    cpu: float
+    peak_mb: float
+    report: str
+
+
+def _run_cli(path: Path, out: Path) -> Run:
+    case, report = out / "case.json", out / "report.txt"
+    command = [sys.executable, "-m", "pathways", "import-fhir", str(path)]
+    command += ["-o", str(case), "--report", str(report)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with (out / "stderr.txt").open("wb") as err:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        except BaseException:
+            child.kill()
+            raise
+        child.returncode = os.waitstatus_to_exitcode(status)
+    text = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+    return Run(
+        child.returncode,
+        text,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 1024**2,
+        report.read_text(encoding="utf-8", errors="replace") if report.exists() else "",
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Hostile, Run]]:
+    """Every hostile file generated and imported, the runs side by side (each its own process)."""
+    cases: dict[str, tuple[Hostile, Path]] = {}
+    for name, generate in GENERATORS.items():
+        folder = tmp_path_factory.mktemp(name)
+        (folder / "in").mkdir()
+        cases[name] = (generate(folder / "in"), folder)
+    with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
+        runs = {n: pool.submit(_run_cli, h.path, out) for n, (h, out) in cases.items()}
+        return {n: (cases[n][0], future.result()) for n, future in runs.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs os.wait4 (POSIX) for the limits")
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_hostile_file_through_the_cli(name: str, corpus: dict[str, tuple[Hostile, Run]]) -> None:
+    hostile, run = corpus[name]
+    lines = run.stderr.splitlines()
+    assert "Traceback" not in run.stderr
+    assert run.cpu <= CPU_SECONDS, f"{run.cpu:.1f} s of CPU"
+    assert run.peak_mb <= PEAK_RSS_MB, f"{run.peak_mb:.0f} MB peak"
+    if hostile.refused is not None:
+        assert run.code == 2, run.stderr
+        assert len(lines) == 1 and hostile.refused in lines[0], run.stderr
+        assert len(lines[0]) <= 800
+    else:
+        assert run.code == 0, run.stderr
+        assert lines == []
+        assert run.report.startswith("FHIR import report")
+        assert max(len(line) for line in run.report.splitlines()) <= 2_000
+    for secret in SECRETS:
+        assert secret not in run.stderr
+        assert secret.casefold() not in run.report.casefold(), secret
