@@ -44,7 +44,7 @@ from app.widgets.panels import (
     TitleLabel,
     mnemonic_of,
 )
-from app.widgets.story import Story, StoryScene, story_path
+from app.widgets.story import Story, StoryScene, story_of
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome, load_case
 from pathways.content import Content
@@ -470,22 +470,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _story(self) -> Story:
-        d = self.document
-        steps = d.steps
-        history = d.effective_case.history
-        given = history[d.step].regimen if d.step < len(history) else None
-        return Story(
-            path=story_path(
-                [s.recommendation.position for s in steps],
-                [s.recommendation.line for s in steps],
-                history,
-                d.step,
-            ),
-            options=d.recommendation.options,
-            line=d.recommendation.line,
-            given_next=given,
-            selected=self._selected,
-        )
+        return story_of(self.document, self._selected)
 
     def _whole_state(self) -> GraphState:
         d = self.document

@@ -34,7 +34,8 @@ from app import content_update, text, theme
 from app.document import CaseDocument
 from app.tumor_board import summary
 from app.tumor_board.report import light_palette
-from app.widgets.graph_view import GraphState, PathwayGraphView, PathwayScene
+from app.widgets.graph_view import PathwayGraphView
+from app.widgets.story import StoryScene, story_of
 from pathways.case import Case
 from pathways.content import Content
 from pathways.engine import Engine
@@ -101,7 +102,9 @@ class PresentationWindow(QWidget):
         self.setPalette(light_palette())
         self.setAutoFillBackground(True)
 
-        self.scene = PathwayScene(content, engine, aspect=1.2, parent=self)
+        # the patient's story (path, position, next options), as in the window, readable at a
+        # distance; the whole pathway stays in the window
+        self.scene = StoryScene(content, engine, self)
         # Pinned (family and size set explicitly, so nothing inherited replaces them): the
         # layout was computed with this font; the view's zoom is what makes the graph large.
         pinned = QFont(self.scene.font())
@@ -385,7 +388,7 @@ class PresentationWindow(QWidget):
                 + content_update.stale_note()  # an old review is flagged on screen too
             )
         )
-        self.scene.set_state(GraphState.of(rec, d.patient_path()))
+        self.scene.set_story(story_of(d))
         self.fit_graph()
 
     def fit_graph(self) -> None:

@@ -980,7 +980,7 @@ class PathwayScene(NodeScene):
             item.set_style(
                 _NodeStyle(
                     # a regimen on the path is drawn as given, not as an option to avoid
-                    tier=tiers.get(node) if idx is None or node == position else None,
+                    tier=tiers.get(node) if idx is None else None,
                     order=idx,
                     current=node == position,
                     hypothetical=idx is not None and hyp_from is not None and idx - 1 >= hyp_from,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -30,10 +30,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from app import text, theme
-from app.widgets.graph_view import NodeScene, node_font
+from app.document import CaseDocument
+from app.widgets.graph_view import GraphState, NodeScene, node_font
 from pathways.case import TreatmentLine
 from pathways.content import Content
-from pathways.engine import Engine, Option
+from pathways.engine import Engine, Option, Recommendation
 
 MAX_OPTIONS = 6  # options drawn; the rest are one "more" node (the list has them all)
 
@@ -57,10 +58,32 @@ class Story:
     line: int | None = None  # the line being decided
     given_next: str | None = None  # what was actually given at this step (stepping back)
     selected: str | None = None
+    recommendation: Recommendation | None = field(default=None, compare=False, repr=False)
 
     @property
     def position(self) -> str | None:
         return self.path[-1].node if self.path else None
+
+
+def story_of(document: CaseDocument, selected: str | None = None) -> Story:
+    """The story at the document's current step (what-if lines included)."""
+    steps = document.steps
+    history = document.effective_case.history
+    k = document.step
+    rec = document.recommendation
+    return Story(
+        path=story_path(
+            [s.recommendation.position for s in steps],
+            [s.recommendation.line for s in steps],
+            history,
+            k,
+        ),
+        options=rec.options,
+        line=rec.line,
+        given_next=history[k].regimen if k < len(history) else None,
+        selected=selected,
+        recommendation=rec,
+    )
 
 
 def story_path(
@@ -139,7 +162,9 @@ class StoryNode(QGraphicsItem):
         """(tag row, name area, bottom row) inside the box."""
         fm = QFontMetricsF(node_font(self.scene()))
         pad = fm.horizontalAdvance("M") * 0.45
-        r = self.rect().adjusted(pad, pad * 0.5, -pad, -pad * 0.5)
+        # a pill-shaped entry point keeps its number and tag clear of the rounded ends
+        side = pad + (self.size.height() * 0.22 if self.kind == "entry" else 0.0)
+        r = self.rect().adjusted(side, pad * 0.5, -side, -pad * 0.5)
         tag_h = fm.lineSpacing() * 1.1
         bottom_h = fm.lineSpacing() * 1.15
         tag = QRectF(r.left(), r.top(), r.width(), tag_h)
@@ -404,6 +429,12 @@ class StoryScene(NodeScene):
 
     def current_node(self) -> str | None:
         return self.story.position
+
+    @property
+    def state(self) -> GraphState:
+        """What is shown, in the whole pathway's terms (for code that reads either scene)."""
+        nodes = tuple(e.node for e in self.story.path)
+        return GraphState.of(self.story.recommendation, nodes, None, self.story.selected)
 
     def set_story(self, story: Story) -> None:
         self.story = story

@@ -91,7 +91,7 @@ def test_state_marks_path_position_and_tiers(content: Content, engine: Engine) -
         assert scene.nodes[node].style.order == i + 1
     for option in rec.options:
         # a regimen already given is drawn as given (neutral, numbered), not as "avoid"
-        on_path = option.regimen in path and option.regimen != rec.position
+        on_path = option.regimen in path
         expected = None if on_path else option.tier
         assert scene.nodes[option.regimen].style.tier == expected
         edge = scene.edges.get((rec.position, option.regimen))
