@@ -279,6 +279,12 @@ def safety_items(content: Content) -> list[Item]:
     ]
 
 
+def message_items(content: Content) -> list[Item]:
+    """The texts of the engine's built-in rules, as the user reads them."""
+    texts = content.messages.model_dump(mode="json")
+    return [("confirmed", f"Built-in rule text {name}", [str(t)]) for name, t in texts.items()]
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -358,6 +364,7 @@ def build_packet(inputs: PacketInputs) -> bytes:
         ("Guideline positions", guideline_items(c)),
         ("Safety notes", safety_items(c)),
         ("Trial records and their figures", trial_items(c)),
+        ("Texts of the engine's built-in rules", message_items(c)),
     )
     for title, items in sections:
         w.page()

@@ -242,3 +242,14 @@ def test_the_sites_choices_reach_the_engine(folder: Path, tmp_path: Path) -> Non
     tdxd = rec.option("tdxd")
     assert tdxd is not None and tdxd.tier == "avoid"
     assert any(step.source.startswith("site") for step in tdxd.explanation)
+
+
+def test_a_bad_site_file_is_named_in_the_banner(
+    qtbot: QtBot, folder: Path, tmp_path: Path, settings: AppSettings
+) -> None:
+    (tmp_path / "site.yaml").write_text("format: her2-pathway-site\nversion: 7\n", "utf-8")
+    content, g = content_update.load_governed(folder)
+    assert g.site is None and "version" in g.site_problem
+    window = _window(qtbot, content, settings)
+    assert not _banner(window).isHidden()
+    assert "Site settings not used:" in _banner(window).text()
