@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
         whatif = d.whatif
         if whatif is not None:
             note = self.tr(
-                "What-if: {n} hypothetical line(s) after step {base}. Nothing here is saved "
+                "{n} hypothetical line(s) after step {base}. Nothing here is saved "
                 "until you choose Keep what-if."
             ).format(n=len(whatif.lines), base=whatif.base + 1)
         self.banner.set_warnings(rec.warnings, note)
@@ -976,9 +976,12 @@ class MainWindow(QMainWindow):
         if not self.isVisible():
             self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             self.show()
+        # Lay out and fit with painting off: grab() paints the picture once, synchronously.
+        self.setUpdatesEnabled(False)
         QApplication.processEvents()
         self.graph.fit()
         QApplication.processEvents()
+        self.setUpdatesEnabled(True)
         return self.grab().toImage()
 
 
