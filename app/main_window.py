@@ -976,9 +976,10 @@ class MainWindow(QMainWindow):
         if not self.isVisible():
             self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             self.show()
-        # Lay out and fit with painting off: grab() paints the picture once, synchronously.
-        self.setUpdatesEnabled(False)
         QApplication.processEvents()
+        # The fit repaints nothing: grab() paints the picture, synchronously. (Painting off for
+        # the first round too changes the antialiasing of two toolbar icons: left on.)
+        self.setUpdatesEnabled(False)
         self.graph.fit()
         QApplication.processEvents()
         self.setUpdatesEnabled(True)
