@@ -519,7 +519,7 @@ class StoryScene(NodeScene):
             more.setPos(x, top + len(shown) * (size.height() + gap_y))
             self.addItem(more)
         for item in items:
-            item.setToolTip(item.description())
+            item.setToolTip(text.plain_tooltip(item.description()))  # content: never markup
         for a, b in itertools.pairwise(path_items):
             kind = "whatif" if b.hypothetical else "path"
             self.addItem(StoryEdge(a, b, kind, gap=(gap_x, gap_y)))

@@ -9,16 +9,25 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsView,
+    QLabel,
+    QMessageBox,
+    QTextBrowser,
+    QTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from app import dialogs
 from app.main_window import MainWindow
+from app.settings import AppSettings
 from app.tumor_board import report
 from app.widgets.fhir_review import case_summary_html
 from pathways.case import Patient, load_case
-from pathways.content import Content
+from pathways.content import FILES, Content, bundled_content_dir, load_content_texts
 from pathways.engine import Engine
+from tests.app.conftest import CASES
 from tests.pathways.test_hostile_corpus import CORPUS, SECRET, Entry, check_message, make_corpus
 
 REAL_SHOW_ERROR = dialogs.show_error  # captured before the suite's fixture replaces it
@@ -77,6 +86,10 @@ def _rich_texts(root: QWidget) -> Iterator[tuple[str, str]]:
             yield name, widget.toHtml()
         if widget.toolTip():  # tooltips guess rich text from their content
             yield f"{name} tooltip", widget.toolTip()
+        if isinstance(widget, QGraphicsView) and widget.scene() is not None:
+            for item in widget.scene().items():
+                if item.toolTip():
+                    yield f"{name} item tooltip", item.toolTip()
     for action in root.findChildren(QAction):
         if action.toolTip():
             yield f"action {action.objectName()} tooltip", action.toolTip()
@@ -143,3 +156,31 @@ def test_reports_and_the_import_review_show_markup_as_text(
     for text in (html, summary):
         assert [m for m in MARKUP if m in text] == []
     assert "&lt;img" in html and "&lt;img" in summary  # shown, as text
+
+
+def test_markup_in_the_content_is_never_rendered(
+    qtbot: QtBot, settings: AppSettings, tmp_path: Path
+) -> None:
+    """Content files are files too: a regimen name and the texts around it stay text."""
+    folder = bundled_content_dir()
+    texts = {name: (folder / name).read_text(encoding="utf-8") for name in FILES}
+    old = "    name: Trastuzumab emtansine (T-DM1)\n"
+    assert texts["drugs.yaml"].count(old) == 1
+    texts["drugs.yaml"] = texts["drugs.yaml"].replace(
+        old, '    name: Trastuzumab emtansine (T-DM1) <img src="x"><b>bold</b>\n'
+    )
+    content = load_content_texts(texts)
+    window = MainWindow(content, Engine(content), settings)
+    qtbot.addWidget(window, before_close_func=lambda w: w.document.undo_stack.setClean())
+    path = CASES / "04-after-thp-and-tdxd.json"  # T-DM1 is among its next options
+    window.document.load(load_case(path, content), path)
+    window.show()
+    qtbot.waitExposed(window)
+    problems = []
+    for step in range(window.document.step_count):
+        window.document.set_step(step)
+        for option in window.document.recommendation.options:
+            window.select(option.regimen)
+            for where, text in _rich_texts(window):
+                problems += [f"{where}: {m}" for m in MARKUP if m in text]
+    assert sorted(set(problems)) == []
