@@ -406,7 +406,10 @@ def load_content(directory: Path | None = None) -> Content:
             texts[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ContentError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
-    return load_content_texts(texts, origin=str(directory))
+    # Validated once, then read back from the user's cache while the files stay the same.
+    from pathways.content_cache import cached_content
+
+    return cached_content(texts, str(directory), load_content_texts)
 
 
 _CACHE: dict[str, Content] = {}

@@ -41,6 +41,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _isolated_qt_settings() -> Iterator[None]:
     """Point QSettings and QStandardPaths at a temporary folder for the whole session."""
     with tempfile.TemporaryDirectory(prefix="her2-pathways-tests-") as folder:
+        # The validated-content cache too (pathways.content_cache), also for subprocesses.
+        os.environ["HER2_PATHWAYS_CACHE_DIR"] = folder
         try:
             from PySide6.QtCore import QSettings, QStandardPaths
         except ImportError:  # the domain suite may run without Qt installed
