@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         content, governance = load_governed(args.content)
         engine = make_engine(content, governance.site)
-        if starting:
+        if starting:  # imports and content stay: later collections need not walk them
             gc.freeze()
     except PathwayError as exc:
         return _fail(exc.one_line())
@@ -283,7 +283,9 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
         window = MainWindow(content, engine, settings)
         from app.tumor_board.install import install_tumor_board
 
-        install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
+        board = install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
+        if args.meeting is not None and board.meeting_id() != args.meeting:
+            return _fail(f"--meeting {args.meeting}: no such meeting in the case library")
         from app.content_update import install_governance
 
         install_governance(window, content)
