@@ -160,3 +160,13 @@ def test_exports_keep_permissions_and_refuse_read_only_files(
     with pytest.raises(report.ReportError, match="read-only"):
         report.write_pdf(doc, locked, content)
     assert locked.read_bytes() == OLD
+
+
+def test_unknown_meeting_exits_2(
+    qtbot: QtBot, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = [CASE, "--db", str(tmp_path / "library.sqlite3"), "--meeting", "5"]
+    assert main([*args, "--screenshot", str(tmp_path / "shot.png")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--meeting 5: no such meeting" in err
+    assert not (tmp_path / "shot.png").exists()
