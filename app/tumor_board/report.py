@@ -30,7 +30,10 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPdfWriter,
+    QTextBlock,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from PySide6.QtSvg import QSvgGenerator
 
@@ -38,7 +41,8 @@ from app import text, theme
 from app.document import CaseDocument
 from app.safe_output import qt_output
 from app.tumor_board import summary
-from app.widgets.graph_view import GraphState, PathwayScene
+from app.widgets.graph_view import NodeScene
+from app.widgets.story import StoryScene, story_of
 from pathways.case import Case
 from pathways.content import Content
 from pathways.engine import Engine, Notice
@@ -79,23 +83,25 @@ def light_palette() -> QPalette:
 
 
 # ---------------------------------------------------------------------------- the graph
-def graph_scene(content: Content, engine: Engine, aspect: float = 1.3) -> PathwayScene:
-    scene = PathwayScene(content, engine, aspect=aspect)
+def graph_scene(content: Content, engine: Engine, aspect: float = 1.3) -> StoryScene:
+    """The patient's story (path, position, next options), as in the window: the whole
+    pathway was unreadable at the size of a page. (``aspect`` is kept for callers.)"""
+    scene = StoryScene(content, engine)
     scene.setPalette(light_palette())
     return scene
 
 
-def show_case(scene: PathwayScene, content: Content, engine: Engine, case: Case) -> None:
-    """Style the scene for the case as it stands now (its whole history, no selection)."""
+def show_case(scene: StoryScene, content: Content, engine: Engine, case: Case) -> None:
+    """Show the case as it stands now (its whole history, no selection)."""
     document = CaseDocument(content, engine)
     try:
         document.load(case, None)
-        scene.set_state(GraphState.of(document.recommendation, document.patient_path()))
+        scene.set_story(story_of(document))
     finally:
         document.deleteLater()
 
 
-def graph_image(scene: PathwayScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
+def graph_image(scene: NodeScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
     """The relevant part of the pathway (see ``focus_rect``) as an image ``width`` wide."""
     source = scene.focus_rect()
     height = max(1, round(width * source.height() / max(source.width(), 1.0)))
@@ -111,7 +117,7 @@ def graph_image(scene: PathwayScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
     return image
 
 
-def export_graph(scene: PathwayScene, path: Path) -> None:
+def export_graph(scene: NodeScene, path: Path) -> None:
     """PNG or SVG by the file's suffix, whole or not at all. Raises :class:`ReportError`."""
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png"):
@@ -296,6 +302,9 @@ def _options(content: Content, rec: dict[str, Any]) -> tuple[str, str]:
         return f"<p>{escape(tr('No pathway options at this step.'))}</p>", ""
     rows = []
     refs: list[str] = []
+    # Options the disease already progressed on: one line, not one row each.
+    progressed = [o for o in options if "repeated-regimen" in _strs(o.get("flags"))]
+    options = [o for o in options if o not in progressed]
     for row, option in enumerate(options, start=1):
         regimen, tier = option["regimen"], str(option.get("tier", ""))
         evidence = _strs(option.get("evidence"))
@@ -315,7 +324,15 @@ def _options(content: Content, rec: dict[str, Any]) -> tuple[str, str]:
         kinds = dict.fromkeys(text.warning_kind_label(w.kind) for w in warnings)
         if kinds:
             cell += f"<br><span style='color:{DIM};'>⚠ {escape(' · '.join(kinds))}</span>"
-        rows.append((str(row), _badge(tier), cell))
+        order = option.get("order")
+        place = str(row) if "order" not in option else ("–" if order is None else str(order))
+        if option.get("tied"):
+            place += "="  # joint place: the guidelines do not rank these against each other
+        rows.append((place, _badge(tier), cell))
+    if progressed:
+        names = ", ".join(str(o.get("name", o["regimen"])) for o in progressed)
+        cell = escape(tr("Already progressed on: {names} — not offered again.").format(names=names))
+        rows.append(("–", _badge("avoid"), f"<span style='color:{DIM};'>{cell}</span>"))
     table = _table((tr("Rank"), tr("Tier"), tr("Option, why, key figures")), rows, (7, 17, 76))
     cites = "".join(
         f"<p style='margin:1px 0; color:{DIM};'>[{i + 1}] {escape(c)}</p>"
@@ -410,7 +427,7 @@ def _decision_block(content: Content, decisions: Sequence[Decision]) -> str:
 def case_html(
     content: Content,
     engine: Engine,
-    scene: PathwayScene,
+    scene: StoryScene,
     section: CaseSection,
     show_identifiers: bool,
     meeting: Meeting | None = None,
@@ -461,15 +478,15 @@ def case_html(
     image = section.images[key] = graph_image(scene)
     # no taller than GRAPH_MAX_HEIGHT_PX, so that it shares the first page with the history
     width = min(GRAPH_WIDTH_PX, round(GRAPH_MAX_HEIGHT_PX * image.width() / image.height()))
-    out.append(_h2(tr("Pathway and the patient's path")))
+    out.append(_h2(tr("The patient's path and the next options")))
     out.append(f"<p align='center'><img src='{key}' width='{width}'></p>")
     legend = "  ".join(
         (
             text.tier_badge("preferred"),
             text.tier_badge("alternative"),
             text.tier_badge("avoid"),
-            tr("①②③ the patient's path"),
             tr("● now"),
+            tr("1= not ranked by the guidelines"),
         )
     )
     out.append(f"<p style='margin-top:0; color:{DIM};'>{escape(legend)}</p>")
@@ -695,7 +712,6 @@ def meeting_document(
         _h2(tr("Decisions ({n} cases on the agenda)").format(n=len(sections)))
         + summary_table(content, sections, show_identifiers)
     )
-    parts.append(disclaimer_html(content))
     scene = graph_scene(content, engine)
     images: dict[str, QImage] = {}
     try:
@@ -708,6 +724,53 @@ def meeting_document(
         scene.deleteLater()
     parts.append(disclaimer_html(content))
     return _document("".join(parts), images, title)
+
+
+def _page_of(y: float, page_h: float) -> int:
+    return int(y // page_h)
+
+
+def _breaks_before(doc: QTextDocument, page_h: float) -> list[QTextBlock]:
+    """Headings that would end a page apart from what follows them, or whose short box (the
+    warnings, the decision, a small table) would be split across two pages."""
+    layout = doc.documentLayout()
+    out: list[QTextBlock] = []
+    block = doc.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel() > 0:
+            top = layout.blockBoundingRect(block).top()
+            follow = block.next()
+            bottom = layout.blockBoundingRect(block).bottom()
+            if follow.isValid():
+                rect = layout.blockBoundingRect(follow)
+                table = QTextCursor(follow).currentTable()
+                if table is not None:
+                    box = layout.frameBoundingRect(table)
+                    # a box shorter than half a page stays whole; a long table only needs
+                    # its header row and first row beside the heading
+                    rect = box if box.height() < page_h / 2 else rect
+                    if box.height() >= page_h / 2:
+                        first = table.cellAt(1, 0) if table.rows() > 1 else table.cellAt(0, 0)
+                        rect = layout.blockBoundingRect(first.firstCursorPosition().block())
+                bottom = max(bottom, rect.bottom())
+            if _page_of(top, page_h) != _page_of(bottom - 0.5, page_h) and top % page_h > 1:
+                out.append(block)
+        block = block.next()
+    return out
+
+
+def keep_together(doc: QTextDocument, page_h: float) -> None:
+    """Move a heading to the next page when what follows it would not start on its page (and
+    a short box with it): QTextDocument has no keep-with-next of its own. A few passes, as each
+    break moves what comes after it."""
+    for _ in range(12):
+        breaks = _breaks_before(doc, page_h)
+        if not breaks:
+            return
+        cursor = QTextCursor(breaks[0])
+        fmt = breaks[0].blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        cursor.setBlockFormat(fmt)
 
 
 def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
@@ -732,6 +795,7 @@ def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
     footer_h = QFontMetricsF(footer_font).lineSpacing() * (2.2 + footer.count("\n"))
     page_h = paint.height() / scale - footer_h
     doc.setPageSize(QSizeF(REPORT_WIDTH_PX, page_h))
+    keep_together(doc, page_h)
     pages = doc.pageCount()
     painter = QPainter()
     if not painter.begin(device):

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QAction, QImage
+from PySide6.QtCore import QSize, QSizeF, QUrl
+from PySide6.QtGui import QAction, QImage, QTextDocument
+from PySide6.QtWidgets import QApplication
 
 from app.main_window import MainWindow, demo_cases
 from app.tumor_board.install import install_tumor_board
 from pathways.case import load_case
 from pathways.content import Content
+from pathways.engine import Engine
 from tests.app.conftest import ROOT
 
 DEMOS = demo_cases()
@@ -123,3 +126,63 @@ def test_screenshot_option_renders_at_the_asked_size_and_scale(tmp_path: Path) -
             args += ["--screenshot", str(out)]
         failed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
         assert failed.returncode == 2 and len(failed.stderr.strip().splitlines()) == 1, bad
+
+
+# ---------------------------------------------------------------------------- PDF layout
+def test_pdf_keeps_headings_with_what_follows_and_short_boxes_whole(qapp: QApplication) -> None:
+    from app.tumor_board.report import keep_together
+
+    box = (
+        "<h3>Warnings</h3><table border='1' width='100%'><tr><td>"
+        + "<p>a warning line</p>" * 6
+        + "</td></tr></table>"
+    )
+    page_h = 400.0
+    for filler in range(10, 22):  # the heading lands at every height near the page's foot
+        doc = QTextDocument()
+        doc.setHtml("<p>paragraph</p>" * filler + box + "<h3>Next</h3><p>after</p>")
+        doc.setTextWidth(300)
+        doc.setPageSize(QSizeF(300, page_h))
+        keep_together(doc, page_h)
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel():
+                head = layout.blockBoundingRect(block)
+                following = layout.blockBoundingRect(block.next())
+                assert int(head.top() // page_h) == int((following.bottom() - 1) // page_h)
+            block = block.next()
+        table = doc.rootFrame().childFrames()[0]
+        rect = layout.frameBoundingRect(table)
+        assert int(rect.top() // page_h) == int((rect.bottom() - 1) // page_h), filler
+
+
+def test_case_report_layout(content: Content, engine: Engine) -> None:
+    from app.tumor_board import report
+    from tests.app.conftest import case_of
+
+    case = case_of("04-after-thp-and-tdxd.json", content)
+    doc = report.case_document(content, engine, case)
+    plain = doc.toPlainText()
+    # the options the disease already progressed on: one line, not a row each
+    assert plain.count("Already progressed on:") == 1
+    rec = engine.next_options(case)
+    progressed = [o for o in rec.options if "repeated-regimen" in o.flags]
+    assert len(progressed) >= 3
+    assert all(o.name in plain for o in progressed)
+    assert "The disease already progressed" not in plain
+    # the disclaimer once
+    assert plain.count("Decision support only.") == 1
+    # the graph is the patient's story and sharp at 100 %: at least 200 dots per inch on A4
+    html = doc.toHtml()
+    width_px = float(
+        html.split('<img src="graph://case/', 1)[1].split('width="', 1)[1].split('"')[0]
+    )
+    image = next(
+        iter(
+            doc.resource(QTextDocument.ResourceType.ImageResource, QUrl(k))
+            for k in re.findall(r'src="(graph://case/[^"]+)"', html)
+        )
+    )
+    printed_inches = width_px / report.REPORT_WIDTH_PX * (210 - 32) / 25.4
+    assert image.width() / printed_inches >= 200
