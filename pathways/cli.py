@@ -21,6 +21,7 @@ from pathways.case import Case, dump_case, load_case, save_case
 from pathways.content import Content, load_content
 from pathways.engine import Engine, Recommendation
 from pathways.errors import PathwayError, cut
+from pathways.version import APP_VERSION
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -35,6 +36,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m pathways", description=__doc__)
     parser.add_argument("--content", type=Path, help="content folder (default: the bundled one)")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"her2-pathways-cli {APP_VERSION}",
+        help="print the app version and exit (validate prints the content's)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, doc in (
         ("next", "the next options for a case"),

@@ -133,6 +133,12 @@ def test_version(bundle: Path, home: Path) -> None:
     )
 
 
+def test_cli_version(bundle: Path, home: Path) -> None:
+    done = run(bundle, home, "her2-pathways-cli", "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"her2-pathways-cli {APP_VERSION}"
+
+
 def test_self_test_offline(bundle: Path, home: Path) -> None:
     done = run(bundle, home, "her2-pathways", "--self-test")
     assert done.returncode == 0, done.stderr

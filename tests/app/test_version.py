@@ -104,3 +104,12 @@ def test_review_packet_pdf_carries_the_app_version(tmp_path: Path) -> None:
     for page in reader.pages:
         words = " ".join(page.extract_text().split())
         assert f"HER2 Pathways {APP_VERSION}" in words
+
+
+def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathways.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as done:
+        cli_main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"her2-pathways-cli {APP_VERSION}"
