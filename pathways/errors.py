@@ -33,9 +33,13 @@ def shown(value: object, limit: int = MAX_SHOWN) -> str:
     return cut(text, limit)
 
 
+# Control characters (a terminal escape sequence in a file name) are shown, not obeyed.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
+
+
 def _printable(text: str) -> str:
     # Lone surrogates (from undecodable file names) cannot be printed or encoded: escape them.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").translate(_CONTROLS)
 
 
 class PathwayError(Exception):

@@ -106,6 +106,13 @@ def _folder(folder: Path) -> Path:
     return path
 
 
+def _control_characters_in_name(folder: Path) -> Path:
+    # A terminal escape sequence and a newline in the file name: shown, never obeyed.
+    path = folder / "bad\x1b[2J\x1b[31mname\nsecond line.json"
+    path.write_bytes(b"{oops")
+    return path
+
+
 def _largest_valid(folder: Path) -> Path:
     # 200 lines, each note 2,000 characters that JSON must escape: the largest saved form.
     data = base(history=_history(MAX_HISTORY_LINES, note="\x01" * 2000))
@@ -252,6 +259,7 @@ CORPUS: tuple[Entry, ...] = (
         ),
         True,
     ),
+    Entry("control-characters-in-name", _control_characters_in_name),
     # -- not regular files
     Entry("fifo", _fifo, special=True),
     Entry("dev-zero", _symlink_to_zero, special=True),
@@ -280,6 +288,7 @@ def check_message(line: str) -> None:
     assert len(line) <= MAX_ERROR_LINE, line[:300]
     assert SECRET not in line and "Quux" not in line, line[:300]
     assert "Traceback" not in line
+    assert "\x1b" not in line  # no terminal escape sequence obeyed
 
 
 @pytest.mark.parametrize("entry", CORPUS, ids=lambda e: e.name)
