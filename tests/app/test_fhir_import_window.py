@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
@@ -70,3 +71,27 @@ def test_review_dialog_shows_lines_and_report_without_identifiers(
     assert patient is not None and patient.name and patient.record_number
     for identifier in (patient.name, patient.record_number):
         assert identifier not in summary and identifier not in report
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["extension_url_object", "surrogate_in_name", "duplicate_keys", "fifo", "long_value_in_error"],
+)
+def test_hostile_fhir_file_gives_one_dialog_and_keeps_the_case(
+    window: MainWindow, dialog_calls: DialogCalls, tmp_path: Path, name: str
+) -> None:
+    # The first two used to escape as exceptions with no dialog at all.
+    from tests.fhir.hostile import GENERATORS, SECRETS
+
+    hostile = GENERATORS[name](tmp_path)
+    before = window.document.case
+    dialog_calls.answer("show_error", None)
+    dialog_calls.answer("review_fhir_import", False)
+    assert window.import_fhir(hostile.path) is False
+    expected = "show_error" if hostile.refused else "review_fhir_import"
+    assert dialog_calls.names() == [expected]
+    if hostile.refused:
+        message = dialog_calls.calls[0][1][2]
+        assert hostile.refused in message and len(message) < 800
+        assert not any(secret in message for secret in SECRETS)
+    assert window.document.case == before
