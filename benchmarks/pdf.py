@@ -44,13 +44,21 @@ def run(ctx: Context) -> list[Figure]:
             case_id = library.add_case(json.dumps(data))
             library.add_to_agenda(meeting_id, case_id)
             if i % 2 == 0:
+                # Decisions carry a snapshot since library schema 3 (the PDF is drawn from it).
+                from pathways.case import parse_case
+                from pathways.snapshot_diff import is_on_pathway, take_snapshot
+
+                case = parse_case(json.dumps(data), "benchmark case", content)
+                snapshot, rec = take_snapshot(engine, case)
+                on = is_on_pathway(rec, "tdxd")
                 library.record_decision(
                     meeting_id,
                     case_id,
+                    snapshot=snapshot,
                     chosen_regimen="tdxd",
-                    on_pathway=True,
-                    off_pathway_reason=None,
-                    off_pathway_detail="",
+                    on_pathway=on,
+                    off_pathway_reason=None if on else "other",
+                    off_pathway_detail="" if on else "benchmark",
                     alternatives=["tdm1"],
                     note="Benchmark decision",
                     dissent="",
