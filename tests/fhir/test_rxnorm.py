@@ -219,3 +219,41 @@ def test_phesgo_alone_after_thp_continues_the_line_as_maintenance(run: Importer)
     ]
     phesgo = b.med_request("2383307", "2022-06-20", "2023-01-01")  # Phesgo 600/600 per 10 ML
     assert _line_of(run, *thp, phesgo) == ["pertuzumab-trastuzumab-taxane"]
+
+
+def _entry(code: str, display: str) -> dict[str, Any]:
+    uri = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    return {"code": code, "display": display, "system": uri, "category": [], "cancerType": []}
+
+
+def test_the_generator_stops_on_a_combination_with_an_unknown_ingredient() -> None:
+    # Mapping "trastuzumab / foobarinib" to trastuzumab alone would claim the wrong regimen.
+    generator = _generator()
+    entries = [_entry("1", "Foobarinib 10 MG / trastuzumab 20 MG Injection")]
+    with pytest.raises(SystemExit, match="foobarinib"):
+        generator.build(entries, generator.load_agents())
+
+
+def test_the_generator_stops_on_a_brand_paired_with_different_agents() -> None:
+    generator = _generator()
+    entries = [
+        _entry("1", "Trastuzumab 150 MG Injection [Newbrand]"),
+        _entry("2", "Pertuzumab 30 MG/ML [Newbrand]"),
+    ]
+    with pytest.raises(SystemExit, match="newbrand"):
+        generator.build(entries, generator.load_agents())
+
+
+def test_the_generator_learns_brands_from_the_list() -> None:
+    generator = _generator()
+    entries = [
+        _entry("1", "Trastuzumab-abcd 150 MG [Newbrand]"),
+        _entry("2", "Newbrand 150 MG Injection"),
+        _entry("3", "Hyaluronidase / newbrand"),
+    ]
+    rows = generator.build(entries, generator.load_agents())
+    assert [(code, agents) for code, agents, _ in rows] == [
+        ("1", ("trastuzumab",)),
+        ("2", ("trastuzumab",)),
+        ("3", ("trastuzumab",)),
+    ]
