@@ -6,6 +6,7 @@ are skipped with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -248,3 +249,41 @@ def test_folder_and_missing_file(tmp_path: Path) -> None:
         read_bounded(tmp_path, 10, "a case file")
     with pytest.raises(ReadError, match="file not found"):
         read_bounded(tmp_path / "nope", 10, "a case file")
+
+
+def test_kills_during_repeated_saves_never_leave_a_partial_case(tmp_path: Path) -> None:
+    """A child saves two different cases over one file as fast as it can; it is killed at
+    arbitrary moments. After every kill the file is one of the two cases, whole."""
+    path = tmp_path / "case.json"
+    save_case(Case(label="a" * 150), path)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from pathways.case import Case, save_case
+        cases = [Case(label="a" * 150), Case(label="b" * 150, metastatic_diagnosis="2020-01-01")]
+        print("ready", flush=True)
+        i = 0
+        while True:
+            save_case(cases[i % 2], Path({str(path)!r}))
+            i += 1
+        """
+    )
+    labels = set()
+    for delay_ms in (0, 3, 7, 11, 17, 23, 31, 41, 53, 67):
+        child = subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=Path(__file__).parents[1],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=delay_ms / 1000)
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        labels.add(load_case(path).label[0])  # parses whole, or this raises
+        remove_stale_temporaries(tmp_path)
+        assert temporaries(tmp_path) == []
+    assert labels <= {"a", "b"}
