@@ -123,8 +123,8 @@ class DecisionController(QObject):
         except (PathwayError, LibraryError):
             today = None
         since = since_decision(decision.snapshot, self.ctx.engine, today, stored.case_json)
-        lines = summary.since_lines(self.ctx.content, since)
-        return lines or [self.tr("Today's case and content give the same options as then.")]
+        # Nothing changed since: no note on screen (the PDF says so explicitly).
+        return summary.since_lines(self.ctx.content, since) if since.anything_changed else []
 
     def practice_note(self, rec: Recommendation, case: Case, exclude_case: int | None) -> str:
         """How this board decided before at the same point; '' when it never did."""

@@ -250,6 +250,7 @@ class TumorBoard(QObject):
         if self.library_control.is_open:
             self.panel.refresh_agenda()
             self.panel.refresh_cases()
+            self._update_notes()  # an edited case may now get a different answer
 
     def _on_agenda_changed(self, meeting_id: int, case_id: int) -> None:
         self.panel.refresh_agenda()

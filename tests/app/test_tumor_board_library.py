@@ -454,3 +454,20 @@ def test_local_practice_is_shown_apart_from_the_evidence(
     assert [o.regimen for o in window.document.recommendation.options] == [
         o.regimen for o in rec.options
     ]  # never mixed into the ranking
+
+
+def test_since_this_decision_note_in_the_dock(
+    window: MainWindow, db: Path, content: Content, board_dialogs: BoardDialogs, qtbot: QtBot
+) -> None:
+    _meeting, ids = fill_library(db, content, ["02-after-first-line.json"])
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_agenda_case(ids[0])
+    board_dialogs.answer("ask_decision", draft("tdm1"))
+    assert board.record_decision() is not None
+    assert not board.panel.since.isVisible()  # nothing changed since: no note
+    qtbot.mouseClick(board.panel.open_agenda_button, Qt.MouseButton.LeftButton)
+    window.document.set_label("Seen again at the next board")  # saved to the library at once
+    assert board.panel.since.isVisible()
+    assert board.panel.since.text().startswith("Since this decision:")
+    assert "The case was edited since." in board.panel.since.text()

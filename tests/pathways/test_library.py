@@ -541,6 +541,9 @@ def test_killed_writer_loses_no_committed_edit(db_path: Path, tmp_path: Path) ->
                 current = lib.current_decision(ids[1], ids[2])
                 assert current is not None
                 assert current.id == ids[0]
+                # the snapshot was written in the same transaction, whole
+                assert current.snapshot is not None
+                assert len(current.snapshot.recommendation["options"][0]["why"]) == 4000
         for meeting in lib.list_meetings():
             assert positions(db_path, meeting.id) == list(range(len(lib.agenda(meeting.id))))
     assert sum(words[0] == "decision" for words in reported) > 0
