@@ -91,7 +91,8 @@ def render(docs: Path) -> int:
             shot = docs / "screenshot-presentation.png"
             try:  # whole or not at all, like every output of the app
                 with qt_output(shot) as out:
-                    if not image.save(out.device, b"PNG"):
+                    # str, not bytes: PySide6 refuses bytes here at run time, whatever its stubs say
+                    if not image.save(out.device, "PNG"):  # type: ignore[call-overload]
                         out.fail("cannot write the PNG")
             except PathwayError as exc:
                 print(f"render_docs: {exc.one_line()}", file=sys.stderr)
