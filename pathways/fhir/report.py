@@ -204,31 +204,48 @@ def _usable(values: Iterable[str]) -> list[str]:
     return sorted((v for v in out if len(v) >= 2), key=lambda v: (-len(v), v))
 
 
-class Redactor:
-    """Hides identifiers in report texts with plain substring search (no regex built from them).
+# Identifiers at least this long hide the whole token they are found in ("obs-MRN123-1"); shorter
+# ones, and names, only whole words (a record number "12" must not blank every date of 2012).
+_TOKEN_SECRET_CHARS = 6
+# Secrets at least this long hide a resource id that merely contains them.
+_ID_SUBSTRING_CHARS = 4
 
-    Cost is linear in the text for each identifier, and identifiers are bounded in number
-    (:data:`MAX_SECRETS`) and length (:data:`MAX_SECRET_CHARS`).
+
+class Redactor:
+    """Hides identifiers in report texts.
+
+    Identifiers are bounded in number (:data:`MAX_SECRETS`) and length (:data:`MAX_SECRET_CHARS`),
+    so the patterns searched for are small whatever the file holds, and each text is scanned a
+    bounded number of times.
     """
 
     def __init__(self, names: Iterable[str], identifiers: Iterable[str] = ()) -> None:
         name_list, id_list = _usable(names), _usable(identifiers)
         self.overflow = len(name_list) + len(id_list) > MAX_SECRETS
-        self.identifiers = id_list[:MAX_SECRETS]
-        self.names = name_list[: max(0, MAX_SECRETS - len(self.identifiers))]
-        every = [*self.identifiers, *self.names]
-        # One pass per text finds whether any identifier occurs at all (most texts hold none).
-        # The pattern is bounded: at most MAX_SECRETS literals of MAX_SECRET_CHARS each.
+        id_list = id_list[:MAX_SECRETS]
+        name_list = name_list[: max(0, MAX_SECRETS - len(id_list))]
+        every = [*id_list, *name_list]
+        # (pattern, hides the whole token): names are case-sensitive (a surname "Best" spares
+        # "best"), record numbers and other identifier values are not.
+        self._patterns = [
+            (re.compile(re.escape(s), re.IGNORECASE), len(s) >= _TOKEN_SECRET_CHARS)
+            for s in id_list
+        ] + [(re.compile(re.escape(s)), False) for s in name_list]
+        # One pass per text finds whether anything may occur at all (most texts hold nothing).
         body = "|".join(re.escape(s) for s in every)
-        self._in_id = re.compile(body, re.IGNORECASE) if every else None
-        self._in_text = re.compile(body) if every else None
+        self._any = re.compile(body, re.IGNORECASE) if every else None
+        self._in_ids = [s.casefold() for s in every if len(s) >= _ID_SUBSTRING_CHARS]
         self._done: dict[str, str] = {}  # report texts repeat ("observation not used")
 
     def resource_id(self, rid: str) -> str:
         if not rid or rid == HIDDEN:
             return rid
-        if self.overflow or (self._in_id is not None and self._in_id.search(rid)):
+        if self.overflow:
             return HIDDEN
+        if self._any is not None and self._any.search(rid):
+            folded = rid.casefold()
+            if any(s in folded for s in self._in_ids) or self._spans(rid):
+                return HIDDEN
         return _cut(rid, MAX_ID_CHARS)
 
     def code(self, text: str) -> str:
@@ -238,22 +255,24 @@ class Redactor:
         return _cut(self._clean(text), MAX_TEXT_CHARS)
 
     def _clean(self, text: str) -> str:
-        if self._in_text is None or not text:
+        if self._any is None or not text:
             return text
         done = self._done.get(text)
         if done is not None:
             return done
-        cleaned = self._spans_hidden(text) if self._in_text.search(text) else text
+        cleaned = self._hide(text) if self._any.search(text) else text
         if len(text) <= MAX_TEXT_CHARS:  # long texts are rare; keeping them would cost memory
             self._done[text] = cleaned
         return cleaned
 
-    def _spans_hidden(self, text: str) -> str:
+    def _spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
-        for secret in self.identifiers:
-            spans += _token_spans(text, secret)
-        for secret in self.names:
-            spans += _word_spans(text, secret)
+        for pattern, token in self._patterns:
+            spans += _token_spans(text, pattern) if token else _word_spans(text, pattern)
+        return spans
+
+    def _hide(self, text: str) -> str:
+        spans = self._spans(text)
         if not spans:
             return text
         out, at = [], 0
@@ -268,29 +287,29 @@ class Redactor:
         return "".join(out)
 
 
-def _word_spans(text: str, secret: str) -> list[tuple[int, int]]:
+def _word_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     spans = []
-    at = text.find(secret)
-    while at >= 0:
-        end = at + len(secret)
+    for found in pattern.finditer(text):
+        at, end = found.span()
         before = text[at - 1] if at else " "
         after = text[end] if end < len(text) else " "
         if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
             spans.append((at, end))
-        at = text.find(secret, at + 1)
     return spans
 
 
-def _token_spans(text: str, secret: str) -> list[tuple[int, int]]:
+def _token_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     end = 0
-    at = text.find(secret)
-    while at >= 0:
+    found = pattern.search(text)
+    while found is not None:
+        at = found.start()
         # The token starts after the last delimiter, searched back no further than the
         # previous token's end: each character is looked at a bounded number of times.
         start = max(text.rfind(d, end, at) for d in _DELIMITERS) + 1
-        found = _DELIMITER.search(text, at + len(secret))
-        end = found.start() if found else len(text)
-        spans.append((max(start, spans[-1][1] if spans else 0), end))
-        at = text.find(secret, end)
+        start = max(start, end)
+        stop = _DELIMITER.search(text, found.end())
+        end = stop.start() if stop else len(text)
+        spans.append((start, end))
+        found = pattern.search(text, end)
     return spans

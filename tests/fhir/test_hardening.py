@@ -143,3 +143,17 @@ def test_more_lines_than_a_case_holds_are_refused_by_name(run: Importer) -> None
     with pytest.raises(FhirImportError) as caught:
         run(b.bundle(resources), validate=False)
     assert "205 lines of therapy" in caught.value.problem
+
+
+def test_redaction_hides_whole_words_and_tokens_but_spares_ordinary_text() -> None:
+    from pathways.fhir.report import Redactor
+
+    redactor = Redactor(["Ottilie", "Li"], ["MRN-7730419", "12", "19680423"])
+    assert redactor.text("Line 1 (metastatic, 2012-01-01)") == "Line 1 (metastatic, 2012-01-01)"
+    assert redactor.text("MedicationRequest req-mrn-7730419-3 ends") == (
+        "MedicationRequest [hidden] ends"
+    )
+    assert redactor.text("Li went, li stayed, Lisa too") == "[hidden] went, li stayed, Lisa too"
+    assert redactor.text("code obs-12, born 19680423x") == "code obs-[hidden], born [hidden]"
+    assert redactor.resource_id("x-OTTILIE-y") == HIDDEN
+    assert redactor.resource_id("clinical-7") == "clinical-7"
