@@ -898,16 +898,16 @@ def _check_file(path: Path) -> bool:
 
 def _unwritable(path: Path) -> str | None:
     """Why an existing library cannot be written here, or None if it can."""
-    if not os.access(path, os.W_OK):
-        return "the file is read-only"
-    if not os.access(path.parent, os.W_OK):
-        # SQLite needs to create its journal files next to the database.
-        return "its folder is read-only"
     try:
         if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
             return "it is on a read-only disk"
     except (OSError, AttributeError):  # no statvfs (Windows): the access checks must do
         pass
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK):
+        # SQLite needs to create its journal files next to the database.
+        return "its folder is read-only"
     return None
 
 

@@ -29,6 +29,8 @@ from tests.app.tumor_board_support import (
     fill_library,
     flat,
     make_board,
+    mounted_tmpfs,
+    remount,
 )
 
 
@@ -246,6 +248,20 @@ def test_cli_meeting_report(qtbot: QtBot, tmp_path: Path, content: Content) -> N
     args = ["--meeting", str(meeting), "--db", str(db), "--report", str(out)]
     assert main(args) == EXIT_OK
     assert "Breast board" in pdf_text(out)[1]
+
+
+def test_cli_meeting_report_from_a_read_only_disk(
+    qtbot: QtBot, tmp_path: Path, content: Content
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk") as disk:
+        db = disk / "library.sqlite3"
+        meeting, _ids = fill_library(db, content, ["01-new-metastatic.json"])
+        remount(disk, "ro")
+        out = tmp_path / "read-only.pdf"
+        args = ["--meeting", str(meeting), "--db", str(db), "--report", str(out)]
+        assert main(args) == EXIT_OK  # opened read-only: printing needs no write
+        assert "Breast board" in pdf_text(out)[1]
+        assert sorted(p.name for p in disk.iterdir()) == ["library.sqlite3"]
 
 
 @pytest.mark.parametrize(

@@ -438,3 +438,74 @@ def test_limits_on_stored_text(board: tuple[CaseLibrary, int, int]) -> None:
         decide(lib, meeting, case_id, note="x" * 10_001)
     with pytest.raises(LibraryError, match="over"):
         lib.add_case(case("Big", pad="x" * 2_000_001))
+
+
+# -- real read-only and full disks (a tmpfs, where the test may mount one) ------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs mounted for the test (skipped where mounting is not allowed)."""
+    import shutil
+    import subprocess
+
+    mount = shutil.which("mount")
+    if mount is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root and mount(8) (CI runs as root)")
+    point = tmp_path / "disk"
+    point.mkdir()
+    done = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+
+
+def _remount(point: Path, mode: str) -> None:
+    import subprocess
+
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(point)], check=True)
+
+
+def test_library_on_a_read_only_disk_is_opened_read_only(small_disk: Path) -> None:
+    path = small_disk / "library.sqlite3"
+    with CaseLibrary.open(path) as lib:
+        meeting = lib.create_meeting("Board", dt.date(2026, 5, 12))
+        case_id = lib.add_case(case("Patient A"))
+        lib.add_to_agenda(meeting, case_id)
+        decide(lib, meeting, case_id)
+    _remount(small_disk, "ro")
+    with CaseLibrary.open(path) as lib:  # WAL needs side files: read as an immutable file
+        assert lib.read_only and "read-only disk" in (lib.read_only_reason or "")
+        assert [c.id for c in lib.agenda(meeting)] == [case_id]
+        assert lib.current_decision(meeting, case_id) is not None
+        with pytest.raises(LibraryError, match="read-only"):
+            lib.add_case(case("New"))
+    with pytest.raises(LibraryError, match="folder is read-only"):
+        CaseLibrary.open(small_disk / "other.sqlite3")
+
+
+def test_full_disk_loses_no_committed_edit(small_disk: Path) -> None:
+    path = small_disk / "library.sqlite3"
+    committed: list[int] = []
+    with CaseLibrary.open(path) as lib:
+        meeting = lib.create_meeting("Board", dt.date(2026, 5, 12))
+        with pytest.raises(LibraryError, match="disk is full") as info:
+            for n in range(10_000):
+                committed.append(lib.add_case(case(f"Patient {n}", pad="x" * 20_000)))
+        assert "Patient" not in str(info.value)
+        assert len(committed) > 5
+        # still usable: the edit that did not fit is the only one missing
+        assert sorted(c.id for c in lib.list_cases()) == committed
+        lib.rename_meeting(meeting, "Renamed")  # a small edit still fits
+    with CaseLibrary.open(path) as lib:
+        assert sorted(c.id for c in lib.list_cases()) == committed
+        assert lib.get_meeting(meeting).title == "Renamed"
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
