@@ -250,16 +250,18 @@ def _factor(case_json: str, name: str, default: str) -> str:
 
 def local_practice(
     decisions: Iterable[Decision],
-    rec: Recommendation,
+    today: Mapping[str, Any],
     case: Case,
     exclude_case: int | None = None,
 ) -> LocalPractice:
-    """Count the board's current decisions whose snapshot was at the same point as ``rec``.
+    """Count the board's current decisions whose snapshot was at the same point as ``today``
+    (a ``Recommendation.to_dict``, like the snapshots).
 
     The same point: the same position and line, and the same brain-metastases status (the
     factor that most often changes the choice). Superseded versions and the case itself
     (``exclude_case``) are left out.
     """
+    position, line = str(today.get("position", "")), today.get("line")
     brain = case.factors.brain_metastases
     counts: Counter[str] = Counter()
     for d in decisions:
@@ -267,13 +269,15 @@ def local_practice(
         if s is None or not d.is_current or d.case_id == exclude_case:
             continue
         then = s.recommendation
-        if then.get("position") != rec.position or then.get("line") != rec.line:
+        if then.get("position") != position or then.get("line") != line:
             continue
         if _factor(s.case_json, "brain_metastases", "none") != brain:
             continue
         counts[d.chosen_regimen] += 1
     chosen = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return LocalPractice(rec.position, rec.line, brain, sum(counts.values()), chosen)
+    return LocalPractice(
+        position, line if isinstance(line, int) else None, brain, sum(counts.values()), chosen
+    )
 
 
 def tiers(rec: Mapping[str, Any]) -> Sequence[tuple[str, str, str]]:

@@ -135,7 +135,7 @@ class DecisionController(QObject):
             decisions = library.all_decisions()
         except LibraryError:
             return ""
-        practice = local_practice(decisions, rec, case, exclude_case)
+        practice = local_practice(decisions, rec.to_dict(self.ctx.content), case, exclude_case)
         text = summary.practice_text(self.ctx.content, practice)
         return self.tr("Local practice (not evidence): {text}").format(text=text) if text else ""
 

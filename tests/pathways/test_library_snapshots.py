@@ -148,9 +148,10 @@ def test_local_practice_counts_current_decisions_at_the_same_point(content: Cont
         _decision(6, 15, "tdm1", other_brain),  # different brain-metastasis status
         _decision(7, 99, "tdm1", snapshot),  # the case itself
     ]
-    practice = local_practice(decisions, recommendation, case, exclude_case=99)
+    today = recommendation.to_dict(content)
+    practice = local_practice(decisions, today, case, exclude_case=99)
     assert practice.total == 3
     assert practice.chosen == (("tdxd", 2), ("tdm1", 1))
-    assert practice.position == recommendation.position
-    none = local_practice([], recommendation, case)
+    assert practice.position == today["position"]
+    none = local_practice([], today, case)
     assert none.total == 0 and none.chosen == ()
