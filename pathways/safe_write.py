@@ -95,6 +95,8 @@ def read_bounded(path: Path, limit: int, what: str, error: type[PathwayError] = 
         raise error(source, "", f"is a folder, not {what}") from None
     except OSError as exc:
         raise error(source, "", f"cannot read ({reason(exc)})") from None
+    except ValueError:  # a NUL character in the name
+        raise error(source, "", "not a valid file name") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -157,6 +159,8 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> os.stat_result | None
         info = None
     except OSError as exc:
         raise WriteError(source, "", f"cannot write ({reason(exc)})") from None
+    except ValueError:  # a NUL character in the name
+        raise WriteError(source, "", "not a valid file name") from None
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise WriteError(
@@ -171,7 +175,7 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> os.stat_result | None
     for other in inputs:
         try:
             other_info = os.stat(other)
-        except OSError:
+        except (OSError, ValueError):
             continue
         if info is not None and _identity(other_info) == _identity(info):
             raise WriteError(

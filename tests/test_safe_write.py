@@ -287,3 +287,10 @@ def test_kills_during_repeated_saves_never_leave_a_partial_case(tmp_path: Path) 
         remove_stale_temporaries(tmp_path)
         assert temporaries(tmp_path) == []
     assert labels <= {"a", "b"}
+
+
+def test_a_nul_in_a_file_name_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match="not a valid file name"):
+        read_bounded(tmp_path / "a\0b", 10, "a case file")
+    with pytest.raises(WriteError, match="not a valid file name"):
+        write_bytes(tmp_path / "a\0b", b"x")
