@@ -158,8 +158,24 @@ def _qt_message_handler(mode: QtMsgType, context: QMessageLogContext, message: s
 
 
 def _fail(message: str) -> int:
-    print(f"main.py: error: {message}", file=sys.stderr)
+    log.info("refused: %s", message)  # the log file only: stderr gets exactly one line
+    if sys.stderr is None:  # the windowed app on Windows: no console, so say it in a dialog
+        _show_startup_error(message)
+    else:
+        print(f"main.py: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _show_startup_error(message: str) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    # A reference kept while the box is shown: an unreferenced QApplication is deleted at once.
+    _app = QApplication.instance() or QApplication(sys.argv[:1] or ["her2-pathways"])
+    box = QMessageBox(QMessageBox.Icon.Critical, "HER2 Pathways", message)
+    box.setObjectName("startup_error_dialog")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
 
 
 def _start_logging(debug: bool) -> None:

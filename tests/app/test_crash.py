@@ -233,3 +233,29 @@ def test_version_prints_app_and_content_versions(
     assert out == (
         f"her2-pathways {APP_VERSION} (content {content.version}, reviewed {content.reviewed})"
     )
+
+
+def test_refusal_with_no_console_is_a_dialog_and_a_log_line(
+    qapp: QApplication,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The windowed app on Windows has no stderr: a bad start must not exit silently."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append((box.objectName(), box.text()))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(sys, "stderr", None)
+    missing = tmp_path / "no-such-case.json"
+    with caplog.at_level(logging.INFO, logger="app"):
+        code = main([str(missing), "--screenshot", str(tmp_path / "out.png")])
+    assert code == 2
+    assert len(shown) == 1 and shown[0][0] == "startup_error_dialog"
+    assert "no-such-case.json" in shown[0][1]
+    assert any(r.getMessage().startswith("refused: ") for r in caplog.records)
