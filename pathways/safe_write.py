@@ -328,7 +328,7 @@ def remove_stale_temporaries(folder: Path) -> int:
     removed = 0
     try:
         entries = list(os.scandir(folder))
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable, or a NUL in the name
         return 0
     for entry in entries:
         if not (entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX)):

@@ -294,3 +294,4 @@ def test_a_nul_in_a_file_name_is_an_error_not_a_crash(tmp_path: Path) -> None:
         read_bounded(tmp_path / "a\0b", 10, "a case file")
     with pytest.raises(WriteError, match="not a valid file name"):
         write_bytes(tmp_path / "a\0b", b"x")
+    assert remove_stale_temporaries(tmp_path / "a\0b") == 0
