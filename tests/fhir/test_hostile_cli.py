@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.fhir.hostile import GENERATORS, SECRETS, Hostile
 ROOT = Path(__file__).resolve().parents[2]
 CPU_SECONDS = 10.0
 PEAK_RSS_MB = 600
+HANG_SECONDS = 90
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,17 @@ def _run_cli(path: Path, out: Path) -> Run:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with (out / "stderr.txt").open("wb") as err:
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        # A child blocked without using CPU (a FIFO opened the usual way waits for a writer for
+        # ever) would never be reaped: it is killed after a generous wall-clock time.
+        guard = threading.Timer(HANG_SECONDS, child.kill)
+        guard.start()
         try:
             _, status, usage = os.wait4(child.pid, 0)
         except BaseException:
             child.kill()
             raise
+        finally:
+            guard.cancel()
         child.returncode = os.waitstatus_to_exitcode(status)
     text = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace")
     return Run(
@@ -74,6 +82,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Hostile,
 def test_hostile_file_through_the_cli(name: str, corpus: dict[str, tuple[Hostile, Run]]) -> None:
     hostile, run = corpus[name]
     lines = run.stderr.splitlines()
+    assert run.code != -9, f"killed after {HANG_SECONDS} s: the import hung"
     assert "Traceback" not in run.stderr
     assert run.cpu <= CPU_SECONDS, f"{run.cpu:.1f} s of CPU"
     assert run.peak_mb <= PEAK_RSS_MB, f"{run.peak_mb:.0f} MB peak"
