@@ -2,7 +2,8 @@
 
 ``diff``, ``review-packet`` and ``sign-off`` live in :mod:`pathways.governance_cli`.
 
-Exit codes: 0 success; 2 bad input, with one line on stderr naming the file, place and problem.
+Exit codes: 0 success; 2 bad input, with one line on stderr naming the file, place and problem;
+1 an internal error (a bug), also one line and no traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathways.version import APP_VERSION
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -191,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (OSError, RecursionError, MemoryError) as exc:
         return _error(cut(f"{type(exc).__name__}: {exc}", 300))
+    except Exception as exc:  # a bug of ours: one line (no traceback, which may quote data)
+        _error(f"internal error ({type(exc).__name__}); please report it with the command used")
+        return EXIT_INTERNAL_ERROR
 
 
 def _error(line: str) -> int:

@@ -182,3 +182,18 @@ def test_import_fhir_writes_are_whole_and_keep_permissions(tmp_path: Path) -> No
     assert case.stat().st_mode & 0o777 == 0o600
     assert case.read_text().startswith("{")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_bug_is_one_line_without_a_traceback_or_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathways import cli
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise TypeError(SECRET)  # a bug whose message would quote data
+
+    monkeypatch.setattr(cli, "load_case", broken)
+    case = str(ROOT / "resources/cases/01-new-metastatic.json")
+    assert cli.main(["next", case]) == cli.EXIT_INTERNAL_ERROR
+    err = capsys.readouterr().err
+    assert err == "error: internal error (TypeError); please report it with the command used\n"
