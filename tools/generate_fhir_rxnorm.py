@@ -135,15 +135,25 @@ class Mapper:
             if match is None:
                 continue
             brand = match.group(1).lower()
-            if brand in self.names or brand in self.brands:
-                continue  # the content (or the script) already says what this brand is
+            if brand in self.brands:
+                continue  # the script already says what this brand is
             found = self._named(entry["display"][: match.start()])
             if found:
                 learned.setdefault(brand, set()).add(found)
         for brand, sets in sorted(learned.items()):
+            own = self.names.get(brand)
+            if own is not None:
+                # A content alias wins ("Trastuzumab Injection [KADCYLA]" is T-DM1), unless it
+                # names one agent of a combination product (Phesgo listed under one antibody).
+                wider = {found for found in sets if own in found and len(found) > 1}
+                if len(wider) == 1:
+                    self.brands[brand] = wider.pop()
+                    del self.names[brand]
+                continue
             if len(sets) > 1:
                 raise SystemExit(f"brand {brand!r} pairs with different agents: {sorted(sets)}")
             self.brands[brand] = sets.pop()
+        self._names_re = _pattern(self.names)
 
     def _named(self, text: str) -> frozenset[str]:
         hits = {self.names[m.group(1)] for m in self._names_re.finditer(text.lower())}

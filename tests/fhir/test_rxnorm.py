@@ -257,3 +257,16 @@ def test_the_generator_learns_brands_from_the_list() -> None:
         ("2", ("trastuzumab",)),
         ("3", ("trastuzumab",)),
     ]
+
+
+def test_a_content_alias_naming_one_agent_of_a_combination_does_not_shrink_it() -> None:
+    # Should the content list "Phesgo" under trastuzumab alone, Phesgo stays two agents.
+    generator = _generator()
+    agents = [
+        generator.Agent(a.id, (*a.names, "phesgo")) if a.id == "trastuzumab" else a
+        for a in generator.load_agents()
+    ]
+    rows = {code: found for code, found, _ in generator.build(SUBSET, agents)}
+    for code in ("2382605", "2382607", "2382609"):
+        assert rows[code] == ("pertuzumab", "trastuzumab")
+    assert rows["1658086"] == ("trastuzumab-emtansine",)  # "Trastuzumab Injection [KADCYLA]"
