@@ -13,7 +13,8 @@ pertuzumab + trastuzumab). It also writes the slice of the list the tests check 
 
 How a concept's agents are found (display names are read HERE, once, by a reviewed script; the
 importer itself reads codes only):
-- a brand in brackets decides ("Trastuzumab Injection [KADCYLA]" is T-DM1, not trastuzumab);
+- a brand in brackets decides ("Trastuzumab Injection [KADCYLA]" is T-DM1, not trastuzumab),
+  except that a content alias naming one agent of a combination product does not shrink it;
 - otherwise every ingredient and brand name found in the name counts ("Kisqali 200 MG - Femara
   2.5 MG Daily Dose Carton" is ribociclib + letrozole);
 - ingredient names are the content's agent names and aliases plus the RxNorm spellings below;
