@@ -79,7 +79,7 @@ class HistoryTableModel(QAbstractTableModel):
         return (
             self.tr("Step"),
             self.tr("Line"),
-            self.tr("Regimen · outcome"),
+            self.tr("Regimen"),  # the outcome is its second line
             self.tr("On pathway?"),
         )[section]
 

@@ -292,6 +292,19 @@ class NodeItem(QGraphicsItem):
     def _font(self) -> QFont:
         return _font(self.scene())
 
+    def label_rect(self, s: _NodeStyle) -> QRectF:
+        """Where the name goes: above the tier badge and below the NOW tag and the order
+        circle, which reach into the box at the top (no badge ever covers a label)."""
+        fm = QFontMetricsF(self._font())
+        pad = fm.horizontalAdvance("M") * 0.5
+        badge_h = fm.lineSpacing() * 1.15 if s.tier is not None else 0.0
+        top = pad * 0.6
+        if s.current:
+            top = max(top, fm.lineSpacing() * 0.85 * 1.1 * 0.45 + pad * 0.2)
+        if s.order is not None:
+            top = max(top, fm.lineSpacing() * 1.25 * 0.65)
+        return self.rect().adjusted(pad, top, -pad, -pad * 0.6 - badge_h)
+
     def set_style(self, style: _NodeStyle) -> None:
         if style != self.style:
             self.style = style
@@ -354,8 +367,7 @@ class NodeItem(QGraphicsItem):
         name_font.setItalic(self.kind == "entry")
         painter.setFont(name_font)
         painter.setPen(fg)
-        badge_h = fm.lineSpacing() * 1.15 if s.tier is not None else 0.0
-        text_rect = rect.adjusted(pad, pad * 0.6, -pad, -pad * 0.6 - badge_h)
+        text_rect = self.label_rect(s)
         painter.drawText(
             text_rect,
             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
@@ -596,10 +608,13 @@ class EdgeItem(QGraphicsItem):
         return (self.source.node, self.target.node)
 
     def _apply_z(self) -> None:
-        # Options above normal edges, the path above options, all below nodes (z 2). Within a
-        # kind, the rank keeps the order in which the edges would have been added to the scene
-        # (EdgeItems are made lazily, so the order of insertion is not that order).
-        base = {self.NORMAL: 0.0, self.OPTION: 1.0}.get(self.kind, 1.5)
+        # Options above normal edges, the path above options, below nodes (z 2); what-if and
+        # virtual path edges (no graph edge of their own, so they may cross other nodes) above
+        # the nodes, never hidden under one. Within a kind, the rank keeps the order in which
+        # the edges would have been added to the scene (EdgeItems are made lazily, so the order
+        # of insertion is not that order).
+        above = {self.WHATIF: 3.0, self.VIRTUAL: 3.0}
+        base = {self.NORMAL: 0.0, self.OPTION: 1.0, **above}.get(self.kind, 1.5)
         self.setZValue(base + 0.4 * self.rank / (self.rank + 1))
 
     def set_kind(self, kind: int, tier: str | None = None) -> None:

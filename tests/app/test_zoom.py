@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from app.main_window import MainWindow
-from app.widgets.graph_view import NodeItem, PathwayScene
+from app.widgets.graph_view import NodeItem, PathwayScene, _NodeStyle
 from app.widgets.story import StoryNode
 
 WRAP = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
@@ -35,16 +35,15 @@ def _story_labels_fit(window: MainWindow) -> list[str]:
 
 def _whole_labels_fit(scene: PathwayScene) -> list[str]:
     bad = []
-    fm = QFontMetricsF(scene.font())
-    pad = fm.horizontalAdvance("M") * 0.5
     for item in scene.nodes.values():
         assert isinstance(item, NodeItem)
         font = QFont(scene.font())
         font.setBold(True)  # the widest case: path, option or current node
-        badge_h = fm.lineSpacing() * 1.15  # room kept for a tier badge
-        rect = item.rect().adjusted(pad, pad * 0.6, -pad, -pad * 0.6 - badge_h)
-        if not _fits(font, rect, item.label):
-            bad.append(item.label)
+        # the tightest cases: an option (tier badge below), the current position on the
+        # path (NOW tag and order circle above; a path node has no tier badge)
+        for style in (_NodeStyle(tier="preferred"), _NodeStyle(order=1, current=True)):
+            if not _fits(font, item.label_rect(style), item.label):
+                bad.append(item.label)
     return bad
 
 
