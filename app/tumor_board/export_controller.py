@@ -18,7 +18,7 @@ from app.tumor_board import report, summary
 from app.tumor_board.context import BoardContext
 from app.tumor_board.library_controller import LibraryController
 from app.tumor_board.storage import case_from_library
-from pathways.case import Case
+from pathways.case import Case, dump_case
 from pathways.errors import PathwayError
 from pathways.library import Decision, LibraryError, Meeting
 
@@ -52,13 +52,15 @@ class ExportController(QObject):
 
     def case_document(self, meeting_id: int | None, show_identifiers: bool) -> QTextDocument:
         decisions, meeting = self._open_case_decisions(meeting_id)
+        case = self.ctx.document.case
         return report.case_document(
             self.ctx.content,
             self.ctx.engine,
-            self.ctx.document.case,
+            case,
             decisions,
             meeting,
             show_identifiers,
+            case_json=dump_case(case) if decisions else None,
         )
 
     def export_case_pdf(self, meeting_id: int | None, path: Path | None = None) -> bool:

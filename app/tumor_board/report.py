@@ -635,11 +635,17 @@ def case_document(
     meeting: Meeting | None = None,
     show_identifiers: bool = False,
     now: dt.datetime | None = None,
+    case_json: str | None = None,
 ) -> QTextDocument:
-    """The report of one case (a library case's decision from ``meeting``, if any)."""
+    """The report of one case as it is today (with a library case's decision from ``meeting``,
+    if any, and, given the stored ``case_json``, what changed since that decision)."""
     exported = now or dt.datetime.now()
     scene = graph_scene(content, engine)
-    section = CaseSection(case, decisions)
+    snapshot = decisions[-1].snapshot if decisions else None
+    since = None
+    if snapshot is not None and case_json is not None:
+        since = since_decision(snapshot, engine, case, case_json)
+    section = CaseSection(case, decisions, since=since)
     try:
         body = case_html(content, engine, scene, section, show_identifiers, meeting)
     finally:

@@ -312,3 +312,23 @@ def test_cli_report_as_a_real_process(tmp_path: Path) -> None:
     )
     assert result.returncode == EXIT_OK, result.stderr
     assert out.stat().st_size > 10_000
+
+
+def test_case_pdf_of_a_decided_library_case_says_what_changed_since(
+    window: MainWindow, tmp_path: Path, content: Content, board_dialogs: BoardDialogs
+) -> None:
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = fill_library(db, content, ["05-brain-metastases.json"])
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[0])
+    board_dialogs.answer("ask_decision", draft("tdm1", note="Decided"))
+    assert board.record_decision() is not None
+    assert board.library_control.open_case(ids[0])
+    window.document.set_label("Back after three months")
+    out = tmp_path / "case.pdf"
+    assert board.exports.export_case_pdf(meeting, out)
+    text = pdf_text(out)[1]
+    assert "Back after three months" in text and "Decided" in text
+    assert "Since this decision" in text and "The case was edited since." in text
