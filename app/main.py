@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import logging.handlers  # the log file's; imported before Qt, see below
 import os
 import sys
 import tempfile
@@ -17,20 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-# The domain and its libraries (networkx, pydantic, PyYAML) come before Qt, on purpose: PySide6
-# installs an import hook that reads the source of every module imported after it (looking for
-# "PySide6" in it) and keeps that text in linecache. Imported first, they spare start-up about
-# 100 ms and 20 MB. `isort: split` keeps this order; the window's modules need Qt and follow.
-import pathways.content_cache
-import pathways.content_checks
-import pathways.content_diff  # with it the engine (networkx) and the schema
-import pathways.content_store
-import pathways.library  # the tumor board's case library (sqlite3)
-import pathways.scenarios
-import pathways.signoff
-import pathways.site
-import pathways.snapshot_diff
-import pathways.walkthrough  # noqa: F401 - the window imports it
+# First, before Qt: the domain and its libraries (see app.startup_imports for why).
+import app.startup_imports  # noqa: F401
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Outcome
 from pathways.errors import cut, shown
@@ -210,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The process's own log and crash hooks only when this call owns the application (not when
     # a test or a host program already runs one and calls main() in it).
     starting = QApplication.instance() is None
+    # Called as the program (not by a test or host with its own arguments): the heap is ours.
+    own_process = starting and argv is None
     if starting:
         _start_logging(args.debug)
     else:
@@ -220,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         content, governance = load_governed(args.content)
         engine = make_engine(content, governance.site)
-        if starting:  # imports and content stay: later collections need not walk them
+        if own_process:  # imports and content stay: later collections need not walk them
             gc.freeze()
+            gc.enable()  # main.py pauses the collector during the imports
     except PathwayError as exc:
         return _fail(exc.one_line())
     if args.version:
@@ -255,13 +245,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.tumor_board.cli import run_report
 
             return run_report(args, engine, DEFAULT_CASE)
-        return _run(args, app, engine, owns_app)
+        return _run(args, app, engine, owns_app, freeze=own_process)
     finally:
         if owns_app:
             qInstallMessageHandler(previous)
 
 
-def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: bool) -> int:
+def _run(
+    args: argparse.Namespace,
+    app: QApplication,
+    engine: object,
+    owns_app: bool,
+    freeze: bool = False,
+) -> int:
     from app import dialogs
     from app.main_window import MainWindow
     from app.settings import AppSettings
@@ -318,7 +314,7 @@ def _run(args: argparse.Namespace, app: QApplication, engine: object, owns_app: 
             window.select(content.resolve_regimen(args.select) or args.select)
         elif window.document.recommendation.options:  # show the top option's evidence
             window.select(window.document.recommendation.options[0].regimen)
-        if owns_app:
+        if freeze:
             # What start-up built (modules, content, window) lives until the process ends:
             # frozen, the cyclic collector no longer walks it at every full collection, nor
             # once more at exit (~100 ms). Not when a test or host process owns the heap.

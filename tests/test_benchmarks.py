@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks.common import measured, percentile
 from benchmarks.scale import load_fresh, synthetic_case, synthetic_texts
+from benchmarks.startup import Run, bundle_figure, run_child
 from benchmarks.window import back_and_forth
 from pathways.engine import Engine
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "cold_start",
     "peak_memory",
+    "cold_start_bundle",
     "engine",
     "step",
     "factor_change",
@@ -88,3 +90,27 @@ def test_statistics_and_verdict() -> None:
     fig = measured("x", "x", "ms", values, limit=90.0, stat="p95")
     assert fig.p95 == 95.0 and fig.verdict == "MISS"
     assert measured("y", "y", "ms", [1.0, 2.0, 3.0], limit=2.0).verdict == "PASS"
+
+
+def test_a_child_run_reports_its_own_cpu_time_and_memory() -> None:
+    # A child that allocates ~200 MB and computes: its own figures, not this process's.
+    code = "b = bytearray(200_000_000); b[::4096] = b'x' * len(b[::4096]); sum(range(2_000_000))"
+    run = run_child([sys.executable, "-c", code], dict(os.environ))
+    assert isinstance(run, Run)
+    assert run.cpu_seconds > 0
+    assert run.peak_rss_mb > 190
+
+
+def test_a_failing_child_is_an_error_with_its_message() -> None:
+    code = "import sys; sys.stderr.write('boom'); sys.exit(3)"
+    with pytest.raises(RuntimeError, match="exited 3: boom"):
+        run_child([sys.executable, "-c", code], dict(os.environ))
+
+
+def test_no_bundle_is_reported_not_landed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import startup
+    from benchmarks.common import Context
+
+    monkeypatch.setattr(startup, "BUNDLE", tmp_path / "missing" / "her2-pathways")
+    fig = bundle_figure(Context(quick=True, scratch=tmp_path), dict(os.environ), [])
+    assert fig.verdict == "n/a" and "make bundle" in fig.note
