@@ -171,6 +171,13 @@ class LibraryController(QObject):
         library = self._writable(self.tr("Cannot import cases"))
         if library is None:
             return []
+        if meeting_id is not None:
+            try:
+                if library.get_meeting(meeting_id).signed_off:
+                    meeting_id = None  # a signed-off agenda is frozen: into the library only
+            except LibraryError as exc:
+                self.ctx.error(self.tr("Cannot import cases"), exc)
+                return []
         if paths is None:
             paths = board_dialogs.ask_import_paths(self.ctx.parent, str(self.ctx.folder()))
         ids = []

@@ -372,6 +372,12 @@ def test_sign_off_freezes_the_meeting_in_the_dock_and_amend_reopens_it(
     assert board_dialogs.calls == board_dialogs_before
     assert "signed off" in dialog_calls.calls[-1][1][2]
 
+    # importing while the meeting is signed off stores the case, off the frozen agenda
+    board_dialogs.answer("ask_import_paths", [CASES / "05-brain-metastases.json"])
+    qtbot.mouseClick(board.panel.import_button, Qt.MouseButton.LeftButton)
+    assert [c.id for c in library.agenda(meeting)] == ids
+    assert len(library.list_cases()) == 3
+
     board_dialogs.answer("ask_amendment", ("Dr Chair", "late pathology result"))
     assert board.panel.amend_button.isEnabled()
     qtbot.mouseClick(board.panel.amend_button, Qt.MouseButton.LeftButton)
