@@ -81,13 +81,21 @@ def contrast(a: QColor, b: QColor) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+_READABLE: dict[tuple[int, int, float, float], QColor] = {}
+
+
 def readable_mix(fg: QColor, bg: QColor, amount_fg: float, minimum: float = MIN_CONTRAST) -> QColor:
     """``fg`` softened towards ``bg`` by ``amount_fg`` as asked, but never below ``minimum``
-    contrast against ``bg`` (grey captions at 3.4:1 washed out on projectors)."""
-    t = amount_fg
-    while t < 1.0 and contrast(mix(fg, bg, t), bg) < minimum + 0.05:
-        t = min(1.0, t + 0.02)
-    return mix(fg, bg, t)
+    contrast against ``bg`` (grey captions at 3.4:1 washed out on projectors). Remembered per
+    colour pair: item views ask for it for every cell they paint."""
+    key = (fg.rgba(), bg.rgba(), amount_fg, minimum)
+    found = _READABLE.get(key)
+    if found is None:
+        t = amount_fg
+        while t < 1.0 and contrast(mix(fg, bg, t), bg) < minimum + 0.05:
+            t = min(1.0, t + 0.02)
+        found = _READABLE[key] = mix(fg, bg, t)
+    return QColor(found)
 
 
 def dimmed_text(palette: QPalette) -> QColor:

@@ -736,47 +736,39 @@ def _page_of(y: float, page_h: float) -> int:
     return int(y // page_h)
 
 
-def _breaks_before(doc: QTextDocument, page_h: float) -> list[QTextBlock]:
-    """Headings that would end a page apart from what follows them, or whose short box (the
+def _needs_break(doc: QTextDocument, heading: QTextBlock, page_h: float) -> bool:
+    """True if ``heading`` would end a page apart from what follows it, or its short box (the
     warnings, the decision, a small table) would be split across two pages."""
     layout = doc.documentLayout()
-    out: list[QTextBlock] = []
-    block = doc.begin()
-    while block.isValid():
-        if block.blockFormat().headingLevel() > 0:
-            top = layout.blockBoundingRect(block).top()
-            follow = block.next()
-            bottom = layout.blockBoundingRect(block).bottom()
-            if follow.isValid():
-                rect = layout.blockBoundingRect(follow)
-                table = QTextCursor(follow).currentTable()
-                if table is not None:
-                    box = layout.frameBoundingRect(table)
-                    # a box shorter than half a page stays whole; a long table only needs
-                    # its header row and first row beside the heading
-                    rect = box if box.height() < page_h / 2 else rect
-                    if box.height() >= page_h / 2:
-                        first = table.cellAt(1, 0) if table.rows() > 1 else table.cellAt(0, 0)
-                        rect = layout.blockBoundingRect(first.firstCursorPosition().block())
-                bottom = max(bottom, rect.bottom())
-            if _page_of(top, page_h) != _page_of(bottom - 0.5, page_h) and top % page_h > 1:
-                out.append(block)
-        block = block.next()
-    return out
+    head = layout.blockBoundingRect(heading)
+    bottom = head.bottom()
+    follow = heading.next()
+    if follow.isValid():
+        rect = layout.blockBoundingRect(follow)
+        table = QTextCursor(follow).currentTable()
+        if table is not None:
+            box = layout.frameBoundingRect(table)
+            if box.height() < page_h / 2:  # a short box stays whole
+                rect = box
+            else:  # a long table only needs its header row and first row beside the heading
+                first = table.cellAt(1, 0) if table.rows() > 1 else table.cellAt(0, 0)
+                rect = layout.blockBoundingRect(first.firstCursorPosition().block())
+        bottom = max(bottom, rect.bottom())
+    starts_page = head.top() % page_h <= 1
+    return not starts_page and _page_of(head.top(), page_h) != _page_of(bottom - 0.5, page_h)
 
 
 def keep_together(doc: QTextDocument, page_h: float) -> None:
     """Move a heading to the next page when what follows it would not start on its page (and
-    a short box with it): QTextDocument has no keep-with-next of its own. A few passes, as each
-    break moves what comes after it."""
-    for _ in range(12):
-        breaks = _breaks_before(doc, page_h)
-        if not breaks:
-            return
-        cursor = QTextCursor(breaks[0])
-        fmt = breaks[0].blockFormat()
-        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-        cursor.setBlockFormat(fmt)
+    a short box with it): QTextDocument has no keep-with-next of its own. One pass from the
+    top: a break moves only what comes after it, which is looked at next, laid out anew."""
+    block = doc.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel() > 0 and _needs_break(doc, block, page_h):
+            fmt = block.blockFormat()
+            fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            QTextCursor(block).setBlockFormat(fmt)
+        block = block.next()
 
 
 def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:

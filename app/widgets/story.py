@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyleOptionGraphicsItem, QWidget
 
 from app import text, theme
 from app.document import CaseDocument
@@ -412,6 +412,8 @@ class StoryScene(NodeScene):
 
     def __init__(self, content: Content, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # A dozen items, all replaced at every step: no spatial index to rebuild each time.
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.content = content
         self.engine = engine
         self.story = Story()
