@@ -296,6 +296,7 @@ class StoryEdge(QGraphicsItem):
         """``gap`` (between columns, between rows) routes a path edge that wraps from the
         bottom of one column to the top of the next through the gaps, around the nodes."""
         super().__init__()
+        self.ends = (a, b)
         self.kind = kind  # "path" | "option" | "whatif"
         self.tier = tier
         ra = a.rect().translated(a.pos())

@@ -162,3 +162,54 @@ def test_highlighted_edges_are_items_and_the_background_draws_the_others(
     # the selection.
     corner = scene.sceneRect().topLeft() + QPointF(1, 1)
     assert scene.itemAt(corner, QTransform()) is None
+
+
+# ---------------------------------------------------------------------------- the story
+def test_default_view_is_the_patients_story(content: Content, engine: Engine) -> None:
+    from app.widgets.story import MAX_OPTIONS, StoryEdge, StoryNode, StoryScene, story_of
+
+    for name in ("04-after-thp-and-tdxd.json", "08-full-sequence.json", "06-residual-disease.json"):
+        doc = CaseDocument(content, engine)
+        doc.load(case_of(name, content), None)
+        scene = StoryScene(content, engine)
+        for k in range(doc.step_count):
+            doc.set_step(k)
+            scene.set_story(story_of(doc))
+            rec = doc.recommendation
+            path = doc.patient_path()
+            items = [i for i in scene.items() if isinstance(i, StoryNode)]
+            path_items = [i for i in items if i.kind in ("path", "entry")]
+            options = [i for i in items if i.kind == "option"]
+            # only the path, the position and the options: nothing else of the pathway
+            assert [i.node for i in sorted(path_items, key=lambda i: (i.x(), i.y()))] == path
+            assert {i.node for i in options} <= {o.regimen for o in rec.options}
+            assert len(options) <= MAX_OPTIONS
+            assert [i for i in path_items if i.current] == [scene.nodes[rec.position]] or (
+                rec.position in {o.regimen for o in rec.options}
+            )
+            # past regimens are drawn as given (no tier), with their outcome in words
+            assert all(i.tier is None for i in path_items)
+            assert all(i.bottom for i in path_items if i.kind == "path")
+            # the options are the next column: right of every path node, arrows pointing right
+            right_of_path = max(i.x() for i in path_items)
+            assert all(o.x() > right_of_path for o in options)
+            for edge in (e for e in scene.items() if isinstance(e, StoryEdge)):
+                if edge.kind == "option":
+                    start, end = edge.path.pointAtPercent(0), edge.path.pointAtPercent(1)
+                    assert end.x() > start.x()
+            # no node covers another, and no edge runs under a node it does not join
+            boxes = [i.mapRectToScene(i.rect()) for i in items]
+            for a, b in itertools.combinations(boxes, 2):
+                assert not a.intersects(b)
+            for edge in (e for e in scene.items() if isinstance(e, StoryEdge)):
+                others = [i.mapRectToScene(i.rect()) for i in items if i not in edge.ends]
+                points = [edge.path.pointAtPercent(t / 40) for t in range(41)]
+                assert not any(box.contains(p) for box in others for p in points), edge.kind
+            # the option given next is marked when stepping back
+            given = (
+                doc.effective_case.history[k].regimen
+                if k < len(doc.effective_case.history)
+                else None
+            )
+            marked = [o.node for o in options if o.given_next]
+            assert marked == ([given] if given in {o.node for o in options} else [])
