@@ -50,6 +50,7 @@ from pathways.library import CaseLibrary, Decision, Meeting
 from pathways.safe_write import WriteError
 from pathways.snapshot_diff import SinceDecision, since_decision
 from pathways.version import APP_VERSION
+from pathways.walkthrough import Walkthrough
 
 log = logging.getLogger(__name__)
 tr = summary.tr
@@ -91,12 +92,14 @@ def graph_scene(content: Content, engine: Engine, aspect: float = 1.3) -> StoryS
     return scene
 
 
-def show_case(scene: StoryScene, content: Content, engine: Engine, case: Case) -> None:
-    """Show the case as it stands now (its whole history, no selection)."""
+def show_case(scene: StoryScene, content: Content, engine: Engine, case: Case) -> Walkthrough:
+    """Show the case as it stands now (its whole history, no selection); returns its steps, so
+    that the rest of the report reads them instead of running the engine again."""
     document = CaseDocument(content, engine)
     try:
         document.load(case, None)
         scene.set_story(story_of(document))
+        return document.walkthrough
     finally:
         document.deleteLater()
 
@@ -232,10 +235,11 @@ def _factors(case: Case) -> str:
     )
 
 
-def _history(content: Content, engine: Engine, case: Case, show_identifiers: bool) -> str:
+def _history(content: Content, walk: Walkthrough, show_identifiers: bool) -> str:
+    case = walk.case
     if not case.history:
         return f"<p style='color:{DIM};'>{escape(tr('No treatment recorded yet.'))}</p>"
-    steps = engine.steps(case)
+    steps = walk.steps
     rows = []
     for i, line in enumerate(case.history):
         tier = steps[i].given_tier
@@ -472,8 +476,8 @@ def case_html(
             + f"</b> {escape(summary.decision_summary(content, section.decisions[-1]))}</p>"
         )
     out.append(_h2(tr("Patient factors")) + _factors(case))
-    out.append(_h2(tr("Treatment history")) + _history(content, engine, case, show_identifiers))
-    show_case(scene, content, engine, case)
+    walk = show_case(scene, content, engine, case)  # the engine runs once per case
+    out.append(_h2(tr("Treatment history")) + _history(content, walk, show_identifiers))
     key = f"graph://case/{id(section)}"
     image = section.images[key] = graph_image(scene)
     # no taller than GRAPH_MAX_HEIGHT_PX, so that it shares the first page with the history
@@ -491,7 +495,7 @@ def case_html(
     )
     out.append(f"<p style='margin-top:0; color:{DIM};'>{escape(legend)}</p>")
     snapshot = section.seen is not None
-    seen = section.seen if section.seen is not None else engine.next_options(case).to_dict(content)
+    seen = section.seen if section.seen is not None else walk.last.recommendation.to_dict(content)
     options, cites = _options(content, seen)
     heading = (
         tr("Options the board saw — {where}") if snapshot else tr("Next options — {where}")
