@@ -427,26 +427,12 @@ class PresentationWindow(QWidget):
         return "".join(rows)
 
     def _factors_html(self) -> str:
-        f = self.document.case.factors
+        """The factors from the vocabulary (pathways/vocab.py): those always shown, and any
+        whose value changes the pathway, flagged — a new factor needs no code here."""
         items = [
-            f"{escape(text.factor_name('hormone_receptor'))}: "
-            f"<b>{escape(text.hormone_label(f.hormone_receptor))}</b>",
-            f"{escape(text.factor_name('brain_metastases'))}: "
-            f"<b>{escape(text.brain_label(f.brain_metastases))}</b>",
+            f"<b>⚠ {escape(phrase)}</b>" if notable else escape(phrase)
+            for phrase, notable in text.header_factors(self.document.case.factors)
         ]
-        if f.lvef is not None:
-            items.append(f"{escape(text.factor_name('lvef'))}: <b>{f.lvef:g} %</b>")
-        for name in (
-            "ild_history",
-            "heart_failure",
-            "pregnant",
-            "taxane_contraindicated",
-            "chemotherapy_unsuitable",
-        ):
-            if getattr(f, name):
-                items.append(f"<b>⚠ {escape(text.factor_name(name))}</b>")
-        if not f.tdxd_available:
-            items.append(f"<b>⚠ {escape(self.tr('T-DXd not available'))}</b>")
         return "<br>".join(items)
 
     def _badge(self, tier: str, small: bool = False) -> str:

@@ -1,0 +1,51 @@
+"""Every patient factor of the vocabulary reaches every place that shows factors: the factors
+panel, the case header's phrases and the presentation. A factor added to pathways/vocab.py (and
+the case model) needs no widget code; this test fails if a place keeps its own list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from app import text
+from app.main_window import MainWindow
+from pathways.case import Case, Factors
+from pathways.content import Content
+from pathways.engine import Engine
+from pathways.vocab import FACTORS, FactorSpec
+
+NOTABLE = [spec for spec in FACTORS if spec.notable]
+
+
+def _notable(spec: FactorSpec) -> Factors:
+    return Factors.model_validate({spec.name: spec.notable[0]})
+
+
+def test_the_factors_panel_has_a_field_for_every_factor(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    window = make_window(None, show=False)
+    for spec in FACTORS:
+        assert window.findChild(QWidget, f"factor_{spec.name}") is not None, spec.name
+
+
+@pytest.mark.parametrize("spec", NOTABLE, ids=lambda s: s.name)
+def test_a_notable_factor_is_flagged_in_the_header(spec: FactorSpec) -> None:
+    phrases = text.header_factors(_notable(spec))
+    assert any(notable and text.factor_name(spec.name) in p for p, notable in phrases)
+
+
+@pytest.mark.parametrize("spec", NOTABLE, ids=lambda s: s.name)
+def test_a_notable_factor_is_flagged_in_the_presentation(
+    qtbot: QtBot, content: Content, engine: Engine, spec: FactorSpec
+) -> None:
+    from app.tumor_board.presentation import PresentationWindow, PresentedCase
+
+    case = Case(label="factor", factors=_notable(spec))
+    presentation = PresentationWindow(content, engine, [PresentedCase(case)])
+    qtbot.addWidget(presentation)
+    presentation.show_case(0)
+    assert f"⚠ {text.factor_name(spec.name)}" in presentation.factors.text()
