@@ -57,15 +57,23 @@ class ElidedLabel(QLabel):
         return self.text() != self._full
 
     def elide(self) -> None:
+        if self.wordWrap():  # "Full text": the whole text, wrapped
+            if self.text() != self._full:
+                self.setText(self._full)
+            return
         width = max(0, self.contentsRect().width())
         fm = self.fontMetrics()
         self.setText(fm.elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
     def sizeHint(self) -> QSize:
+        if self.wordWrap():
+            return super().sizeHint()
         fm = self.fontMetrics()
         return QSize(fm.horizontalAdvance(self._full), fm.height())
 
     def minimumSizeHint(self) -> QSize:
+        if self.wordWrap():
+            return super().minimumSizeHint()
         return QSize(self.fontMetrics().horizontalAdvance("M…"), self.fontMetrics().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -246,7 +254,8 @@ class WarningsBanner(QFrame):
         layout.setSpacing(m // 2)
         layout.addLayout(top)
         layout.addWidget(self.notes)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Preferred, not Maximum: "Full text" may make it taller than its one-line rows
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._apply_style()
         self.set_warnings((), "")
 
@@ -339,7 +348,9 @@ class WarningsBanner(QFrame):
             body.setWordWrap(self.full_button.isChecked())
             if self.full_button.isChecked():
                 body.setText(body.full_text())
-                body.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                policy.setHeightForWidth(True)  # as tall as the wrapped text needs
+                body.setSizePolicy(policy)
                 body.setMinimumHeight(0)
                 body.setMaximumHeight(16777215)
             else:
@@ -413,3 +424,14 @@ class WarningsBanner(QFrame):
 
     def _on_full_button_toggled(self, _checked: bool) -> None:
         self._fit_rows()
+        # The window's layout caches whether the banner's height depends on its width: lay the
+        # banner out, then the window's layout anew (a click, not a step: done at once).
+        inner = self.layout()
+        if inner is not None:
+            inner.activate()
+        self.updateGeometry()
+        parent = self.parentWidget()
+        outer = parent.layout() if parent is not None else None
+        if outer is not None:
+            outer.invalidate()
+            outer.activate()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
+from pytestqt.qtbot import QtBot
 
 from app import text
 from app.main_window import MainWindow, demo_cases
@@ -122,3 +123,21 @@ def test_what_changed_is_said_in_words(make_window: Callable[..., MainWindow]) -
     assert "T-DXd available" in explanation
     assert "rank " not in explanation  # no internal ranks ("rank 1 → 0")
     assert "now listed" in explanation or "→" in explanation
+
+
+def test_full_text_shows_every_warning_whole(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window("05-brain-metastases.json")
+    window.resize(QSize(960, 540))
+    banner = window.banner
+    body = banner._rows[0][1]
+    closed = banner.sizeHint().height()  # the reserved one-line rows
+    qtbot.waitUntil(lambda: body.width() < 900 and banner.height() == closed)
+    assert body.is_elided()  # one line each: the action is cut at this width
+    banner.full_button.click()
+    assert body.text() == body.full_text() and body.wordWrap()
+    qtbot.waitUntil(lambda: banner.height() > closed)  # the rows wrap: the banner grows
+    banner.full_button.click()
+    qtbot.waitUntil(lambda: banner.height() == closed)
+    assert body.is_elided()
