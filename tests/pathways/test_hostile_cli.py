@@ -10,6 +10,8 @@ cores, as they are independent processes.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -56,33 +58,60 @@ def run_cli(args: Sequence[str]) -> Run:
     return run_child([sys.executable, "-c", LAUNCH, *args])
 
 
+# The child is started by a small spawner process, which waits for it and reports its usage.
+# Started straight from the test runner, the child's ru_maxrss would count the runner's memory
+# (Linux keeps the high-water mark of the forked address space across exec); forked from the
+# spawner, it counts only the spawner's few megabytes before its own.
+SPAWNER = """
+import json, os, subprocess, sys
+report, argv = sys.argv[1], sys.argv[2:]
+proc = subprocess.Popen(argv)
+_, status, usage = os.wait4(proc.pid, 0)
+proc.returncode = os.waitstatus_to_exitcode(status)
+with open(report, "w") as out:
+    cpu = usage.ru_utime + usage.ru_stime
+    json.dump({"code": proc.returncode, "maxrss_kb": usage.ru_maxrss, "cpu_s": cpu}, out)
+"""
+
+
 def run_child(argv: Sequence[str], hang_limit: float = HANG_LIMIT_S) -> Run:
     """Run ``argv``; kill it after ``hang_limit`` wall seconds; its own usage from wait4."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        report = Path(folder) / "usage.json"
         proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT
+            [sys.executable, "-c", SPAWNER, str(report), *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=ROOT,
+            start_new_session=True,  # the spawner and the child: one process group to kill
         )
         killed = threading.Event()
 
         def kill() -> None:
             killed.set()
-            proc.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
         timer = threading.Timer(hang_limit, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        usage = json.loads(report.read_text()) if report.exists() else {}
         out.seek(0)
         err.seek(0)
         return Run(
-            code=proc.returncode,
+            code=int(usage.get("code", proc.returncode)),
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
-            peak_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-            cpu_s=usage.ru_utime + usage.ru_stime,
+            peak_mb=usage.get("maxrss_kb", 0) / 1024,  # kilobytes on Linux
+            cpu_s=float(usage.get("cpu_s", 0.0)),
             killed=killed.is_set(),
         )
 
