@@ -107,7 +107,7 @@ def run_child(argv: Sequence[str], hang_limit: float = HANG_LIMIT_S) -> Run:
         out.seek(0)
         err.seek(0)
         return Run(
-            code=int(usage.get("code", proc.returncode)),
+            code=int(usage["code"]) if "code" in usage else proc.wait(),
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
             peak_mb=usage.get("maxrss_kb", 0) / 1024,  # kilobytes on Linux
