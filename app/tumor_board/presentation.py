@@ -453,16 +453,24 @@ class PresentationWindow(QWidget):
         if not rec.options:
             return escape(self.tr("No pathway options at this step."))
         parts = []
-        for i, option in enumerate(shown, start=1):
+        for option in shown:
             figures = summary.key_figures(self.content, option, limit=1)
             fig = (
                 f"<br><span style='color:{dim}; font-size:small;'>{escape(figures[0])}</span>"
                 if figures
                 else ""
             )
+            # The engine's order: options the guidelines do not rank share a number ("1=").
+            place = f"{option.order}{'=' if option.tied else '.'}"
+            tie = (
+                f" <span style='color:{dim}; font-size:small;'>"
+                f"{escape(text.tie_note(option))}</span>"
+                if option.tied
+                else ""
+            )
             parts.append(
-                f"<p style='margin:0 0 8px 0;'><b>{i}.</b> {self._badge(option.tier)}"
-                f"<br><b>{escape(option.name)}</b>{fig}</p>"
+                f"<p style='margin:0 0 8px 0;'><b>{escape(place)}</b> {self._badge(option.tier)}"
+                f"{tie}<br><b>{escape(option.name)}</b>{fig}</p>"
             )
         avoid = [o for o in rest if o.tier == "avoid"]
         more = [o for o in rest if o.tier != "avoid"]

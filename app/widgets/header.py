@@ -170,6 +170,10 @@ class CaseHeader(QFrame):
 
     def set_step(self, rec: Recommendation, before: Sequence[TreatmentLine]) -> None:
         self.decision.setText(text.decision(rec, before, self.content))
+        # The factors as they stand at this step: a toxicity recorded on an earlier line counts
+        # (T-DXd stopped for grade 2 ILD -> prior ILD from then on, not before).
+        effective = rec.facts.factors.model_copy(update=dict(rec.facts.effective))
+        self._items = text.header_factors(effective)
         self._fit_factors()
         self.setAccessibleDescription(self.header_text())
 

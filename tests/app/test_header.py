@@ -58,10 +58,16 @@ def test_notable_factors_come_first_and_are_marked(
     make_window: Callable[..., MainWindow], content: Content
 ) -> None:
     window = make_window("09-ild-on-tdxd.json")
-    items = text.header_factors(window.document.case.factors)
+    # The grade 2 ILD recorded on T-DXd counts as prior ILD from then on: shown now, first...
+    rec = window.document.recommendation
+    effective = rec.facts.factors.model_copy(update=dict(rec.facts.effective))
+    items = text.header_factors(effective)
     assert items[0] == ("Prior ILD/pneumonitis", True)  # the one that changes the pathway
     window.resize(QSize(1366, 768))
     assert "● Prior ILD/pneumonitis" in window.header.factors.text()
+    # ...but not at the step before T-DXd was given.
+    window.document.set_step(1)
+    assert "Prior ILD" not in window.header.factors.text()
 
 
 @pytest.mark.parametrize(("label", "path"), DEMOS, ids=IDS)

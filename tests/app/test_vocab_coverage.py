@@ -49,3 +49,22 @@ def test_a_notable_factor_is_flagged_in_the_presentation(
     qtbot.addWidget(presentation)
     presentation.show_case(0)
     assert f"⚠ {text.factor_name(spec.name)}" in presentation.factors.text()
+
+
+def test_presentation_numbers_options_as_the_engine_orders_them(
+    qtbot: QtBot, content: Content, engine: Engine
+) -> None:
+    from app.tumor_board.presentation import PresentationWindow, PresentedCase
+    from pathways.case import load_case
+    from tests.app.conftest import CASES
+
+    case = load_case(CASES / "04-after-thp-and-tdxd.json", content)
+    rec = engine.next_options(case)
+    tied = [o for o in rec.options if o.tied and o.order == 1]
+    assert len(tied) >= 2  # after T-DXd: the HER2CLIMB regimen and T-DM1, unranked
+    presentation = PresentationWindow(content, engine, [PresentedCase(case)])
+    qtbot.addWidget(presentation)
+    presentation.show_case(0)
+    html = presentation.options.text()
+    assert html.count("<b>1=</b>") == len(tied)
+    assert "<b>1.</b>" not in html and "<b>2.</b>" not in html.split("<b>1=</b>")[0]
