@@ -58,6 +58,7 @@ _CODE = (
     "content.py",
     "content_checks.py",
     "conditions.py",
+    "facts.py",
     "names.py",
     "vocab.py",
     "content_cache.py",
