@@ -27,9 +27,10 @@ from benchmarks.common import ROOT, Context, Figure, measured, not_landed
 
 DEMO_CASE = ROOT / "resources" / "cases" / "08-full-sequence.json"
 FLOOR = Path(__file__).resolve().parent / "floor.py"
-BUNDLE = (
-    ROOT / "dist" / "her2-pathways" / ("her2-pathways.exe" if os.name == "nt" else "her2-pathways")
-)
+# The frozen app (make bundle); $HER2_PATHWAYS_BUNDLE names one built elsewhere.
+_FROZEN_NAME = "her2-pathways.exe" if os.name == "nt" else "her2-pathways"
+_DIST_BUNDLE = ROOT / "dist" / "her2-pathways" / _FROZEN_NAME
+BUNDLE = Path(os.environ.get("HER2_PATHWAYS_BUNDLE") or _DIST_BUNDLE)
 CACHE_DIR_ENV = "HER2_PATHWAYS_CACHE_DIR"  # pathways.content_cache, not imported here
 
 
