@@ -140,12 +140,15 @@ def test_cli_version(bundle: Path, home: Path) -> None:
 
 
 def test_self_test_offline(bundle: Path, home: Path) -> None:
-    done = run(bundle, home, "her2-pathways", "--self-test")
+    done = run(bundle, home, "her2-pathways", "--self-test", "--debug")  # log everything
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("self-test: OK (")
     assert "platform offscreen" in done.stdout
     log = (home / "logs" / "her2-pathways.log").read_text(encoding="utf-8")
     assert f"HER2 Pathways {APP_VERSION} started" in log
+    # Demo 4, stepped through by the self-test, carries identifiers: none reaches the log.
+    for identifier in ("Demo Patient Four", "DEMO-0004", "1962-01-30"):
+        assert identifier not in log and identifier not in done.stderr
 
 
 def test_screenshot_offline(bundle: Path, home: Path) -> None:

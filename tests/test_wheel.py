@@ -218,6 +218,10 @@ def test_installed_wheel_runs_outside_the_tree(installed: tuple[Path, dict[str, 
     assert nxt.returncode == 0, nxt.stderr
     version = _run(installed, "her2-pathways", "--version")
     assert version.returncode == 0 and version.stdout.startswith(f"her2-pathways {APP_VERSION} (")
-    self_test = _run(installed, "her2-pathways", "--self-test")
+    self_test = _run(installed, "her2-pathways", "--self-test", "--debug")
     assert self_test.returncode == 0, self_test.stderr
     assert self_test.stdout.startswith("self-test: OK (")
+    log = (Path(installed[1]["HER2_PATHWAYS_LOG_DIR"]) / "her2-pathways.log").read_text("utf-8")
+    assert f"HER2 Pathways {APP_VERSION} started" in log
+    for identifier in ("Demo Patient Four", "DEMO-0004", "1962-01-30"):  # demo 4's
+        assert identifier not in log and identifier not in self_test.stderr
