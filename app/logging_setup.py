@@ -6,9 +6,10 @@ The log goes to ``<AppLocalDataLocation>/logs/her2-pathways.log`` (Windows:
 message). With no stderr (a windowed build on Windows), ``faulthandler`` writes a hard crash's
 Python stacks to ``faulthandler.log`` beside the log.
 
-Redaction: no log message carries a patient identifier (the callers' rule); tracebacks in the log
-are written by :func:`redacted_traceback`, which keeps the stack (code, not data) and drops
-exception messages, since a message may quote anything it was given.
+Redaction: no log message carries a patient identifier (the callers' rule); on top of that every
+message has its file paths masked (:func:`mask_paths`: a file may be named after its patient),
+and tracebacks are written by :func:`redacted_traceback`, which keeps the stack (code, not data)
+and drops exception messages, since a message may quote anything it was given.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import faulthandler
 import logging
 import logging.handlers
 import os
+import re
 import sys
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import TracebackType
 from typing import IO
 
@@ -93,8 +95,33 @@ def redacted_traceback(
     return "\nThen, while handling it or because of it:\n\n".join(blocks)
 
 
+# A file path in a message: absolute POSIX (/…), Windows drive (C:\\… or C:/…) or UNC (\\\\…),
+# up to a quote, a newline, or ": " / ", " (paths may hold spaces: masking too much is safe).
+_PATH = re.compile(r"""(?:\b[A-Za-z]:[\\/]|\\\\|(?<![\w.~])/)(?:[^"'<>|\n:,]|[:,](?!\s))+""")
+
+
+def mask_paths(text: str) -> str:
+    """Replace file paths by their extension only, keeping source files (code, not data).
+
+    Users name case files and exports as they like, sometimes after the patient: a path in a
+    Qt warning or a refusal must not carry a name into the log. ``.py`` paths are the app's own
+    code locations and stay.
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        path = match.group(0).rstrip()
+        if path.endswith(".py"):
+            return path
+        suffix = PurePath(path).suffix
+        shown = suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 9
+        return f"<path{suffix}>" if shown else "<path>"
+
+    return _PATH.sub(mask, text)
+
+
 class RedactingFormatter(logging.Formatter):
-    """Formats tracebacks with :func:`redacted_traceback` (``log.exception`` included)."""
+    """Masks file paths in messages (:func:`mask_paths`) and formats tracebacks with
+    :func:`redacted_traceback` (``log.exception`` included)."""
 
     def format(self, record: logging.LogRecord) -> str:
         # logging caches the first handler's traceback text on the record (pytest's, or any
@@ -104,6 +131,10 @@ class RedactingFormatter(logging.Formatter):
             return super().format(record)
         finally:
             record.exc_text = cached
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = mask_paths(record.message)
+        return super().formatMessage(record)
 
     def formatException(self, ei: object) -> str:
         if isinstance(ei, tuple) and len(ei) == 3 and isinstance(ei[0], type):

@@ -259,3 +259,30 @@ def test_refusal_with_no_console_is_a_dialog_and_a_log_line(
     assert len(shown) == 1 and shown[0][0] == "startup_error_dialog"
     assert "no-such-case.json" in shown[0][1]
     assert any(r.getMessage().startswith("refused: ") for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("QFile::open: cannot open /home/dr/cases/Jane Example.json", "cannot open <path.json>"),
+        ("C:\\Users\\dr\\Jane Example 1961.pdf: access denied", "<path.pdf>: access denied"),
+        ("\\\\clinic-srv\\share\\Jane Example.sqlite3 is locked", "<path>"),
+        ('cannot write "/tmp/Jane Example.png": disk full', 'cannot write "<path.png>": disk full'),
+    ],
+)
+def test_file_paths_in_log_messages_are_masked(log_folder: Path, message: str, logged: str) -> None:
+    # A user may name a case file or an export after the patient; Qt's own warnings and the
+    # start-up refusals quote paths.
+    logging.getLogger("qt").warning("%s", message)
+    log = _log_text(log_folder)
+    assert logged in log
+    assert "Jane" not in log and "1961" not in log
+
+
+def test_code_locations_survive_the_masking(log_folder: Path) -> None:
+    try:
+        _leaky_error()
+    except ValueError as exc:
+        crash._log_exception(type(exc), exc, exc.__traceback__)
+    log = _log_text(log_folder)
+    assert f'File "{Path(__file__)}", line' in log
