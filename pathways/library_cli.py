@@ -34,6 +34,7 @@ from pathways.content import Content, load_content
 from pathways.engine import Engine
 from pathways.errors import PathwayError
 from pathways.library import OFF_PATHWAY_REASONS, Attendee, CaseLibrary, LibraryError
+from pathways.network_fs import network_problem
 from pathways.snapshot_diff import is_on_pathway, take_snapshot
 
 EXIT_OK = 0
@@ -138,6 +139,9 @@ def run(argv: Sequence[str]) -> int:
             _list(library, args.json)
         return EXIT_OK
     content = load_content(args.content)
+    problem = network_problem(db)  # SQLite written over a network can be damaged: refused
+    if problem is not None:
+        raise _Refused(problem)
     with CaseLibrary.open(db) as library:
         if library.read_only:
             raise _Refused(f"{db}: the case library is read-only ({library.read_only_reason})")
