@@ -16,7 +16,7 @@ from app.main import EXIT_BAD_INPUT, EXIT_OK, main
 from app.main_window import MainWindow
 from app.tumor_board import report, summary
 from pathways.case import load_case
-from pathways.content import Content
+from pathways.content import Content, bundled_content_dir
 from pathways.engine import Engine
 from tests.app.conftest import CASES, ROOT
 from tests.app.tumor_board_support import (
@@ -150,7 +150,7 @@ def _content_without(folder: Path, regimen: str, position: str) -> Path:
 
     import yaml
 
-    source = Path(__file__).resolve().parents[2] / "resources" / "pathway"
+    source = bundled_content_dir()  # through the installed package
     target = folder / "content"
     shutil.copytree(source, target)
     data = yaml.safe_load((target / "transitions.yaml").read_text(encoding="utf-8"))

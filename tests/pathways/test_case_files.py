@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from pathways.bundled import bundled_folder
 from pathways.case import MAX_CASE_BYTES, Case, dump_case, load_case, parse_case, save_case
 from pathways.content import Content
 from pathways.errors import CaseError
 
-CASES = sorted((Path(__file__).parents[2] / "resources" / "cases").glob("*.json"))
+CASES = sorted(bundled_folder("cases").glob("*.json"))  # through the installed package
 GOOD = {
     "format": "her2-pathway-case",
     "version": 1,

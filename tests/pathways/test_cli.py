@@ -10,11 +10,12 @@ from typing import get_args
 
 import pytest
 
+from pathways.bundled import bundled_folder
 from pathways.cli import main
 from pathways.schema import WarningKind
 
 ROOT = Path(__file__).parents[2]
-DEMO = ROOT / "resources" / "cases" / "04-after-thp-and-tdxd.json"
+DEMO = bundled_folder("cases") / "04-after-thp-and-tdxd.json"  # through the installed package
 KINDS = set(get_args(WarningKind))  # the documented kinds: one list, in the schema
 
 

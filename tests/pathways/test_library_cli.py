@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pathways.bundled import bundled_folder
 from pathways.case import load_case
 from pathways.cli import main
 from pathways.content import Content, load_content
@@ -17,7 +18,7 @@ from pathways.engine import Engine
 from pathways.library import CaseLibrary
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = ROOT / "resources" / "cases"
+CASES = bundled_folder("cases")  # through the installed package
 AFTER_FIRST_LINE = CASES / "02-after-first-line.json"
 
 

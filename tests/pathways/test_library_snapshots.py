@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pathways.bundled import bundled_folder
 from pathways.case import Case, load_case
 from pathways.content import Content, load_content
 from pathways.engine import Engine
@@ -19,7 +19,7 @@ from pathways.snapshot_diff import (
     take_snapshot,
 )
 
-CASES = Path(__file__).resolve().parents[2] / "resources" / "cases"
+CASES = bundled_folder("cases")  # through the installed package
 
 
 def option(

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pathways.bundled import bundled_folder
 from pathways.case import Case, Factors, parse_case
 from pathways.conditions import MATCHERS, holds
 from pathways.content import Content, load_content_texts
@@ -34,7 +35,7 @@ from tests.pathways.conftest import line, make_case
 from tests.pathways.test_engine_properties import CONTENT, cases
 
 ENGINE = Engine(CONTENT)
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "resources" / "pathway"
+CONTENT_DIR = bundled_folder("pathway")  # through the installed package
 
 
 # ---------------------------------------------------------------------------- vocabulary
