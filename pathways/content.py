@@ -64,6 +64,8 @@ MESSAGE_FIELDS: dict[str, set[str]] = {
     "population_required": {"trial", "agents"},
     "population_lines": {"trial", "count"},
     "population_max_lines": {"trial", "count", "lines"},
+    "population_classes": {"trial", "classes"},
+    "early_relapse_during": set(),
     "relapse_grey_zone": {"months"},
     "relapse_unknown": set(),
     "early_relapse": {"months"},

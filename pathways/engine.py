@@ -196,10 +196,13 @@ class Engine:
         sources = [f.position] if f.position in self.graph else []
         pool = c.header.engine.nodes.later_lines
         later = c.header.engine.thresholds.later_lines_from
+        # The later-line pool from its line on, and also after a later-line regimen used
+        # earlier than usual (a regimen with no edges of its own): what is left is the pool.
+        dead_end = f.position in c.regimens and not self.graph.out_degree(f.position)
         if (
             f.setting == "metastatic"
             and f.line is not None
-            and f.line >= later
+            and (f.line >= later or dead_end)
             and pool not in sources
             and pool in self.graph
         ):
@@ -301,6 +304,8 @@ class Engine:
                     "builtin:relapse",
                 )
             ]
+        if f.relapse_during:
+            return [Notice("early-relapse", c.message("early_relapse_during"), "builtin:relapse")]
         if f.relapse in ("within-6-months", "6-to-12-months"):
             return [
                 Notice(

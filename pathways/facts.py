@@ -67,6 +67,7 @@ class Facts:
     line: int | None
     relapse: RelapseTiming
     relapse_months: float | None
+    relapse_during: bool  # relapse while (neo)adjuvant therapy was still being given
     early_pertuzumab: bool
     rapid_relapse: bool
     last_outcome: str | None
@@ -75,6 +76,9 @@ class Facts:
     received: frozenset[str]  # regimen and agent ids
     received_agents: frozenset[str]
     exposed_agents: frozenset[str]  # received agents and the agents they include
+    # Drug classes every variant of a received regimen contains / that some variant may have.
+    received_classes: frozenset[str]
+    possible_classes: frozenset[str]
     progressed: frozenset[str]  # regimen and agent ids
     progressed_regimens: tuple[str, ...]
     progressed_where: Mapping[str, Progression]
@@ -179,6 +183,9 @@ def derive_facts(content: Content, case: Case, k: int, site: Site | None = None)
     exposed = set(received_agents)
     for agent in received_agents:
         exposed.update(c.agents[agent].includes)
+    given = [ln.regimen for ln in history]
+    certain = {cls for r in given for cls in c.agent_classes(r)}
+    possible = {cls for r in given for a in c.possible_agents(r) for cls in c.agents[a].classes}
     return Facts(
         factors=case.factors,
         effective=effective,
@@ -189,6 +196,11 @@ def derive_facts(content: Content, case: Case, k: int, site: Site | None = None)
         line=line,
         relapse=relapse,
         relapse_months=months,
+        relapse_during=(
+            setting == "metastatic"
+            and bool(early_lines)
+            and early_lines[-1].outcome is Outcome.ONGOING
+        ),
         early_pertuzumab=early_pertuzumab,
         rapid_relapse=rapid,
         last_outcome=last.outcome.value if last else None,
@@ -197,6 +209,8 @@ def derive_facts(content: Content, case: Case, k: int, site: Site | None = None)
         received=frozenset(received | received_agents),
         received_agents=frozenset(received_agents),
         exposed_agents=frozenset(exposed),
+        received_classes=frozenset(certain),
+        possible_classes=frozenset(possible),
         progressed=frozenset(progressed),
         progressed_regimens=tuple(dict.fromkeys(progressed_regimens)),
         progressed_where=where,

@@ -28,7 +28,7 @@ from pathways.conditions import derived_notes, holds
 from pathways.content import Content
 from pathways.facts import Facts
 from pathways.schema import Adjustment, ScopedRule, Transition
-from pathways.vocab import TIER_ORDER, WARNING_WEIGHT, Tier
+from pathways.vocab import CLASS_LABEL, TIER_ORDER, WARNING_WEIGHT, Tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,8 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
         if ch.tier is not None and ch.mode == "cap":
             apply(ch, _worse(tier, ch.tier))
     for ch in changes:
-        if ch.tier is None:  # a rank or a warning only
+        # A rank or a note only; on an option to avoid, only what warns is worth showing.
+        if ch.tier is None and (tier != "avoid" or ch.warning):
             steps.append(Step(ch.source, ch.reason, tier, tier, ch.rank))
 
     rank, ordered_by, order_reason = t.rank, f"transition:{tid}", t.why
@@ -272,7 +273,12 @@ def _builtin_exclusions(
                 )
             )
         else:
-            text = c.message("repeated_regimen", regimen=regimen.short, line=_line_words(where))
+            line = (
+                _line_words(where)
+                if where is None or where.line is not None
+                else ("relapse during or soon after it")
+            )
+            text = c.message("repeated_regimen", regimen=regimen.short, line=line)
             out.append(_Change("builtin:repeated-regimen", "avoid", "cap", None, 0, text, None, ()))
             notes.append(Notice("repeated-regimen", text, "builtin:repeated-regimen"))
     else:
@@ -281,8 +287,9 @@ def _builtin_exclusions(
             where_each = []
             for agent, name in zip(shared, agent_names(c, shared), strict=True):
                 where = f.progressed_where.get(agent)
-                given = f", {c.regimens[where.regimen].short}" if where else ""
-                where_each.append(f"{name} ({_line_words(where)}{given})")
+                given = c.regimens[where.regimen].short if where else ""
+                sep = " " if where is not None and where.line is None else ", "
+                where_each.append(f"{name} ({_line_words(where)}{sep}{given})")
             text = c.message("repeated_agent", agents=join(where_each), regimen=regimen.short)
             out.append(_Change("builtin:repeated-agent", "avoid", "cap", None, 0, text, None, ()))
             notes.append(Notice("repeated-regimen", text, "builtin:repeated-agent"))
@@ -297,7 +304,7 @@ def _builtin_exclusions(
 
 def _line_words(where: object) -> str:
     line = getattr(where, "line", None)
-    return f"line {line}" if line is not None else "the (neo)adjuvant setting"
+    return f"line {line}" if line is not None else "relapse soon after"
 
 
 def _winner(changes: Sequence[_Change]) -> _Change:
@@ -347,6 +354,7 @@ def population_notes(content: Content, evidence_ids: Iterable[str], f: Facts) ->
     required: dict[tuple[str, ...], list[str]] = {}
     lines: dict[int, list[str]] = {}
     most: dict[int, list[str]] = {}
+    classes: dict[tuple[str, ...], list[str]] = {}
     for eid in evidence_ids:
         ev = content.evidence[eid]
         pop = ev.population
@@ -356,6 +364,11 @@ def population_notes(content: Content, evidence_ids: Iterable[str], f: Facts) ->
         missing = tuple(sorted(set(pop.prior_required) - f.exposed_agents))
         if missing and f.received_agents:
             required.setdefault(missing, []).append(ev.trial)
+        # A class counts as missing only if no variant of anything given could contain it
+        # (trastuzumab + "a chemotherapy partner" may have been paclitaxel).
+        lacking = tuple(sorted(set(pop.prior_required_classes) - f.possible_classes))
+        if lacking and f.received_agents:
+            classes.setdefault(lacking, []).append(ev.trial)
         need = pop.min_prior_her2_lines
         if need is not None and f.prior_her2_metastatic_lines < need:
             lines.setdefault(need, []).append(ev.trial)
@@ -371,6 +384,18 @@ def population_notes(content: Content, evidence_ids: Iterable[str], f: Facts) ->
         )
         for message, groups in (("population_naive", naive), ("population_required", required))
         for ids, trials in groups.items()
+    ]
+    notes += [
+        Notice(
+            "evidence-gap",
+            content.message(
+                "population_classes",
+                trial=join(trials),
+                classes=join([CLASS_LABEL[cls] for cls in lacking]),
+            ),
+            "population",
+        )
+        for lacking, trials in classes.items()
     ]
     notes += [
         Notice(

@@ -228,6 +228,9 @@ class Endpoint(Strict):
 
 class Population(Strict):
     description: Text
+    prior_required_classes: tuple[AgentClass, ...] = Field(
+        default=(), description="drug classes every enrolled patient had received (e.g. a taxane)"
+    )
     prior_required: tuple[Id, ...] = Field(
         default=(), description="agents every enrolled patient had received"
     )
@@ -454,6 +457,8 @@ class Messages(Strict):
     population_required: Text
     population_lines: Text
     population_max_lines: Text
+    population_classes: Text
+    early_relapse_during: Text
     relapse_grey_zone: Text
     relapse_unknown: Text
     early_relapse: Text

@@ -153,6 +153,15 @@ AgentClass = Literal[
     "cdk46-inhibitor",
 ]
 HER2_CLASSES: Final = frozenset({"her2-antibody", "her2-adc", "her2-tki"})
+CLASS_LABEL: Final[dict[str, str]] = {
+    "her2-antibody": "a HER2 antibody",
+    "her2-adc": "a HER2 antibody-drug conjugate",
+    "her2-tki": "a HER2 tyrosine-kinase inhibitor",
+    "chemotherapy": "chemotherapy",
+    "taxane": "a taxane",
+    "endocrine": "endocrine therapy",
+    "cdk46-inhibitor": "a CDK4/6 inhibitor",
+}
 
 # ---------------------------------------------------------------------------- warnings
 WarningKind = Literal[
