@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QPalette, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -104,15 +104,14 @@ class HistoryPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The narrow columns are measured when the case or the font changes (_fit_columns),
+        # not by ResizeToContents, which measured them again at every step's dataChanged.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # Regimen and outcome share what is left and elide (full text in the tooltip): a long
         # outcome never pushes the "On pathway?" column off the panel.
         header.setSectionResizeMode(HistoryTableModel.REGIMEN, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        # Columns are sized from a sample of rows, not by measuring every row on every step
-        # (a 60-line history would otherwise re-measure 240 cells per step).
-        header.setResizeContentsPrecision(20)
         header.setHighlightSections(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._fit_rows()
@@ -123,8 +122,22 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        # after the model's own slot (connected in its constructor): the rows are new by then
+        document.case_changed.connect(self._fit_columns)
         document.step_changed.connect(self._on_document_step_changed)
+        self._fit_columns()
         self._on_document_step_changed(document.step)
+
+    FITTED = (HistoryTableModel.STEP, HistoryTableModel.LINE, HistoryTableModel.PATHWAY)
+
+    def _fit_columns(self) -> None:
+        """Size the narrow columns to their contents and header, every row measured, with
+        room for the bold current-step row wherever the step goes."""
+        header = self.table.horizontalHeader()
+        slack = self.table.fontMetrics().horizontalAdvance("M") // 2
+        for column in self.FITTED:
+            width = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            header.resizeSection(column, width + slack)
 
     MIN_ROWS = 3  # rows the table always shows, however small the screen
 
@@ -141,6 +154,7 @@ class HistoryPanel(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._fit_rows()
+            self._fit_columns()
 
     def selected_line(self) -> int | None:
         """The selected row if it is a line (not the "now" row)."""
@@ -313,6 +327,12 @@ class EvidencePanel(QWidget):
         self.browser.setAccessibleName(self.tr("Evidence notes"))
         self.browser.setOpenLinks(False)
         self.browser.setOpenExternalLinks(False)
+        # Scroll bars that never come and go: a page one pixel wider or a screen taller than
+        # the last one otherwise resized the viewport and laid the page out a second time at
+        # every step. Text wraps anywhere rather than needing a horizontal bar.
+        self.browser.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.browser.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.regimen: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
