@@ -367,7 +367,7 @@ def population_notes(content: Content, evidence_ids: Iterable[str], f: Facts) ->
         # A class counts as missing only if no variant of anything given could contain it
         # (trastuzumab + "a chemotherapy partner" may have been paclitaxel).
         lacking = tuple(sorted(set(pop.prior_required_classes) - f.possible_classes))
-        if lacking and f.received_agents:
+        if lacking and f.received:
             classes.setdefault(lacking, []).append(ev.trial)
         need = pop.min_prior_her2_lines
         if need is not None and f.prior_her2_metastatic_lines < need:

@@ -292,3 +292,17 @@ def test_every_order_is_explained_and_safety_always_wins(
             if o.regimen in f.progressed and not regimen.beyond_progression:
                 assert o.tier == "avoid" or o.continuing, o.regimen
     assert ENGINE.next_options(case).to_dict(CONTENT) == ENGINE.next_options(case).to_dict(CONTENT)
+
+
+def test_a_trial_that_required_a_taxane_is_flagged_when_none_was_given() -> None:
+    no_taxane = make_case(line("her2-targeted-endocrine"), hormone_receptor="positive")
+    tdxd = ENGINE.next_options(no_taxane).option("tdxd")
+    assert tdxd is not None
+    assert any("DESTINY-Breast03" in w.text and "a taxane" in w.text for w in tdxd.warnings)
+    # Trastuzumab with "a chemotherapy partner" may have been paclitaxel: no such claim.
+    maybe = make_case(line("trastuzumab-chemotherapy"))
+    tdxd = ENGINE.next_options(maybe).option("tdxd")
+    assert tdxd is not None and not any("a taxane" in w.text for w in tdxd.warnings)
+    after_thp = make_case(line("pertuzumab-trastuzumab-taxane"))
+    tdxd = ENGINE.next_options(after_thp).option("tdxd")
+    assert tdxd is not None and not any("a taxane" in w.text for w in tdxd.warnings)
