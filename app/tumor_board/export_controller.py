@@ -31,6 +31,11 @@ class ExportController(QObject):
         self.ctx = ctx
         self.library = library
 
+    def _inputs(self) -> list[Path]:
+        """Files an export must never replace: the open case file and the case library."""
+        document_path = self.ctx.document.path
+        return [p for p in (document_path, self.library.db_path) if p is not None]
+
     def ask_identifiers(self, cases: Iterable[Case]) -> bool | None:
         """Whether this export includes identifiers (asked only if a case has any); None: cancel."""
         if not any(summary.has_identifiers(c) for c in cases):
@@ -74,7 +79,8 @@ class ExportController(QObject):
             if path is None:
                 return False
         try:
-            report.write_pdf(self.case_document(meeting_id, show), path, self.ctx.content)
+            doc = self.case_document(meeting_id, show)
+            report.write_pdf(doc, path, self.ctx.content, self._inputs())
         except report.ReportError as exc:
             self.ctx.error(self.tr("Cannot export the PDF"), exc)
             return False
@@ -114,7 +120,7 @@ class ExportController(QObject):
             doc = report.meeting_document(
                 self.ctx.content, self.ctx.engine, library, meeting_id, show
             )
-            report.write_pdf(doc, path, self.ctx.content)
+            report.write_pdf(doc, path, self.ctx.content, self._inputs())
         except (PathwayError, LibraryError, report.ReportError) as exc:
             self.ctx.error(title, exc)
             return False
@@ -131,7 +137,7 @@ class ExportController(QObject):
         scene = report.graph_scene(self.ctx.content, self.ctx.engine)
         try:
             report.show_case(scene, self.ctx.content, self.ctx.engine, case)
-            report.export_graph(scene, path)
+            report.export_graph(scene, path, self._inputs())
         except report.ReportError as exc:
             self.ctx.error(self.tr("Cannot export the graph"), exc)
             return False

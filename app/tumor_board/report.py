@@ -120,13 +120,16 @@ def graph_image(scene: NodeScene, width: int = GRAPH_IMAGE_WIDTH) -> QImage:
     return image
 
 
-def export_graph(scene: NodeScene, path: Path) -> None:
-    """PNG or SVG by the file's suffix, whole or not at all. Raises :class:`ReportError`."""
+def export_graph(scene: NodeScene, path: Path, inputs: Sequence[Path] = ()) -> None:
+    """PNG or SVG by the file's suffix, whole or not at all. Raises :class:`ReportError`.
+
+    ``path`` may not be the same file as one of ``inputs``.
+    """
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise ReportError(f"{path}: export the graph as .png or .svg")
     try:
-        with qt_output(path) as out:
+        with qt_output(path, inputs) as out:
             if suffix == ".png":
                 writer = QImageWriter(out.device, QByteArray(b"png"))
                 if not writer.write(graph_image(scene)):

@@ -11,12 +11,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.main import EXIT_BAD_INPUT, main
+from app.main_window import MainWindow
 from app.tumor_board import report
-from pathways.case import load_case
+from pathways.case import load_case, save_case
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.safe_write import TEMP_SUFFIX
-from tests.app.conftest import CASES
+from tests.app.conftest import CASES, DialogCalls
+from tests.app.tumor_board_support import BoardDialogs, make_board
 
 CASE = str(CASES / "04-after-thp-and-tdxd.json")
 OLD = b"an earlier export\n"
@@ -170,3 +172,27 @@ def test_unknown_meeting_exits_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--meeting 5: no such meeting" in err
     assert not (tmp_path / "shot.png").exists()
+
+
+def test_window_exports_never_replace_the_open_case(
+    window: MainWindow, tmp_path: Path, dialog_calls: DialogCalls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board_dialogs = BoardDialogs(monkeypatch)  # no tumor-board dialog may open unscripted
+    board_dialogs.answer("ask_include_identifiers", False)
+    case_file = tmp_path / "case.json"
+    save_case(window.document.case, case_file)
+    assert window.open_case(case_file, ask=False)
+    before = case_file.read_bytes()
+    board = make_board(window, tmp_path / "library.sqlite3")
+    dialog_calls.answer("show_error", None)
+    for name in ("case.pdf", "graph.png"):
+        alias = tmp_path / name
+        os.link(case_file, alias)  # the same file under an export's name
+        exported = (
+            board.exports.export_case_pdf(None, alias)
+            if name.endswith(".pdf")
+            else board.exports.export_graph(alias)
+        )
+        assert not exported
+        assert "same file as the input" in str(dialog_calls.calls[-1][1][2])
+        assert case_file.read_bytes() == before
