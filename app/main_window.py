@@ -46,7 +46,7 @@ from app.widgets.panels import (
 )
 from app.widgets.story import Story, StoryScene, story_of
 from pathways.bundled import bundled_folder
-from pathways.case import Case, Outcome, load_case
+from pathways.case import Case, Outcome, load_case, revalidated
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.errors import AmbiguousRegimenError, PathwayError
@@ -782,6 +782,8 @@ class MainWindow(QMainWindow):
 
         try:
             result = import_fhir_file(path, self.content.agents, self.content.regimens)
+            # The same checks as opening the saved file, so it never saves what won't open.
+            revalidated(result.case, self.tr("the imported case"), self.content)
         except PathwayError as exc:
             dialogs.show_error(self, self.tr("Cannot import the FHIR record"), exc.one_line())
             return False

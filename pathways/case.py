@@ -415,6 +415,13 @@ def _line_to_dict(line: TreatmentLine) -> dict[str, Any]:
     return out
 
 
+def revalidated(case: Case, source: str, catalogue: RegimenCatalogue | None = None) -> Case:
+    """The case as it would read back from its file: a case built by another route (a FHIR
+    import) must pass the same checks as one opened from disk, or it would save into a file
+    that then refuses to open. Raises :class:`CaseError`."""
+    return parse_case(dump_case(case), source, catalogue)
+
+
 def dump_case(case: Case) -> str:
     """The file's text: indented JSON, UTF-8 (the content limit counts this very text)."""
     return json.dumps(case_to_dict(case), indent=2, ensure_ascii=False) + "\n"

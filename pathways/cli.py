@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pathways import safe_write
-from pathways.case import Case, dump_case, load_case, save_case
+from pathways.case import Case, dump_case, load_case, revalidated, save_case
 from pathways.content import Content, load_content
 from pathways.engine import Engine, Recommendation
 from pathways.errors import PathwayError, cut
@@ -150,6 +150,7 @@ def _import_fhir(args: argparse.Namespace, content: Content) -> int:
     if args.output and args.report and _same_file(args.output, args.report):
         raise PathwayError(str(args.report), "", "--report and -o name the same file")
     result = import_fhir_file(args.file, content.agents, content.regimens)
+    revalidated(result.case, "the imported case", content)  # would it open once saved?
     report = result.report.to_text()
     # Whole or not at all, never over the input (same device and inode: hard links count).
     if args.output:

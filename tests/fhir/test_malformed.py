@@ -270,3 +270,37 @@ def test_corrupting_any_field_never_crashes(
     except FhirImportError:
         return
     result.report.to_text()
+
+
+def test_an_imported_case_that_would_not_open_is_refused(tmp_path: Path) -> None:
+    """A record whose patient is born in the future imports into a case file that the case
+    reader refuses: the import says so (exit 2) instead of writing it."""
+    import subprocess
+    import sys
+
+    record = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "p1",
+                    "birthDate": "2999-01-01",
+                }
+            }
+        ],
+    }
+    src = tmp_path / "record.json"
+    src.write_text(json.dumps(record), encoding="utf-8")
+    out = tmp_path / "case.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "pathways", "import-fhir", str(src), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    assert "2999" not in run.stderr  # never echo a patient's data
+    assert not out.exists()
