@@ -71,6 +71,7 @@ class CaseDocument(QObject):
         self._whatif: WhatIf | None = None
         self._step = 0
         self._walk = Walkthrough.of(self.engine, self._case)
+        self._walks: list[Walkthrough] = [self._walk]
 
     # ------------------------------------------------------------------ state
     @property
@@ -230,8 +231,17 @@ class CaseDocument(QObject):
         changes += describe_changes(self.content, before, self.recommendation)
         self.change_explained.emit(changes)
 
+    WALKS_KEPT = 8  # recent cases' steps, reused by undo, redo or a factor toggled back
+
     def _recompute(self) -> None:
-        self._walk = Walkthrough.of(self.engine, self.effective_case)
+        # The engine is fixed and its steps depend on the case alone: an equal case has the
+        # same steps (running the engine for every step was a third of a factor change).
+        case = self.effective_case
+        walk = next((w for w in self._walks if w.case == case), None)
+        if walk is None:
+            walk = Walkthrough.of(self.engine, case)
+        self._walks = [walk, *(w for w in self._walks if w is not walk)][: self.WALKS_KEPT]
+        self._walk = walk
 
     # ------------------------------------------------------------------ what-if
     def add_whatif(self, regimen: str, outcome: Outcome) -> None:

@@ -123,6 +123,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         # after the model's own slot (connected in its constructor): the rows are new by then
+        self._fitted_to: tuple[str, tuple[object, ...]] | None = None
         document.case_changed.connect(self._fit_columns)
         document.step_changed.connect(self._on_document_step_changed)
         self._fit_columns()
@@ -133,6 +134,20 @@ class HistoryPanel(QWidget):
     def _fit_columns(self) -> None:
         """Size the narrow columns to their contents and header, every row measured, with
         room for the bold current-step row wherever the step goes."""
+        model = self.model
+        # The badge column is as wide as the widest tier's badge whatever the rows say (its
+        # delegate's size hint): only the texts of the other two can change the widths.
+        shown = (
+            self.table.font().toString(),
+            tuple(
+                model.index(row, column).data()
+                for row in range(model.rowCount())
+                for column in (HistoryTableModel.STEP, HistoryTableModel.LINE)
+            ),
+        )
+        if shown == self._fitted_to:
+            return  # e.g. a factor changed: the same texts, the same widths
+        self._fitted_to = shown
         header = self.table.horizontalHeader()
         slack = self.table.fontMetrics().horizontalAdvance("M") // 2
         for column in self.FITTED:
@@ -301,9 +316,9 @@ class OptionsPanel(QWidget):
             palette.color(QPalette.ColorRole.Base),
             0.14,
         )
-        self.changes.setStyleSheet(
-            f"QLabel#change_explanation {{ background: {bg.name()}; padding: 4px; }}"
-        )
+        sheet = f"QLabel#change_explanation {{ background: {bg.name()}; padding: 4px; }}"
+        if self.changes.styleSheet() != sheet:  # a new sheet restyles the label: only if new
+            self.changes.setStyleSheet(sheet)
         items = "".join(f"<li>{escape(line)}</li>" for line in lines)
         self.changes.setText(
             f"<b>{escape(self.tr('What changed'))}</b>"

@@ -1,0 +1,162 @@
+"""What a step or a factor change redoes, and what it keeps: the engine's steps of a case seen
+before, the history's column widths, the evidence page when it is the same, the evidence
+viewport's size, the options list's rows when the options are the same regimens.
+
+These are behaviours, not timings (speed is measured in ``benchmarks/``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.document import CaseDocument
+from app.main_window import MainWindow
+from app.models.history_model import HistoryTableModel
+from app.models.options_model import OptionsListModel
+from pathways.content import Content
+from pathways.engine import Engine
+from tests.app.conftest import case_of
+
+DEMO = "08-full-sequence.json"
+
+
+class CountingEngine(Engine):
+    """The real engine, counting the cases it was asked to step through."""
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(content)
+        self.runs = 0
+
+    def steps(self, *args: Any, **kwargs: Any) -> Any:
+        self.runs += 1
+        return super().steps(*args, **kwargs)
+
+
+def test_a_factor_toggled_back_reuses_the_steps_of_the_case_seen_before(
+    content: Content,
+) -> None:
+    engine = CountingEngine(content)
+    doc = CaseDocument(content, engine)
+    doc.load(case_of(DEMO, content), None)
+    doc.set_step(2)
+    before_walk, before_runs = doc.walkthrough, engine.runs
+    factors = doc.case.factors
+    toggled = factors.model_copy(update={"tdxd_available": not factors.tdxd_available})
+
+    doc.set_factors(toggled)
+    assert engine.runs == before_runs + 1  # a new case: the engine runs
+    assert doc.walkthrough.case.factors == toggled
+    assert doc.walkthrough.steps != before_walk.steps  # and its answer is the new one
+
+    doc.set_factors(factors)
+    assert engine.runs == before_runs + 1  # the case seen before: its steps are kept
+    assert doc.walkthrough is before_walk
+    doc.undo_stack.undo()  # back to the toggled case: kept as well
+    assert engine.runs == before_runs + 1
+    assert doc.walkthrough.case.factors == toggled
+
+
+def test_an_edited_history_is_stepped_through_anew(content: Content) -> None:
+    engine = CountingEngine(content)
+    doc = CaseDocument(content, engine)
+    doc.load(case_of(DEMO, content), None)
+    runs = engine.runs
+    doc.remove_line(len(doc.case.history) - 1)
+    assert engine.runs == runs + 1
+    assert len(doc.walkthrough) == len(doc.case.history) + 1
+
+
+def test_history_columns_keep_their_widths_while_stepping(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    window = make_window(DEMO)
+    table = window.history.table
+    header = table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(HistoryTableModel.COLUMNS)]
+    for step in [*range(window.document.step_count), 0]:
+        window.document.set_step(step)
+        assert [header.sectionSize(c) for c in range(HistoryTableModel.COLUMNS)] == widths
+    # every narrow column still holds its widest cell (measured over all rows, any step bold)
+    for column in window.history.FITTED:
+        assert header.sectionSize(column) >= table.sizeHintForColumn(column)
+        assert header.sectionSize(column) >= header.sectionSizeHint(column)
+
+
+def test_history_columns_follow_the_text_zoom_and_a_new_case(
+    make_window: Callable[..., MainWindow], content: Content
+) -> None:
+    window = make_window(DEMO)
+    header = window.history.table.horizontalHeader()
+    step_width = header.sectionSize(HistoryTableModel.STEP)
+    window.commands.text_bigger.trigger()
+    window.commands.text_bigger.trigger()
+    window.commands.text_bigger.trigger()
+    assert header.sectionSize(HistoryTableModel.STEP) > step_width
+    window.commands.text_reset.trigger()
+    assert header.sectionSize(HistoryTableModel.STEP) == step_width
+    table = window.history.table
+    window.document.load(case_of("01-new-metastatic.json", content), None)
+    for column in window.history.FITTED:
+        assert header.sectionSize(column) >= table.sizeHintForColumn(column)
+
+
+def test_the_evidence_page_is_not_laid_out_again_when_it_is_the_same(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    d = window.document
+    rec = d.recommendation
+    first, second = rec.options[0], rec.options[1]
+    panel = window.evidence
+    page = panel.browser.document()
+    panel.show_regimen(d, first.regimen, first, rec)
+    with qtbot.assertNotEmitted(page.contentsChanged):
+        panel.show_regimen(d, first.regimen, first, rec)
+    with qtbot.waitSignal(panel.browser.document().contentsChanged, timeout=1000):
+        panel.show_regimen(d, second.regimen, second, rec)
+    assert second.name in panel.plain_text()
+
+
+def test_the_evidence_viewport_keeps_its_size_through_every_step(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window(DEMO)
+    viewport = window.evidence.browser.viewport()
+    qtbot.wait(1)
+    sizes = set()
+    for step in [*range(window.document.step_count), 0]:
+        window.document.set_step(step)
+        qtbot.wait(1)  # the scroll bars are adjusted through posted events
+        sizes.add(viewport.size().toTuple())
+    assert len(sizes) == 1
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_options_model_updates_rows_in_place_for_the_same_regimens(
+    qtbot: QtBot, content: Content, engine: Engine, same: bool
+) -> None:
+    doc = CaseDocument(content, engine)
+    doc.load(case_of(DEMO, content), None)
+    model = OptionsListModel()
+    doc.set_step(2)
+    model.set_recommendation(doc.recommendation)
+    ids = [o.regimen for o in model.options]
+    if same:  # the same regimens, reasons re-ranked by a factor change
+        factors = doc.case.factors
+        doc.set_factors(factors.model_copy(update={"lvef": 55.0}))
+        assert [o.regimen for o in doc.recommendation.options] == ids
+        with (
+            qtbot.assertNotEmitted(model.modelReset),
+            qtbot.waitSignal(model.dataChanged, timeout=1000) as changed,
+        ):
+            model.set_recommendation(doc.recommendation)
+        top, bottom = changed.args[0], changed.args[1]
+        assert (top.row(), bottom.row()) == (0, len(ids) - 1)
+    else:
+        doc.set_step(0)
+        assert [o.regimen for o in doc.recommendation.options] != ids
+        with qtbot.waitSignal(model.modelReset, timeout=1000):
+            model.set_recommendation(doc.recommendation)
+    assert [o.regimen for o in model.options] == [o.regimen for o in doc.recommendation.options]
