@@ -8,9 +8,7 @@ and case go to files), never a traceback, within 10 s of CPU time and 600 MB of 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fhir.hostile import GENERATORS, SECRETS, Hostile
+from tests.pathways.test_hostile_cli import run_child
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU_SECONDS = 10.0
@@ -38,27 +37,15 @@ def _run_cli(path: Path, out: Path) -> Run:
     case, report = out / "case.json", out / "report.txt"
     command = [sys.executable, "-m", "pathways", "import-fhir", str(path)]
     command += ["-o", str(case), "--report", str(report)]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    with (out / "stderr.txt").open("wb") as err:
-        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=env)
-        # A child blocked without using CPU (a FIFO opened the usual way waits for a writer for
-        # ever) would never be reaped: it is killed after a generous wall-clock time.
-        guard = threading.Timer(HANG_SECONDS, child.kill)
-        guard.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        except BaseException:
-            child.kill()
-            raise
-        finally:
-            guard.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-    text = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+    # Started through the suite's spawner, so the child's peak memory is its own and not the
+    # test runner's (a child forked from the runner inherits its high-water mark); a child
+    # blocked without using CPU (a FIFO waits for a writer for ever) is killed after a while.
+    run = run_child(command, hang_limit=HANG_SECONDS)
     return Run(
-        child.returncode,
-        text,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 1024**2,
+        -9 if run.killed else run.code,
+        run.stderr,
+        run.cpu_s,
+        run.peak_mb,
         report.read_text(encoding="utf-8", errors="replace") if report.exists() else "",
     )
 
