@@ -4,6 +4,7 @@ shows. Arrow keys move, Enter selects the node (as a click on the graph would)."
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
 from app.models.outline_model import Outline, OutlineModel
@@ -34,10 +35,21 @@ class GraphOutline(QTreeView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setWordWrap(False)
         self.activated.connect(self._on_activated)
+        self._expand_due = False
 
     def set_outline(self, outline: Outline) -> None:
         self.outline_model.set_outline(outline)
-        self.expandAll()
+        # The model is always current (screen readers and tests read it); opening every row
+        # lays the tree out, which is for when it is on screen (it is the graph's other tab).
+        self._expand_due = not self.isVisible()
+        if not self._expand_due:
+            self.expandAll()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._expand_due:
+            self._expand_due = False
+            self.expandAll()
+        super().showEvent(event)
 
     def show_node(self, node: str | None) -> None:
         """Make ``node`` the current row (the window's selection), without emitting."""

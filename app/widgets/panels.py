@@ -225,6 +225,9 @@ class OptionsPanel(QWidget):
         self.list.setUniformItemSizes(False)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # A scroll bar that comes and goes with the number of options narrowed the viewport,
+        # and every card was measured and laid out again (the cards are sized for it anyway).
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.changes = QLabel(self)
         self.changes.setObjectName("change_explanation")
         self.changes.setWordWrap(True)
@@ -349,6 +352,7 @@ class EvidencePanel(QWidget):
         self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.browser.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.regimen: str | None = None
+        self._pages: dict[tuple[object, ...], tuple[str, tuple[object, ...]]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -368,7 +372,7 @@ class EvidencePanel(QWidget):
         rec: Recommendation | None,
     ) -> None:
         self.regimen = regimen
-        html = evidence_html.evidence_html(document.content, regimen, option, rec, self.palette())
+        html = self._page(document, regimen, option, rec)
         if html == self._html:
             return  # stepping often leaves the evidence as it was: keep the laid-out page
         self._html = html
@@ -378,6 +382,30 @@ class EvidencePanel(QWidget):
         self.browser.setProperty("regimen", regimen)
         if same:
             self.browser.verticalScrollBar().setValue(scroll)
+
+    PAGES_KEPT = 32
+
+    def _page(
+        self,
+        document: CaseDocument,
+        regimen: str,
+        option: Option | None,
+        rec: Recommendation | None,
+    ) -> str:
+        """The page's HTML, remembered per (regimen, option, recommendation, palette): a
+        document's steps keep their recommendation objects, so stepping back to a step finds
+        its page again. The entry holds the objects, so their ids cannot be reused meanwhile."""
+        key = (regimen, id(option), id(rec), id(document.content), self.palette().cacheKey())
+        found = self._pages.pop(key, None)
+        if found is None:
+            html = evidence_html.evidence_html(
+                document.content, regimen, option, rec, self.palette()
+            )
+            found = (html, (option, rec, document.content))
+        self._pages[key] = found  # most recent last
+        while len(self._pages) > self.PAGES_KEPT:
+            del self._pages[next(iter(self._pages))]
+        return found[0]
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()

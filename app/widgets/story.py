@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QBrush,
+    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -105,6 +106,100 @@ def story_path(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Look:
+    """What a node of one kind looks like in one palette and font: computed once, not in
+    every ``paint`` (the nodes are made anew at every step, so it cannot live on them)."""
+
+    unit: float
+    margin: float  # the bounding rect's reach beyond the box
+    pad: float
+    line: float  # the font's line spacing
+    fill: QBrush
+    border: QPen
+    ring: QPen  # around the current node
+    fg: QColor
+    small: QFont  # tag row, bold
+    plain_small: QFont  # bottom row
+    name_font: QFont
+    badge_font: QFont
+    badge: str
+    badge_width: float
+    badge_color: QColor
+    badge_text: QColor
+
+
+_LOOKS: dict[tuple[object, ...], _Look] = {}
+
+
+def _look(kind: str, tier: str | None, hypothetical: bool, scene: QGraphicsScene | None) -> _Look:
+    palette = scene.palette() if scene is not None else QPalette()
+    font = node_font(scene)
+    key = (kind, tier, hypothetical, palette.cacheKey(), font.key())
+    found = _LOOKS.get(key)
+    if found is not None:
+        return found
+    fm = QFontMetricsF(font)
+    base = palette.color(QPalette.ColorRole.Base)
+    unit = max(1.0, fm.lineSpacing() * 0.07)
+    fill, border, pen_style, width = (
+        base,
+        palette.color(QPalette.ColorRole.Mid),
+        Qt.PenStyle.SolidLine,
+        unit,
+    )
+    if tier is not None:
+        fill = theme.tier_fill(tier, palette)
+        border = theme.tier_color(tier, palette)
+        width = unit * 2.4
+        pen_style = {
+            "alternative": Qt.PenStyle.DashLine,
+            "avoid": Qt.PenStyle.DotLine,
+        }.get(tier, Qt.PenStyle.SolidLine)
+    elif kind in ("path", "entry"):
+        accent = theme.whatif_color(palette) if hypothetical else theme.path_color(palette)
+        fill = theme.mix(accent, base, 0.10)
+        border = accent
+        width = unit * 2.0
+        if hypothetical:
+            pen_style = Qt.PenStyle.DashLine
+    elif kind == "more":
+        pen_style = Qt.PenStyle.DotLine
+    small = QFont(font)
+    small.setBold(True)
+    small.setPointSizeF(font.pointSizeF() * 0.9)
+    plain_small = QFont(small)
+    plain_small.setBold(False)
+    name_font = QFont(font)
+    name_font.setBold(kind != "more")
+    name_font.setItalic(kind in ("entry", "more"))
+    badge_font = QFont(small)
+    bfm = QFontMetricsF(badge_font)
+    badge = text.tier_badge(tier) if tier is not None else ""
+    badge_color = theme.tier_color(tier, palette) if tier is not None else QColor()
+    if len(_LOOKS) > 256:  # palettes and fonts come and go with the text zoom
+        _LOOKS.clear()
+    found = _LOOKS[key] = _Look(
+        unit=unit,
+        margin=fm.lineSpacing() * 0.5,
+        pad=fm.horizontalAdvance("M") * 0.45,
+        line=fm.lineSpacing(),
+        fill=QBrush(fill),
+        border=QPen(border, width, pen_style),
+        ring=QPen(theme.path_color(palette), unit * 4),
+        fg=palette.color(QPalette.ColorRole.Text),
+        small=small,
+        plain_small=plain_small,
+        name_font=name_font,
+        badge_font=badge_font,
+        badge=badge,
+        badge_width=bfm.horizontalAdvance(badge) + bfm.horizontalAdvance("M") if badge else 0.0,
+        badge_color=badge_color,
+        badge_text=theme.text_on(badge_color) if tier is not None else QColor(),
+    )
+    return found
+
+
 class StoryNode(QGraphicsItem):
     """A node of the story: tag row (number, NOW, given next), name, bottom row (tier badge
     for an option, the line and its outcome for a past regimen)."""
@@ -131,8 +226,11 @@ class StoryNode(QGraphicsItem):
     def rect(self) -> QRectF:
         return QRectF(-self.size.width() / 2, -self.size.height() / 2, *self.size.toTuple())
 
+    def look(self) -> _Look:
+        return _look(self.kind, self.tier, self.hypothetical, self.scene())
+
     def boundingRect(self) -> QRectF:
-        m = QFontMetricsF(node_font(self.scene())).lineSpacing() * 0.5
+        m = self.look().margin
         return self.rect().adjusted(-m, -m, m, m)
 
     def shape(self) -> QPainterPath:
@@ -160,13 +258,13 @@ class StoryNode(QGraphicsItem):
     # geometry shared by paint() and the tests (every label must fit inside its box)
     def rows(self) -> tuple[QRectF, QRectF, QRectF]:
         """(tag row, name area, bottom row) inside the box."""
-        fm = QFontMetricsF(node_font(self.scene()))
-        pad = fm.horizontalAdvance("M") * 0.45
+        look = self.look()
+        pad = look.pad
         # a pill-shaped entry point keeps its number and tag clear of the rounded ends
         side = pad + (self.size.height() * 0.22 if self.kind == "entry" else 0.0)
         r = self.rect().adjusted(side, pad * 0.5, -side, -pad * 0.5)
-        tag_h = fm.lineSpacing() * 1.1
-        bottom_h = fm.lineSpacing() * 1.15
+        tag_h = look.line * 1.1
+        bottom_h = look.line * 1.15
         tag = QRectF(r.left(), r.top(), r.width(), tag_h)
         bottom = QRectF(r.left(), r.bottom() - bottom_h, r.width(), bottom_h)
         name = QRectF(r.left(), tag.bottom(), r.width(), bottom.top() - tag.bottom())
@@ -178,53 +276,23 @@ class StoryNode(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
-        scene = self.scene()
-        palette = scene.palette() if scene is not None else QPalette()
-        font = node_font(scene)
-        fm = QFontMetricsF(font)
-        base = palette.color(QPalette.ColorRole.Base)
-        fg = palette.color(QPalette.ColorRole.Text)
-        unit = max(1.0, fm.lineSpacing() * 0.07)
+        look = self.look()
+        unit = look.unit
         rect = self.rect()
         radius = rect.height() * (0.5 if self.kind == "entry" else 0.12)
-        fill, border, pen_style, width = (
-            base,
-            palette.color(QPalette.ColorRole.Mid),
-            (Qt.PenStyle.SolidLine),
-            unit,
-        )
-        if self.tier is not None:
-            fill = theme.tier_fill(self.tier, palette)
-            border = theme.tier_color(self.tier, palette)
-            width = unit * 2.4
-            pen_style = {
-                "alternative": Qt.PenStyle.DashLine,
-                "avoid": Qt.PenStyle.DotLine,
-            }.get(self.tier, Qt.PenStyle.SolidLine)
-        elif self.kind in ("path", "entry"):
-            accent = theme.whatif_color(palette) if self.hypothetical else theme.path_color(palette)
-            fill = theme.mix(accent, base, 0.10)
-            border = accent
-            width = unit * 2.0
-            if self.hypothetical:
-                pen_style = Qt.PenStyle.DashLine
-        elif self.kind == "more":
-            pen_style = Qt.PenStyle.DotLine
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.current:
-            painter.setPen(QPen(theme.path_color(palette), unit * 4))
+            painter.setPen(look.ring)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             grow = unit * 4
             painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
-        painter.setPen(QPen(border, width, pen_style))
-        painter.setBrush(QBrush(fill))
+        painter.setPen(look.border)
+        painter.setBrush(look.fill)
         painter.drawRoundedRect(rect, radius, radius)
 
+        fg = look.fg
         tag, name_rect, bottom = self.rows()
-        small = QFont(font)
-        small.setBold(True)
-        small.setPointSizeF(font.pointSizeF() * 0.9)
-        painter.setFont(small)
+        painter.setFont(look.small)
         painter.setPen(fg)
         if self.number:
             painter.drawText(
@@ -241,37 +309,26 @@ class StoryNode(QGraphicsItem):
             painter.drawText(
                 tag, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), flag
             )
-        name_font = QFont(font)
-        name_font.setBold(self.kind != "more")
-        name_font.setItalic(self.kind in ("entry", "more"))
-        painter.setFont(name_font)
-        painter.setPen(fg)
+        painter.setFont(look.name_font)
         painter.drawText(
             name_rect, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.label
         )
         if self.tier is not None:
-            color = theme.tier_color(self.tier, palette)
-            badge_font = QFont(font)
-            badge_font.setBold(True)
-            badge_font.setPointSizeF(font.pointSizeF() * 0.9)
-            bfm = QFontMetricsF(badge_font)
-            label = text.tier_badge(self.tier)
-            bw = min(bottom.width(), bfm.horizontalAdvance(label) + bfm.horizontalAdvance("M"))
+            bw = min(bottom.width(), look.badge_width)
             pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
+            painter.setBrush(look.badge_color)
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-            painter.setPen(theme.text_on(color))
-            painter.setFont(badge_font)
-            painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+            painter.setPen(look.badge_text)
+            painter.setFont(look.badge_font)
+            painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), look.badge)
         elif self.bottom:
-            small.setBold(False)
-            painter.setFont(small)
+            painter.setFont(look.plain_small)
             painter.setPen(fg)
             painter.drawText(
                 bottom,
                 int(Qt.AlignmentFlag.AlignCenter),
-                QFontMetricsF(small).elidedText(
+                QFontMetricsF(look.plain_small).elidedText(
                     self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
                 ),
             )
