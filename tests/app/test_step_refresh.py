@@ -160,3 +160,48 @@ def test_options_model_updates_rows_in_place_for_the_same_regimens(
         with qtbot.waitSignal(model.modelReset, timeout=1000):
             model.set_recommendation(doc.recommendation)
     assert [o.regimen for o in model.options] == [o.regimen for o in doc.recommendation.options]
+
+
+def test_stepping_back_finds_each_evidence_page_again(
+    make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import evidence_html
+
+    built: list[str] = []
+    real = evidence_html.evidence_html
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        built.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evidence_html, "evidence_html", counting)
+    window = make_window(DEMO)
+    d = window.document
+    steps = range(d.step_count)
+    for step in steps:
+        d.set_step(step)
+    first_pass = len(built)
+    for step in reversed(steps):
+        d.set_step(step)
+        chosen = d.recommendation.option(window.selected) if window.selected else None
+        if chosen is not None:
+            assert chosen.name in window.evidence.plain_text()
+    assert len(built) == first_pass  # every page of the way back was built before
+
+
+def test_the_outline_opens_its_rows_when_its_tab_is_shown(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    window = make_window(DEMO)
+    outline = window.outline
+    window.document.set_step(1)
+    window.document.set_step(0)
+    model = outline.outline_model
+    assert model.rowCount() > 0  # the model is current while the tab is hidden
+    window.graph_tabs.setCurrentWidget(outline)
+    assert outline.isVisible()
+    for row in range(model.rowCount()):
+        assert outline.isExpanded(model.index(row, 0))
+    window.document.set_step(2)  # while shown, a step opens the new rows at once
+    for row in range(model.rowCount()):
+        assert outline.isExpanded(model.index(row, 0))
