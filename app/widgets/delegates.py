@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -165,14 +167,35 @@ class TwoLineDelegate(QStyledItemDelegate):
         return QSize(int(width + fm.horizontalAdvance("M")), int(fm.lineSpacing() * (lines + 0.7)))
 
 
+_Layout = tuple[QFont, QFontMetricsF, float, float, float]
+_LAYOUTS: dict[tuple[str, float, str, str], _Layout] = {}
+_ELIDED: dict[tuple[str, str, float, int], str] = {}
+_CACHE_MAX = 2048  # entries; cleared when full (fonts change with the text zoom)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 class OptionDelegate(QStyledItemDelegate):
     """An option card: its number, tier badge and the regimen's name (wrapping to two lines),
-    then the reason on one line below."""
+    then the reason on one line below.
 
-    def _layout(
-        self, option: QStyleOptionViewItem, width: float, name: str, tier: str
-    ) -> tuple[QFont, QFontMetricsF, float, float, float]:
+    The same options come back step after step: their measures and elided texts are
+    remembered per text, font and width rather than measured again in every paint."""
+
+    def _layout(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
         """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide."""
+        key = (option.font.key(), width, name, tier)
+        found = _LAYOUTS.get(key)
+        if found is None:
+            found = _remember(_LAYOUTS, key, self._measure(option, width, name, tier))
+        return found
+
+    def _measure(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
         bold = QFont(option.font)
         bold.setBold(True)
         fm = QFontMetricsF(option.font)
@@ -236,7 +259,7 @@ class OptionDelegate(QStyledItemDelegate):
         painter.drawText(
             name_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-            _elide_two_lines(name, bfm, name_rect.width()),
+            _elided(name, bold, bfm, name_rect.width(), 2),
         )
         why = str(index.data(WHY_ROLE) or "")
         tie = str(index.data(TIE_ROLE) or "")
@@ -257,7 +280,7 @@ class OptionDelegate(QStyledItemDelegate):
         painter.drawText(
             why_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-            fm.elidedText(why, Qt.TextElideMode.ElideRight, why_rect.width()),
+            _elided(why, opt.font, fm, why_rect.width(), 1),
         )
         painter.restore()
 
@@ -270,6 +293,21 @@ class OptionDelegate(QStyledItemDelegate):
         # that three options show even on a small screen.
         height = name_h + pad * 0.2 + fm.lineSpacing() * 1.05 + pad * 1.6
         return QSize(int(fm.horizontalAdvance("M") * 20), int(height))
+
+
+def _elided(s: str, font: QFont, fm: QFontMetricsF, width: float, lines: int) -> str:
+    """``s`` elided to one line, or word-wrapped to two with the second elided (remembered)."""
+    key = (s, font.key(), width, lines)
+    found = _ELIDED.get(key)
+    if found is None:
+        found = _remember(
+            _ELIDED,
+            key,
+            _elide_two_lines(s, fm, width)
+            if lines == 2
+            else fm.elidedText(s, Qt.TextElideMode.ElideRight, width),
+        )
+    return str(found)
 
 
 def _elide_two_lines(s: str, fm: QFontMetricsF, width: float) -> str:

@@ -218,6 +218,7 @@ class StoryNode(QGraphicsItem):
         self.hypothetical = False
         self.bottom = ""  # "Line 2 · progression"
         self.tie = ""  # "not ranked by the guidelines"
+        self._look: tuple[tuple[object, ...], _Look] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, kind != "more")
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, kind != "more")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -227,7 +228,11 @@ class StoryNode(QGraphicsItem):
         return QRectF(-self.size.width() / 2, -self.size.height() / 2, *self.size.toTuple())
 
     def look(self) -> _Look:
-        return _look(self.kind, self.tier, self.hypothetical, self.scene())
+        # asked for by every boundingRect; the scene is rebuilt on a font or palette change
+        key = (self.tier, self.hypothetical, self.scene())
+        if self._look is None or self._look[0] != key:
+            self._look = (key, _look(self.kind, self.tier, self.hypothetical, self.scene()))
+        return self._look[1]
 
     def boundingRect(self) -> QRectF:
         m = self.look().margin
@@ -483,8 +488,8 @@ class StoryScene(NodeScene):
         return QSizeF(em * 12.5, fm.lineSpacing() * 4.6 + em * 0.5)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FontChange:
-            self.set_story(self.story)  # sizes come from the font
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
+            self.set_story(self.story)  # sizes come from the font, colours from the palette
         return super().event(event)
 
     def current_node(self) -> str | None:
