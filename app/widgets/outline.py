@@ -50,6 +50,8 @@ class GraphOutline(QTreeView):
             self._expand_due = False
             self.expandAll()
         super().showEvent(event)
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex())
 
     def show_node(self, node: str | None) -> None:
         """Make ``node`` the current row (the window's selection), without emitting."""
@@ -58,7 +60,8 @@ class GraphOutline(QTreeView):
             self.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
-            self.scrollTo(index)
+            if self.isVisible():  # else when shown (scrolling lays every row out)
+                self.scrollTo(index)
 
     def _on_activated(self, index: QModelIndex) -> None:
         node = index.data(ID_ROLE)

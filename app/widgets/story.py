@@ -219,12 +219,16 @@ class StoryNode(QGraphicsItem):
         self.bottom = ""  # "Line 2 · progression"
         self.tie = ""  # "not ranked by the guidelines"
         self._look: tuple[tuple[object, ...], _Look] | None = None
+        self._rect = self._box()  # the size is fixed: boundingRect is asked for very often
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, kind != "more")
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, kind != "more")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(2)
 
     def rect(self) -> QRectF:
+        return QRectF(self._rect)  # a copy: callers may change theirs
+
+    def _box(self) -> QRectF:
         return QRectF(-self.size.width() / 2, -self.size.height() / 2, *self.size.toTuple())
 
     def look(self) -> _Look:
@@ -236,7 +240,7 @@ class StoryNode(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         m = self.look().margin
-        return self.rect().adjusted(-m, -m, m, m)
+        return self._rect.adjusted(-m, -m, m, m)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -389,6 +393,7 @@ class StoryEdge(QGraphicsItem):
         self.path = path
         self.end = end
         self.angle = path.angleAtPercent(1.0)
+        self._made: tuple[tuple[int, str], tuple[QPen, QColor, QPainterPath]] | None = None
         self.setZValue(1)
 
     def boundingRect(self) -> QRectF:
@@ -400,9 +405,23 @@ class StoryEdge(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
-        scene = self.scene()
+        pen, color, head = self._look_for(self.scene())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPath(head)
+
+    def _look_for(self, scene: QGraphicsScene | None) -> tuple[QPen, QColor, QPainterPath]:
+        """(pen, arrowhead colour, arrowhead) in this scene's palette and font, made once."""
         palette = scene.palette() if scene is not None else QPalette()
-        fm = QFontMetricsF(node_font(scene))
+        font = node_font(scene)
+        key = (palette.cacheKey(), font.key())
+        if self._made is not None and self._made[0] == key:
+            return self._made[1]
+        fm = QFontMetricsF(font)
         unit = max(1.0, fm.lineSpacing() * 0.07)
         if self.kind == "option" and self.tier is not None:
             color = theme.tier_color(self.tier, palette)
@@ -416,10 +435,6 @@ class StoryEdge(QGraphicsItem):
             color, style = theme.path_color(palette), Qt.PenStyle.SolidLine
         pen = QPen(color, unit * 2.4, style)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.path)
         size = unit * 3 + fm.lineSpacing() * 0.25
         head = QPainterPath()
         angle = math.radians(-self.angle)
@@ -431,9 +446,8 @@ class StoryEdge(QGraphicsItem):
                 tip.y() - math.sin(angle - spread) * size,
             )
         head.closeSubpath()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawPath(head)
+        self._made = (key, (pen, color, head))
+        return pen, color, head
 
 
 class _Caption(QGraphicsItem):
