@@ -6,8 +6,6 @@ tumor-board mode can find it.
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QPalette, QTextOption
 from PySide6.QtWidgets import (
@@ -231,7 +229,7 @@ class OptionsPanel(QWidget):
         self.changes = QLabel(self)
         self.changes.setObjectName("change_explanation")
         self.changes.setWordWrap(True)
-        self.changes.setTextFormat(Qt.TextFormat.RichText)
+        self.changes.setTextFormat(Qt.TextFormat.PlainText)
         self.changes.setAccessibleName(self.tr("What changed"))
         self.changes.setVisible(False)
         self.changes.setFrameShape(QFrame.Shape.StyledPanel)
@@ -322,10 +320,10 @@ class OptionsPanel(QWidget):
         sheet = f"QLabel#change_explanation {{ background: {bg.name()}; padding: 4px; }}"
         if self.changes.styleSheet() != sheet:  # a new sheet restyles the label: only if new
             self.changes.setStyleSheet(sheet)
-        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+        # Plain text (content's words shown as they are): a rich-text label laid its list out
+        # again at several widths to find its size, at every factor change.
         self.changes.setText(
-            f"<b>{escape(self.tr('What changed'))}</b>"
-            f"<ul style='margin:0; -qt-list-indent:1;'>{items}</ul>"
+            "\n".join([self.tr("What changed:"), *(f"•  {line}" for line in lines)])
         )
         self.changes.setVisible(True)
 

@@ -205,3 +205,16 @@ def test_the_outline_opens_its_rows_when_its_tab_is_shown(
     window.document.set_step(2)  # while shown, a step opens the new rows at once
     for row in range(model.rowCount()):
         assert outline.isExpanded(model.index(row, 0))
+
+
+def test_what_changed_is_plain_text_one_line_per_change(window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+
+    window.options.show_changes(["<b>T-DXd</b> now listed 1 & more", "Second change"])
+    label = window.options.changes
+    assert label.isVisible()
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    shown = label.text().splitlines()
+    assert shown[1:] == ["•  <b>T-DXd</b> now listed 1 & more", "•  Second change"]
+    window.options.show_changes([])
+    assert not label.isVisible()
