@@ -210,14 +210,9 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
         assert top.rank is not None
         rank, ordered_by, order_reason = top.rank, top.source, top.reason
 
-    evidence = [*t.evidence]
-    flags: list[str] = []
-    for ch in changes:
-        evidence.extend(ch.evidence)
-        if ch.warning:
-            flags.append(ch.warning)
-            warnings.append(Notice(ch.warning, ch.reason, ch.source))
-    evidence.extend(regimen.evidence)
+    evidence = [*t.evidence, *(e for ch in changes for e in ch.evidence), *regimen.evidence]
+    ruled = [Notice(ch.warning, ch.reason, ch.source) for ch in changes if ch.warning]
+    warnings.extend(ruled)
     if f.setting == "metastatic" and tier != "avoid":
         warnings.extend(population_notes(c, t.evidence or regimen.evidence, f))
     for gid in t.guidelines:
@@ -230,14 +225,10 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
                     f"guideline:{gid}",
                 )
             )
-    flags.extend(w.kind for w in warnings)
+    flags = [w.kind for w in warnings]
     # The reason that decided the tier is the option's "why": not repeated as its own warning.
     shown = [w for w in dedupe(warnings) if w.text != why]
-    safety = tuple(
-        Notice(ch.warning, ch.reason, ch.source)
-        for ch in changes
-        if ch.warning and WARNING_WEIGHT.get(ch.warning) == "patient"
-    )
+    safety = tuple(n for n in ruled if WARNING_WEIGHT.get(n.kind) == "patient")
     return Option(
         regimen=regimen.id,
         name=regimen.name,
