@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pathways.errors import ContentError, ContentErrors, shown
 from pathways.names import Resolution
+from pathways.placed_yaml import read_yaml, validate
 from pathways.safe_write import read_bounded
 from pathways.schema import (
     Agent,
@@ -89,123 +89,6 @@ def bundled_content_dir() -> Path:
     from pathways.bundled import bundled_folder
 
     return bundled_folder("pathway")
-
-
-# ---------------------------------------------------------------------------- YAML with places
-# libyaml's loader is ten times faster than the pure-Python one; fall back where it is missing.
-_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
-    """The safe loader, stricter: duplicate keys are refused and dates stay text.
-
-    PyYAML keeps the last of two equal keys silently (a second ``evidence:`` would erase the
-    first), and builds dates itself, raising a bare ValueError for ``2026-13-45``; as text, the
-    date is checked by pydantic with the file, line and place like any other value.
-    """
-
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                    seen.add(key)
-                except TypeError:  # an unhashable key: the base class reports it
-                    continue
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"duplicate key {shown(key, 60)}",
-                        key_node.start_mark,
-                    )
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BASE_LOADER.construct_yaml_str)
-_LOADER: type[yaml.SafeLoader] = _Loader
-
-
-def _line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
-    """The 1-based line of the deepest YAML node reachable along a pydantic error location."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            key = "from" if part == "from_" else part
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            nxt = node.value[part] if 0 <= part < len(node.value) else None
-        else:
-            continue  # union tags such as "ComponentChoice" are not in the YAML
-        if nxt is None:
-            break
-        node = nxt
-        line = node.start_mark.line + 1
-    return line
-
-
-def _place(loc: Iterable[int | str], line: int | None) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part[:1].isupper() or part in ("str", "function-after[_ci_brackets_hr()]"):
-            continue
-        else:
-            path += f".{part}" if path else part
-    path = path.replace("from_", "from")
-    return f"line {line}, {path}" if line else path
-
-
-@dataclass
-class _Parsed:
-    name: str
-    text: str
-    data: Any
-
-
-def _read_yaml(name: str, text: str) -> _Parsed:
-    if len(text) > MAX_CONTENT_BYTES:
-        raise ContentError(name, "", f"file is too large ({len(text):,} bytes)")
-    try:
-        # Content needs no anchors/aliases, and aliases allow "billion laughs" expansion: refuse
-        # them before anything is built.
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-                raise ContentError(name, where, "aliases (*name) are not allowed in content files")
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ContentError(name, where, f"not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(name, "", f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise ContentError(name, "", "YAML is nested too deeply") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML cannot build
-        raise ContentError(name, "", f"not valid YAML: {exc}") from None
-    return _Parsed(name, text, data)
-
-
-def _validate(parsed: _Parsed, model: type[M]) -> M:
-    try:
-        return model.model_validate(parsed.data)
-    except ValidationError as exc:
-        # Only now build the node tree: it is needed to name the lines, and costs a second parse.
-        root = yaml.compose(parsed.text, Loader=_LOADER)
-        errors = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            value = err.get("input")
-            found = "" if isinstance(value, dict | list) else f" (found {shown(value)})"
-            msg = err["msg"].removeprefix("Value error, ")
-            errors.append(ContentError(parsed.name, _place(loc, _line_of(root, loc)), msg + found))
-        raise ContentErrors(errors) from None
 
 
 # ---------------------------------------------------------------------------- the content
@@ -443,7 +326,7 @@ def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
             errors.append(ContentError(name, "", "file missing"))
             continue
         try:
-            models[name] = _validate(_read_yaml(name, texts[name]), model)
+            models[name] = validate(read_yaml(name, texts[name], MAX_CONTENT_BYTES), model)
         except ContentErrors as exc:
             errors.extend(exc.errors)
         except ContentError as exc:

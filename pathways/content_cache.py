@@ -56,6 +56,7 @@ SUFFIX = ".content-cache"
 _CODE = (
     "schema.py",
     "content.py",
+    "placed_yaml.py",
     "content_checks.py",
     "conditions.py",
     "facts.py",

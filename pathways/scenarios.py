@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pathways.case import Case, check_history
-from pathways.content import Content, _line_of, _place, _read_yaml
+from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.engine import Engine, Recommendation
 from pathways.errors import CaseError, ContentError, ContentErrors
+from pathways.placed_yaml import compose, found_repr, line_of, place_of, read_yaml, validate
 from pathways.vocab import WarningKind
 
 SCENARIO_FORMAT = "her2-pathway-scenarios"
@@ -120,27 +120,16 @@ def parse_scenarios(
     text: str, name: str = "<scenarios>", content: Content | None = None
 ) -> tuple[Scenario, ...]:
     """Validate one scenario file's text; with ``content``, also every regimen id it names."""
-    parsed = _read_yaml(name, text)
-    try:
-        model = ScenarioFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        errors: list[ContentError] = []
-        for err in exc.errors():
-            at = tuple(err["loc"])
-            value = err.get("input")
-            # Values are shown only for short scalars of the scenario file itself (ids, kinds);
-            # scenario cases are invented, never patients', but stay cautious all the same.
-            shown = "" if isinstance(value, dict | list) or value is None else f" (found {value!r})"
-            msg = err["msg"].removeprefix("Value error, ")
-            errors.append(ScenarioError(name, _place(at, _line_of(root, at)), msg + shown[:120]))
-        raise ContentErrors(errors) from None
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    parsed = read_yaml(name, text, MAX_CONTENT_BYTES)
+    # Values are shown only for short scalars of the scenario file itself (ids, kinds); scenario
+    # cases are invented, never patients', but stay cautious all the same.
+    model = validate(parsed, ScenarioFile, ScenarioError, found_repr(120))
+    root = compose(parsed)
     out = []
-    errors = []
+    errors: list[ContentError] = []
     for i, s in enumerate(model.scenarios):
         loc: tuple[int | str, ...] = ("scenarios", i)
-        line_no = _line_of(root, loc)
+        line_no = line_of(root, loc)
         unknown = False
         if content is not None:
             for j, entry in enumerate(s.case.history):
@@ -149,26 +138,21 @@ def parse_scenarios(
                     where = (*loc, "case", "history", j, "regimen")
                     errors.append(
                         ScenarioError(
-                            name,
-                            _place(where, _line_of(root, where)),
-                            f"unknown regimen {entry.regimen!r}",
+                            name, place_of(root, where), f"unknown regimen {entry.regimen!r}"
                         )
                     )
             for where, regimen in _expect_places(s.expect):
                 if regimen not in content.regimens:
                     at = (*loc, "expect", *where)
                     errors.append(
-                        ScenarioError(
-                            name, _place(at, _line_of(root, at)), f"unknown regimen {regimen!r}"
-                        )
+                        ScenarioError(name, place_of(root, at), f"unknown regimen {regimen!r}")
                     )
         try:
             # The regimens' settings can only be checked once every regimen is known.
             check_history(s.case, name, None if unknown else content)
         except CaseError as exc:
             sub = _loc_of(exc.place)
-            place = _place((*loc, "case", *sub), _line_of(root, (*loc, "case", *sub)))
-            errors.append(ScenarioError(name, place, exc.problem))
+            errors.append(ScenarioError(name, place_of(root, (*loc, "case", *sub)), exc.problem))
         out.append(s.model_copy(update={"file": name, "line_no": line_no}))
     if errors:
         raise ContentErrors(errors)

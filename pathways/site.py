@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pathways.content import Content, _line_of, _place, _read_yaml
-from pathways.errors import ContentError, ContentErrors
+from pathways.content import MAX_CONTENT_BYTES, Content
+from pathways.errors import ContentError
+from pathways.placed_yaml import compose, found_repr, place_of, read_yaml, validate
 from pathways.safe_write import read_bounded, write_text
 
 SITE_FORMAT = "her2-pathway-site"
@@ -115,27 +116,14 @@ class _SiteFile(BaseModel):
 
 def parse_site(text: str, name: str = "<site>", content: Content | None = None) -> SiteSettings:
     """Validate a site file's text; with ``content``, every agent id must exist in it."""
-    parsed = _read_yaml(name, text)
-    try:
-        model = _SiteFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        errors: list[ContentError] = []
-        for err in exc.errors():
-            at = tuple(err["loc"])
-            value = err.get("input")
-            shown = "" if isinstance(value, dict | list) or value is None else f" (found {value!r})"
-            msg = err["msg"].removeprefix("Value error, ")
-            errors.append(SiteError(name, _place(at, _line_of(root, at)), msg + shown[:100]))
-        raise ContentErrors(errors) from None
+    parsed = read_yaml(name, text, MAX_CONTENT_BYTES)
+    model = validate(parsed, _SiteFile, SiteError, found_repr(100))
     if content is not None:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(parsed)
         for i, agent in enumerate(model.unavailable_agents):
             if agent not in content.agents:
                 where: tuple[int | str, ...] = ("unavailable_agents", i)
-                raise SiteError(
-                    name, _place(where, _line_of(root, where)), f"unknown agent {agent!r}"
-                )
+                raise SiteError(name, place_of(root, where), f"unknown agent {agent!r}")
     return SiteSettings(
         name=model.name,
         unavailable_agents=frozenset(model.unavailable_agents),
