@@ -143,7 +143,8 @@ class Engine:
         c = self.content
         f = self.facts(case, k)
         best: dict[str, Option] = {}
-        for tid, t in self._candidates(f):
+        candidates = self._candidates(f)
+        for tid, t in candidates:
             opt = judge(c, t, tid, f)
             held = best.get(opt.regimen)
             if held is None or sort_key(opt) < sort_key(held):
@@ -166,7 +167,7 @@ class Engine:
                 warnings.append(
                     Notice(pitfall.kind, pitfall.text, f"pitfall:{pitfall.id}", pitfall.title)
                 )
-        if not self.graph.out_degree(f.position) and f.position in c.regimens and not f.ongoing:
+        if not candidates and f.position in c.regimens and not f.ongoing:
             warnings.append(
                 Notice(
                     "evidence-gap",
