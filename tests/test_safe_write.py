@@ -30,6 +30,7 @@ from pathways.safe_write import (
     remove_stale_temporaries,
     write_bytes,
 )
+from tests.disks import fill, mounted_tmpfs
 
 OLD = b"old content\n"
 
@@ -184,21 +185,8 @@ def test_save_case_keeps_a_private_case_private(tmp_path: Path) -> None:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 64 KiB tmpfs, mounted for the test."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if sys.platform != "linux":
-        pytest.skip("tmpfs full-disk tests need Linux")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+    with mounted_tmpfs(tmp_path / "disk", "64k") as disk:
+        yield disk
 
 
 def test_full_disk_keeps_the_old_file_and_says_why(small_disk: Path) -> None:
@@ -214,9 +202,7 @@ def test_full_disk_during_case_save(small_disk: Path) -> None:
     path = small_disk / "case.json"
     save_case(Case(label="small"), path)
     before = path.read_bytes()
-    filler = small_disk / "filler"
-    with pytest.raises(OSError):  # fill the disk up to the last block
-        filler.write_bytes(b"\0" * 200_000)
+    fill(small_disk)
     with pytest.raises(PathwayError, match="disk is full"):
         save_case(Case(label="x" * 150), path)
     assert path.read_bytes() == before

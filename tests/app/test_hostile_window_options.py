@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pathways.engine import Engine
 from pathways.safe_write import TEMP_SUFFIX
 from tests.app.conftest import CASES, DialogCalls
 from tests.app.tumor_board_support import BoardDialogs, make_board
+from tests.disks import fill, mounted_tmpfs
 
 CASE = str(CASES / "04-after-thp-and-tdxd.json")
 OLD = b"an earlier export\n"
@@ -67,25 +67,8 @@ def test_bad_option_values_exit_2_with_one_short_line(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
-
-
-def fill(disk: Path) -> None:
-    """Fill the small disk to the last block."""
-    with pytest.raises(OSError), (disk / "filler").open("wb") as out:
-        out.write(b"\0" * (1 << 20))
+    with mounted_tmpfs(tmp_path / "disk", "48k") as disk:
+        yield disk
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -29,9 +29,8 @@ from tests.app.tumor_board_support import (
     fill_library,
     flat,
     make_board,
-    mounted_tmpfs,
-    remount,
 )
+from tests.disks import mounted_tmpfs, remount
 
 
 @pytest.fixture(autouse=True)

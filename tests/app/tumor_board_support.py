@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,27 +93,3 @@ def flat(text: str) -> str:
     """PDF text with all whitespace runs (tabs, line breaks) as single spaces, and ligatures
     (the PDF's "ﬀ" in "off") as their letters."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-@contextmanager
-def mounted_tmpfs(point: Path, size: str = "4m") -> Iterator[Path]:
-    """A small tmpfs at ``point`` for the test (skips where mounting is not allowed)."""
-    mount = shutil.which("mount")
-    if mount is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root and mount(8) (CI runs as root)")
-    point.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [mount, "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
-
-
-def remount(point: Path, mode: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{mode}", str(point)], check=True)

@@ -24,6 +24,7 @@ from pathways.library import (
     LibraryError,
     create_database,
 )
+from tests.disks import mounted_tmpfs, remount
 
 RECOMMENDATION = {
     "line": 3,
@@ -446,31 +447,8 @@ def test_limits_on_stored_text(board: tuple[CaseLibrary, int, int]) -> None:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MB tmpfs mounted for the test (skipped where mounting is not allowed)."""
-    import shutil
-    import subprocess
-
-    mount = shutil.which("mount")
-    if mount is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root and mount(8) (CI runs as root)")
-    point = tmp_path / "disk"
-    point.mkdir()
-    done = subprocess.run(
-        [mount, "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
-
-
-def _remount(point: Path, mode: str) -> None:
-    import subprocess
-
-    subprocess.run(["mount", "-o", f"remount,{mode}", str(point)], check=True)
+    with mounted_tmpfs(tmp_path / "disk", "1m") as disk:
+        yield disk
 
 
 def test_library_on_a_read_only_disk_is_opened_read_only(small_disk: Path) -> None:
@@ -480,7 +458,7 @@ def test_library_on_a_read_only_disk_is_opened_read_only(small_disk: Path) -> No
         case_id = lib.add_case(case("Patient A"))
         lib.add_to_agenda(meeting, case_id)
         decide(lib, meeting, case_id)
-    _remount(small_disk, "ro")
+    remount(small_disk, "ro")
     with CaseLibrary.open(path) as lib:  # WAL needs side files: read as an immutable file
         assert lib.read_only and "read-only disk" in (lib.read_only_reason or "")
         assert [c.id for c in lib.agenda(meeting)] == [case_id]
