@@ -109,6 +109,22 @@ def _frozen(meeting: str) -> str:
 
 _FROZEN_MESSAGE = "the meeting is signed off: amend it (with a reason) before changing it"
 
+
+def _frozen_rows(table: str) -> tuple[str, ...]:
+    """Triggers refusing to add, change or remove ``table``'s rows of a signed-off meeting."""
+    return (
+        f"""CREATE TRIGGER frozen_{table}_insert BEFORE INSERT ON {table}
+        WHEN {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+        f"""CREATE TRIGGER frozen_{table}_update BEFORE UPDATE ON {table}
+        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+        f"""CREATE TRIGGER frozen_{table}_delete BEFORE DELETE ON {table}
+        WHEN {_frozen("OLD.meeting_id")}
+        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    )
+
+
 _V3_SCHEMA: tuple[str, ...] = (
     # A decision keeps a copy of what the board saw: the case it points to keeps changing.
     # Rows from v2 have no snapshot (NULL); every new row must have one (trigger below).
@@ -154,24 +170,8 @@ _V3_SCHEMA: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
     f"""CREATE TRIGGER frozen_meeting BEFORE UPDATE ON meetings WHEN {_frozen("OLD.id")}
         BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_agenda_insert BEFORE INSERT ON agenda
-        WHEN {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_agenda_update BEFORE UPDATE ON agenda
-        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_agenda_delete BEFORE DELETE ON agenda
-        WHEN {_frozen("OLD.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_attendees_insert BEFORE INSERT ON attendees
-        WHEN {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_attendees_update BEFORE UPDATE ON attendees
-        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_attendees_delete BEFORE DELETE ON attendees
-        WHEN {_frozen("OLD.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
+    *_frozen_rows("agenda"),
+    *_frozen_rows("attendees"),
 )
 
 # _MIGRATIONS[n] upgrades a database from user_version n to n + 1, in one transaction.
