@@ -25,6 +25,7 @@ from tests.app.tumor_board_support import (
     NAME,
     RECORD_NUMBER,
     BoardDialogs,
+    board_on_agenda,
     draft,
     fill_library,
     flat,
@@ -317,11 +318,7 @@ def test_case_pdf_of_a_decided_library_case_says_what_changed_since(
     window: MainWindow, tmp_path: Path, content: Content, board_dialogs: BoardDialogs
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = fill_library(db, content, ["05-brain-metastases.json"])
-    board = make_board(window, db)
-    board.panel.show()
-    board.panel.select_meeting(meeting)
-    board.panel.select_agenda_case(ids[0])
+    board, meeting, ids = board_on_agenda(window, db, content, ["05-brain-metastases.json"], 0)
     board_dialogs.answer("ask_decision", draft("tdm1", note="Decided"))
     assert board.record_decision() is not None
     assert board.library_control.open_case(ids[0])

@@ -24,8 +24,8 @@ from tests.app.tumor_board_support import (
     NAME,
     RECORD_NUMBER,
     BoardDialogs,
+    board_on_agenda,
     draft,
-    fill_library,
     make_board,
 )
 
@@ -50,11 +50,7 @@ def test_present_the_agenda(
     board_dialogs: BoardDialogs,
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = fill_library(db, content, AGENDA)
-    board = make_board(window, db)
-    board.panel.show()
-    board.panel.select_meeting(meeting)
-    board.panel.select_agenda_case(ids[1])
+    board, _meeting, _ids = board_on_agenda(window, db, content, AGENDA, 1)
     board_dialogs.answer("ask_decision", draft("tdm1"))
     board.record_decision()
 
@@ -147,11 +143,7 @@ def test_record_a_decision_from_the_presentation_by_keyboard(
     monkeypatch.setenv("LOGNAME", "Dr Keyboard")  # what "Recorded by" starts with
     monkeypatch.setenv("USER", "Dr Keyboard")
     db = tmp_path / "library.sqlite3"
-    meeting, ids = fill_library(db, content, AGENDA)
-    board = make_board(window, db)
-    board.panel.show()
-    board.panel.select_meeting(meeting)
-    board.panel.select_agenda_case(ids[1])
+    board, meeting, ids = board_on_agenda(window, db, content, AGENDA, 1)
     view = board.present(full_screen=False)
     assert view is not None
     qtbot.waitExposed(view)
@@ -193,11 +185,7 @@ def test_identifier_band_shows_and_resets(
     window: MainWindow, tmp_path: Path, content: Content, qtbot: QtBot
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = fill_library(db, content, AGENDA)
-    board = make_board(window, db)
-    board.panel.show()
-    board.panel.select_meeting(meeting)
-    board.panel.select_agenda_case(ids[1])
+    board, _meeting, _ids = board_on_agenda(window, db, content, AGENDA, 1)
     view = board.present(full_screen=False)
     assert view is not None
     qtbot.waitExposed(view)
@@ -228,11 +216,7 @@ def test_damaged_library_stops_the_presentation_with_one_dialog(
     dialog_calls: DialogCalls,
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = fill_library(db, content, AGENDA)
-    board = make_board(window, db)
-    board.panel.show()
-    board.panel.select_meeting(meeting)
-    board.panel.select_agenda_case(ids[0])
+    board, meeting, _ids = board_on_agenda(window, db, content, AGENDA, 0)
     board_dialogs.answer("ask_decision", draft("tdm1"))
     assert board.record_decision() is not None
     with closing(sqlite3.connect(db)) as conn, conn:

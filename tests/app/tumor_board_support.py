@@ -77,6 +77,19 @@ def fill_library(db: Path, content: Content, names: list[str]) -> tuple[int, lis
     return meeting, ids
 
 
+def board_on_agenda(
+    window: MainWindow, db: Path, content: Content, names: list[str], selected: int
+) -> tuple[TumorBoard, int, list[int]]:
+    """The board's dock over a new library (see :func:`fill_library`), showing the meeting with
+    agenda case ``selected`` (an index into ``names``) selected; with the meeting and case ids."""
+    meeting, ids = fill_library(db, content, names)
+    board = make_board(window, db)
+    board.panel.show()
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[selected])
+    return board, meeting, ids
+
+
 def draft(regimen: str, **changes: Any) -> DecisionDraft:
     fields: dict[str, Any] = {
         "chosen_regimen": regimen,
