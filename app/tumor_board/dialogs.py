@@ -41,26 +41,13 @@ def tr(s: str) -> str:
 
 def ask_meeting(parent: QWidget | None) -> tuple[str, dt.date] | None:
     """Title and date of a new meeting (today by default)."""
-    dialog = QDialog(parent)
-    dialog.setObjectName("meeting_dialog")
-    dialog.setWindowTitle(tr("New meeting"))
-    title = QLineEdit(tr("Tumor board"), dialog)
-    date = QDateEdit(QDate.currentDate(), dialog)
+    title = QLineEdit(tr("Tumor board"))
+    date = QDateEdit(QDate.currentDate())
     date.setCalendarPopup(True)
     date.setDisplayFormat("yyyy-MM-dd")
-    form = QFormLayout()
-    for label, widget in ((tr("&Title:"), title), (tr("&Date:"), date)):
-        buddy = QLabel(label, dialog)
-        buddy.setBuddy(widget)
-        form.addRow(buddy, widget)
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    dialog = _form_dialog(
+        parent, "meeting_dialog", tr("New meeting"), [(tr("&Title:"), title), (tr("&Date:"), date)]
     )
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    layout = QVBoxLayout(dialog)
-    layout.addLayout(form)
-    layout.addWidget(buttons)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted or not title.text().strip():
             return None
