@@ -143,43 +143,41 @@ def test_cli_exits_2_with_one_line_on_an_ambiguous_name(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
-def test_a_drug_name_alias_of_a_combination_is_refused() -> None:
+def _refusal(file: str, old: str, new: str) -> str:
+    """What loading the bundled content says once ``old`` is ``new`` in ``file`` (a refusal)."""
     texts = {p.name: p.read_text(encoding="utf-8") for p in CONTENT_DIR.glob("*.yaml")}
-    texts["drugs.yaml"] = texts["drugs.yaml"].replace(
-        "      - NALA regimen\n", "      - NALA regimen\n      - Nerlynx\n", 1
-    )
+    assert texts[file].count(old) == 1  # the edit applies, once: else the test proves nothing
+    texts[file] = texts[file].replace(old, new)
     with pytest.raises(ContentErrors) as err:
         load_content_texts(texts)
-    assert "Nerlynx" in str(err.value) and "drugs.yaml" in str(err.value)
+    return str(err.value)
+
+
+def test_a_drug_name_alias_of_a_combination_is_refused() -> None:
+    problem = _refusal(
+        "drugs.yaml", "      - NALA regimen\n", "      - NALA regimen\n      - Nerlynx\n"
+    )
+    assert "Nerlynx" in problem and "drugs.yaml" in problem
 
 
 # ---------------------------------------------------------------------------- required content
 def test_content_without_an_engine_node_is_refused() -> None:
-    texts = {p.name: p.read_text(encoding="utf-8") for p in CONTENT_DIR.glob("*.yaml")}
-    texts["pathway.yaml"] = texts["pathway.yaml"].replace(
-        "    later_lines: later-lines\n", "    later_lines: no-such-node\n"
+    problem = _refusal(
+        "pathway.yaml", "    later_lines: later-lines\n", "    later_lines: no-such-node\n"
     )
-    with pytest.raises(ContentErrors) as err:
-        load_content_texts(texts)
-    assert "engine.nodes.later_lines" in str(err.value)
+    assert "engine.nodes.later_lines" in problem
 
 
 def test_content_without_a_threshold_is_refused() -> None:
-    texts = {p.name: p.read_text(encoding="utf-8") for p in CONTENT_DIR.glob("*.yaml")}
-    texts["pathway.yaml"] = texts["pathway.yaml"].replace("    lvef_hold_below: 40\n", "")
-    with pytest.raises(ContentErrors) as err:
-        load_content_texts(texts)
-    assert "lvef_hold_below" in str(err.value) and "pathway.yaml" in str(err.value)
+    problem = _refusal("pathway.yaml", "    lvef_hold_below: 40\n", "")
+    assert "lvef_hold_below" in problem and "pathway.yaml" in problem
 
 
 def test_ranking_fields_are_refused_outside_pitfalls() -> None:
-    texts = {p.name: p.read_text(encoding="utf-8") for p in CONTENT_DIR.glob("*.yaml")}
-    texts["rules.yaml"] = texts["rules.yaml"].replace(
-        "    when: {tdxd_available: false}\n", "    when: {offered: [tdm1]}\n", 1
+    problem = _refusal(
+        "rules.yaml", "    when: {tdxd_available: false}\n", "    when: {offered: [tdm1]}\n"
     )
-    with pytest.raises(ContentErrors) as err:
-        load_content_texts(texts)
-    assert "pitfalls" in str(err.value)
+    assert "pitfalls" in problem
 
 
 # ---------------------------------------------------------------------------- facts
