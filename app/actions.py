@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 Shortcut = QKeySequence.StandardKey | str | Qt.Key
 
 
-def _make(
+def make_action(
     parent: QObject,
     name: str,
     label: str,
@@ -22,6 +22,7 @@ def _make(
     tip: str = "",
     icon: QStyle.StandardPixmap | None = None,
 ) -> QAction:
+    """An action with its shortcuts, and a tip naming the first (the window's and the board's)."""
     action = QAction(label, parent)
     action.setObjectName(name)
     keys: list[QKeySequence] = []
@@ -98,47 +99,53 @@ def create_actions(parent: QObject) -> Actions:
     SP = QStyle.StandardPixmap
     SK = QKeySequence.StandardKey
     actions = Actions(
-        new=_make(parent, "action_new", t("&New case"), (SK.New,), icon=SP.SP_FileIcon),
-        open=_make(parent, "action_open", t("&Open…"), (SK.Open,), icon=SP.SP_DialogOpenButton),
-        import_fhir=_make(
+        new=make_action(parent, "action_new", t("&New case"), (SK.New,), icon=SP.SP_FileIcon),
+        open=make_action(
+            parent, "action_open", t("&Open…"), (SK.Open,), icon=SP.SP_DialogOpenButton
+        ),
+        import_fhir=make_action(
             parent,
             "action_import_fhir",
             t("&Import FHIR record…"),
             ("Ctrl+I",),
             t("Make a case from a FHIR R4 / mCODE export, for review"),
         ),
-        save=_make(parent, "action_save", t("&Save"), (SK.Save,), icon=SP.SP_DialogSaveButton),
-        save_as=_make(parent, "action_save_as", t("Save &As…"), (SK.SaveAs, "Ctrl+Shift+S")),
-        quit=_make(parent, "action_quit", t("&Quit"), (SK.Quit, "Ctrl+Q")),
-        undo=_make(parent, "action_undo", t("&Undo"), (SK.Undo,), icon=SP.SP_ArrowBack),
-        redo=_make(
+        save=make_action(
+            parent, "action_save", t("&Save"), (SK.Save,), icon=SP.SP_DialogSaveButton
+        ),
+        save_as=make_action(parent, "action_save_as", t("Save &As…"), (SK.SaveAs, "Ctrl+Shift+S")),
+        quit=make_action(parent, "action_quit", t("&Quit"), (SK.Quit, "Ctrl+Q")),
+        undo=make_action(parent, "action_undo", t("&Undo"), (SK.Undo,), icon=SP.SP_ArrowBack),
+        redo=make_action(
             parent, "action_redo", t("&Redo"), ("Ctrl+Shift+Z", SK.Redo), icon=SP.SP_ArrowForward
         ),
-        add_line=_make(
+        add_line=make_action(
             parent,
             "action_add_line",
             t("&Add line…"),
             ("Ctrl+Shift+A",),
             t("Add a line of therapy after the selected one"),
         ),
-        edit_line=_make(
+        edit_line=make_action(
             parent,
             "action_edit_line",
             t("&Edit line…"),
             ("Ctrl+E",),
             t("Edit the selected line of therapy"),
         ),
-        remove_line=_make(
+        remove_line=make_action(
             parent,
             "action_remove_line",
             t("Re&move line"),
             ("Ctrl+Delete",),
             t("Remove the selected line of therapy"),
         ),
-        move_up=_make(parent, "action_move_up", t("Move line u&p"), ("Ctrl+Shift+Up",)),
-        move_down=_make(parent, "action_move_down", t("Move line dow&n"), ("Ctrl+Shift+Down",)),
-        edit_label=_make(parent, "action_edit_label", t("Edit case &label…"), ("Ctrl+L",)),
-        step_first=_make(
+        move_up=make_action(parent, "action_move_up", t("Move line u&p"), ("Ctrl+Shift+Up",)),
+        move_down=make_action(
+            parent, "action_move_down", t("Move line dow&n"), ("Ctrl+Shift+Down",)
+        ),
+        edit_label=make_action(parent, "action_edit_label", t("Edit case &label…"), ("Ctrl+L",)),
+        step_first=make_action(
             parent,
             "action_step_first",
             t("&First step"),
@@ -146,7 +153,7 @@ def create_actions(parent: QObject) -> Actions:
             t("Go to the first step"),
             SP.SP_MediaSkipBackward,
         ),
-        step_previous=_make(
+        step_previous=make_action(
             parent,
             "action_step_previous",
             t("&Previous step"),
@@ -154,7 +161,7 @@ def create_actions(parent: QObject) -> Actions:
             t("Go to the previous step"),
             SP.SP_MediaSeekBackward,
         ),
-        step_next=_make(
+        step_next=make_action(
             parent,
             "action_step_next",
             t("&Next step"),
@@ -162,7 +169,7 @@ def create_actions(parent: QObject) -> Actions:
             t("Go to the next step"),
             SP.SP_MediaSeekForward,
         ),
-        step_last=_make(
+        step_last=make_action(
             parent,
             "action_step_last",
             t("&Last step"),
@@ -170,71 +177,75 @@ def create_actions(parent: QObject) -> Actions:
             t("Go to the last step (now)"),
             SP.SP_MediaSkipForward,
         ),
-        whatif_add=_make(
+        whatif_add=make_action(
             parent,
             "action_whatif_add",
             t("&What if…"),
             ("Ctrl+Shift+W",),
             t("Add the selected option as a hypothetical next line"),
         ),
-        whatif_keep=_make(
+        whatif_keep=make_action(
             parent,
             "action_whatif_keep",
             t("&Keep what-if"),
             ("Ctrl+Shift+K",),
             t("Make the what-if lines part of the real history"),
         ),
-        whatif_discard=_make(
+        whatif_discard=make_action(
             parent,
             "action_whatif_discard",
             t("&Discard what-if"),
             ("Ctrl+Shift+D",),
             t("Drop the hypothetical lines and return to the real history"),
         ),
-        text_bigger=_make(
+        text_bigger=make_action(
             parent, "action_text_bigger", t("&Bigger text"), ("Ctrl+=", "Ctrl++", SK.ZoomIn)
         ),
-        text_smaller=_make(
+        text_smaller=make_action(
             parent, "action_text_smaller", t("&Smaller text"), ("Ctrl+-", SK.ZoomOut)
         ),
-        text_reset=_make(parent, "action_text_reset", t("&Normal text size"), ("Ctrl+0",)),
-        graph_fit=_make(
+        text_reset=make_action(parent, "action_text_reset", t("&Normal text size"), ("Ctrl+0",)),
+        graph_fit=make_action(
             parent,
             "action_graph_fit",
             t("&Fit graph"),
             ("Ctrl+Shift+F",),
             t("Fit the graph in view"),
         ),
-        graph_all=_make(
+        graph_all=make_action(
             parent,
             "action_graph_all",
             t("&Whole pathway"),
             ("Ctrl+Shift+G",),
             t("Show the whole pathway instead of the patient's path and next options"),
         ),
-        graph_zoom_in=_make(parent, "action_graph_zoom_in", t("Zoom graph &in"), ("Ctrl+Alt+=",)),
-        graph_zoom_out=_make(
+        graph_zoom_in=make_action(
+            parent, "action_graph_zoom_in", t("Zoom graph &in"), ("Ctrl+Alt+=",)
+        ),
+        graph_zoom_out=make_action(
             parent, "action_graph_zoom_out", t("Zoom graph &out"), ("Ctrl+Alt+-",)
         ),
-        focus_history=_make(parent, "action_focus_history", t("Go to &history"), ("Alt+1",)),
-        focus_graph=_make(
+        focus_history=make_action(parent, "action_focus_history", t("Go to &history"), ("Alt+1",)),
+        focus_graph=make_action(
             parent,
             "action_focus_graph",
             t("Go to &graph"),
             ("Alt+2",),
             t("Move the keyboard focus to the graph (or its outline, if shown)"),
         ),
-        focus_options=_make(parent, "action_focus_options", t("Go to &options"), ("Alt+3",)),
-        focus_factors=_make(parent, "action_focus_factors", t("Go to &factors"), ("Alt+4",)),
-        focus_library=_make(
+        focus_options=make_action(parent, "action_focus_options", t("Go to &options"), ("Alt+3",)),
+        focus_factors=make_action(parent, "action_focus_factors", t("Go to &factors"), ("Alt+4",)),
+        focus_library=make_action(
             parent,
             "action_focus_library",
             t("Go to the &library"),
             ("Alt+5",),
             t("Show the tumor-board library and move the keyboard focus into it"),
         ),
-        about=_make(parent, "action_about", t("&About HER2 Pathways"), (SK.HelpContents, "F1")),
-        open_log_folder=_make(
+        about=make_action(
+            parent, "action_about", t("&About HER2 Pathways"), (SK.HelpContents, "F1")
+        ),
+        open_log_folder=make_action(
             parent,
             "action_open_log_folder",
             t("Open &log folder"),

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from app.actions import make_action
 from app.main_window import MainWindow
 from app.tumor_board.context import BoardContext
 from app.tumor_board.decision_controller import DecisionController
@@ -28,21 +29,6 @@ from app.tumor_board.storage import LibraryBinding, resolve_db_path
 from pathways.library import CaseLibrary
 
 log = logging.getLogger(__name__)
-
-
-def _action(
-    parent: QObject, name: str, label: str, keys: tuple[str, ...] = (), tip: str = ""
-) -> QAction:
-    action = QAction(label, parent)
-    action.setObjectName(name)
-    sequences = [QKeySequence(k) for k in keys]
-    action.setShortcuts(sequences)
-    tip = tip or label.replace("&", "")
-    if sequences:
-        tip += f" ({sequences[0].toString(QKeySequence.SequenceFormat.NativeText)})"
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-    return action
 
 
 @dataclass
@@ -95,22 +81,24 @@ class TumorBoard(QObject):
     def _create_actions(self, show_identifiers: bool) -> BoardActions:
         t = self.tr
         actions = BoardActions(
-            present=_action(
+            present=make_action(
                 self,
                 "action_present",
                 t("&Present meeting"),
                 ("F5",),
                 t("Full-screen presentation of the meeting's agenda"),
             ),
-            export_pdf=_action(
+            export_pdf=make_action(
                 self, "action_export_pdf", t("Export case as &PDF…"), ("Ctrl+Shift+E",)
             ),
-            export_meeting_pdf=_action(
+            export_meeting_pdf=make_action(
                 self, "action_export_meeting_pdf", t("Export &meeting as PDF…")
             ),
-            export_graph=_action(self, "action_export_graph", t("Export &graph as PNG or SVG…")),
-            print_case=_action(self, "action_print", t("P&rint case…"), ("Ctrl+P",)),
-            show_identifiers=_action(
+            export_graph=make_action(
+                self, "action_export_graph", t("Export &graph as PNG or SVG…")
+            ),
+            print_case=make_action(self, "action_print", t("P&rint case…"), ("Ctrl+P",)),
+            show_identifiers=make_action(
                 self,
                 "action_show_identifiers",
                 t("Show patient &identifiers"),
