@@ -264,6 +264,12 @@ class StoryNode(QGraphicsItem):
             parts.append(text.tr("what-if"))
         return " — ".join(parts)
 
+    SMALLEST_LINE = 6.0  # device pixels per line of text below which words are not drawn
+
+    def text_readable(self, level_of_detail: float) -> bool:
+        """Whether the words are drawn at this scale (on screen)."""
+        return self.look().line * level_of_detail >= self.SMALLEST_LINE
+
     # geometry shared by paint() and the tests (every label must fit inside its box)
     def rows(self) -> tuple[QRectF, QRectF, QRectF]:
         """(tag row, name area, bottom row) inside the box."""
@@ -299,6 +305,20 @@ class StoryNode(QGraphicsItem):
         painter.setBrush(look.fill)
         painter.drawRoundedRect(rect, radius, radius)
 
+        if widget is not None and not self.text_readable(
+            option.levelOfDetailFromTransform(painter.worldTransform())
+        ):
+            # On screen and too small to read (a long history fitted in the view): the box
+            # and its tier's colour and line style only; zooming in brings the words back,
+            # and an export (no widget) always has them.
+            if self.tier is not None:
+                tag, name_rect, bottom = self.rows()
+                bw = min(bottom.width(), look.badge_width)
+                pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(look.badge_color)
+                painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            return
         fg = look.fg
         tag, name_rect, bottom = self.rows()
         painter.setFont(look.small)

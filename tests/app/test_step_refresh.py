@@ -218,3 +218,45 @@ def test_what_changed_is_plain_text_one_line_per_change(window: MainWindow) -> N
     assert shown[1:] == ["•  <b>T-DXd</b> now listed 1 & more", "•  Second change"]
     window.options.show_changes([])
     assert not label.isVisible()
+
+
+def test_story_words_are_left_out_only_where_too_small_to_read_on_screen(
+    make_window: Callable[..., MainWindow], content: Content
+) -> None:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from app.widgets.story import StoryNode
+    from benchmarks.window import long_case
+
+    window = make_window(DEMO)
+    window.resize(1600, 1000)
+    nodes = [i for i in window.story.items() if isinstance(i, StoryNode)]
+    scale = window.graph.transform().m11()
+    assert all(n.text_readable(scale) for n in nodes)  # a short history: words everywhere
+
+    window.document.load(long_case(content, 60), None)
+    window.graph.fit()
+    scale = window.graph.transform().m11()
+    nodes = [i for i in window.story.items() if isinstance(i, StoryNode)]
+    assert not any(n.text_readable(scale) for n in nodes)  # 60 lines fitted: too small
+    assert all(n.text_readable(scale * 4) for n in nodes)  # zoomed in: words again
+
+    # an export (no widget) at the same scale has every word: a different picture
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    def picture(on_screen: bool) -> QImage:
+        node = nodes[0]
+        image = QImage(400, 400, QImage.Format.Format_ARGB32)
+        image.fill(0xFFFFFFFF)
+        painter = QPainter(image)
+        painter.translate(200, 200)
+        painter.scale(scale, scale)
+        option = QStyleOptionGraphicsItem()
+        option.exposedRect = QRectF(node.boundingRect())
+        node.paint(painter, option, window.graph.viewport() if on_screen else None)
+        painter.end()
+        return image
+
+    assert picture(on_screen=False) != picture(on_screen=True)
+    assert picture(on_screen=False) == picture(on_screen=False)
