@@ -318,6 +318,7 @@ class StoryNode(QGraphicsItem):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(look.badge_color)
                 painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            self._paint_selection(painter, look, rect, radius)
             return
         fg = look.fg
         tag, name_rect, bottom = self.rows()
@@ -361,9 +362,12 @@ class StoryNode(QGraphicsItem):
                     self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
                 ),
             )
+        self._paint_selection(painter, look, rect, radius)
+
+    def _paint_selection(self, painter: QPainter, look: _Look, rect: QRectF, radius: float) -> None:
         if self.isSelected():
-            grow = unit * (8 if self.current else 4)
-            painter.setPen(QPen(fg, unit * 1.5))
+            grow = look.unit * (8 if self.current else 4)
+            painter.setPen(QPen(look.fg, look.unit * 1.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
 

@@ -260,3 +260,9 @@ def test_story_words_are_left_out_only_where_too_small_to_read_on_screen(
 
     assert picture(on_screen=False) != picture(on_screen=True)
     assert picture(on_screen=False) == picture(on_screen=False)
+    # the selection stays visible on a node too small for words
+    window.story.clearSelection()
+    unselected = picture(on_screen=True)
+    nodes[0].setSelected(True)
+    assert nodes[0].isSelected()
+    assert picture(on_screen=True) != unselected
