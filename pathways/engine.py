@@ -175,9 +175,11 @@ class Engine:
                     "builtin:no-transitions",
                 )
             )
+        # A regional option (China only) alone is not a usable pathway elsewhere.
+        usable = [o for o in ranked if o.tier != "avoid" and "regional" not in o.flags]
         if (
             f.setting == "metastatic"
-            and not offered
+            and not usable
             and not any(w.kind == "clinical-trial" for w in warnings)
         ):
             warnings.append(
@@ -293,6 +295,9 @@ class Engine:
     def _relapse_notices(self, f: Facts) -> list[Notice]:
         c = self.content
         if f.setting != "metastatic" or f.relapse == "de-novo":
+            return []
+        # Only while the decision is the first after the relapse, not at later lines.
+        if f.line is not None and f.line > (2 if f.rapid_relapse else 1):
             return []
         months = f"{f.relapse_months:.0f}" if f.relapse_months is not None else "?"
         if f.relapse == "unknown":

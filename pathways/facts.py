@@ -8,9 +8,10 @@ toxicity, and the patient factors as they stand once recorded toxicities are tak
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pathways.case import Case, Factors, TreatmentLine
@@ -98,6 +99,16 @@ class Facts:
 
 def _months(start: date, end: date) -> float:
     return float((end - start).days) / DAYS_PER_MONTH
+
+
+def _add_months(day: date, months: float) -> date:
+    """``day`` plus a number of calendar months (the day clamped to the month's length); a
+    fractional cut-off falls back to average-length months."""
+    if not float(months).is_integer():
+        return day + timedelta(days=round(months * DAYS_PER_MONTH))
+    total = day.month - 1 + int(months)
+    year, month = day.year + total // 12, total % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def derive_facts(content: Content, case: Case, k: int, site: Site | None = None) -> Facts:
@@ -251,12 +262,18 @@ def _relapse(
     last = early_lines[-1]
     if last.outcome is Outcome.ONGOING:
         return "within-6-months", 0.0  # relapse during (neo)adjuvant therapy
-    if case.metastatic_diagnosis is None or last.end is None:
+    # Without a recorded date of metastatic diagnosis, the start of the first metastatic line is
+    # the latest the relapse can have been.
+    diagnosis = case.metastatic_diagnosis or next(
+        (ln.start for ln in case.history if ln.setting is Setting.METASTATIC and ln.start), None
+    )
+    if diagnosis is None or last.end is None:
         return "unknown", None
-    months = max(0.0, _months(last.end, case.metastatic_diagnosis))
-    if months <= limits.rapid_relapse_months:
+    months = max(0.0, _months(last.end, diagnosis))
+    # Cut-offs in calendar months ("within 12 months" of 2023-03-01 is up to 2024-03-01).
+    if diagnosis <= _add_months(last.end, limits.rapid_relapse_months):
         return "within-6-months", months
-    if months <= limits.early_relapse_months:
+    if diagnosis <= _add_months(last.end, limits.early_relapse_months):
         return "6-to-12-months", months
     return "after-12-months", months
 
