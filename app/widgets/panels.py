@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -334,33 +335,51 @@ class OptionsPanel(QWidget):
 
 # ---------------------------------------------------------------------------- evidence
 class EvidencePanel(QWidget):
+    """The evidence notes of the selected option, one laid-out page per browser.
+
+    Laying a page out costs 3–4 ms (its tables most), and a text browser lays its whole page
+    out again whenever it is given one, even a page it had before (``setDocument`` resets the
+    page size). So the last few pages keep a browser each, in a stack: stepping back to a page
+    shows its browser as it was. ``browser`` is the one on screen.
+    """
+
+    BROWSERS_KEPT = 6
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evidence_panel")
         self.title = _title(self.tr("Evidence notes"), "evidence_title")
-        self.browser = QTextBrowser(self)
-        self.browser.setObjectName("evidence_browser")
-        self.browser.setAccessibleName(self.tr("Evidence notes"))
-        self.browser.setOpenLinks(False)
-        self.browser.setOpenExternalLinks(False)
-        # Scroll bars that never come and go: a page one pixel wider or a screen taller than
-        # the last one otherwise resized the viewport and laid the page out a second time at
-        # every step. Text wraps anywhere rather than needing a horizontal bar.
-        self.browser.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.browser.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self._stack = QStackedWidget(self)
+        self._stack.setObjectName("evidence_pages")
+        self._browsers: dict[str, QTextBrowser] = {}  # by page, least recently shown first
+        self.browser = self._new_browser()
         self.regimen: str | None = None
+        self._html = ""
         self._pages: dict[tuple[object, ...], tuple[str, tuple[object, ...]]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.browser)
+        layout.addWidget(self._stack)
         self.clear()
+
+    def _new_browser(self) -> QTextBrowser:
+        browser = QTextBrowser(self._stack)
+        browser.setObjectName("evidence_browser")
+        browser.setAccessibleName(self.tr("Evidence notes"))
+        browser.setOpenLinks(False)
+        browser.setOpenExternalLinks(False)
+        # Scroll bars that never come and go: a page one pixel wider or a screen taller than
+        # the last one otherwise resized the viewport and laid the page out a second time at
+        # every step. Text wraps anywhere rather than needing a horizontal bar.
+        browser.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        browser.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self._stack.addWidget(browser)
+        return browser
 
     def clear(self) -> None:
         self.regimen = None
-        self._html = evidence_html.placeholder_html(self.palette())
-        self.browser.setHtml(self._html)
+        self._show_html(evidence_html.placeholder_html(self.palette()), None)
 
     def show_regimen(
         self,
@@ -370,16 +389,50 @@ class EvidencePanel(QWidget):
         rec: Recommendation | None,
     ) -> None:
         self.regimen = regimen
-        html = self._page(document, regimen, option, rec)
+        self._show_html(self._page(document, regimen, option, rec), regimen)
+
+    def _show_html(self, html: str, regimen: str | None) -> None:
         if html == self._html:
             return  # stepping often leaves the evidence as it was: keep the laid-out page
         self._html = html
-        scroll = self.browser.verticalScrollBar().value()
-        same = self.browser.property("regimen") == regimen
-        self.browser.setHtml(html)
-        self.browser.setProperty("regimen", regimen)
+        old = self.browser
+        scroll = old.verticalScrollBar().value()
+        same = regimen is not None and old.property("regimen") == regimen
+        browser = self._browsers.pop(html, None)
+        if browser is None:
+            if not self._browsers:  # the first page: the browser made with the panel
+                browser = old
+            elif len(self._browsers) < self.BROWSERS_KEPT:
+                browser = self._new_browser()
+                browser.setGeometry(old.geometry())  # laid out once, at the width it will have
+            else:  # the least recently shown page gives its browser up
+                stale = next(b for b in self._browsers.values() if b is not old)
+                del self._browsers[next(k for k, b in self._browsers.items() if b is stale)]
+                browser = stale
+            browser.setHtml(html)
+            browser.setProperty("regimen", regimen)
+        self._browsers[html] = browser
+        if browser is not old:
+            focused = old.hasFocus()
+            self._stack.setCurrentWidget(browser)
+            QWidget.setTabOrder(old, browser)  # Tab reaches the page on screen where it did
+            if focused:
+                browser.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.browser = browser
         if same:
-            self.browser.verticalScrollBar().setValue(scroll)
+            browser.verticalScrollBar().setValue(scroll)
+        elif browser.verticalScrollBar().value() != 0:
+            browser.verticalScrollBar().setValue(0)  # another option's page opens at its top
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
+            # pages laid out for the old font or colours: only the one on screen is kept
+            for html, browser in list(self._browsers.items()):
+                if browser is not self.browser:
+                    del self._browsers[html]
+                    self._stack.removeWidget(browser)
+                    browser.deleteLater()
 
     PAGES_KEPT = 32
 

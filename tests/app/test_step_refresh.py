@@ -110,13 +110,41 @@ def test_the_evidence_page_is_not_laid_out_again_when_it_is_the_same(
     rec = d.recommendation
     first, second = rec.options[0], rec.options[1]
     panel = window.evidence
-    page = panel.browser.document()
     panel.show_regimen(d, first.regimen, first, rec)
+    first_browser = panel.browser
+    page = first_browser.document()
     with qtbot.assertNotEmitted(page.contentsChanged):
-        panel.show_regimen(d, first.regimen, first, rec)
-    with qtbot.waitSignal(panel.browser.document().contentsChanged, timeout=1000):
-        panel.show_regimen(d, second.regimen, second, rec)
-    assert second.name in panel.plain_text()
+        panel.show_regimen(d, first.regimen, first, rec)  # the same page: nothing to do
+        panel.show_regimen(d, second.regimen, second, rec)  # another page, another browser
+        assert panel.browser is not first_browser
+        assert second.name in panel.plain_text()
+        assert panel.browser.isVisible() and not first_browser.isVisible()
+        panel.show_regimen(d, first.regimen, first, rec)  # back: the page as it was laid out
+    assert panel.browser is first_browser and first_browser.isVisible()
+    assert first.name in panel.plain_text()
+
+
+def test_evidence_pages_kept_are_bounded_and_dropped_on_a_font_change(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtWidgets import QTextBrowser
+
+    d = window.document
+    panel = window.evidence
+    shown = 0
+    for step in range(d.step_count):
+        d.set_step(step)
+        for option in d.recommendation.options:
+            panel.show_regimen(d, option.regimen, option, d.recommendation)
+            shown += 1
+            assert option.name in panel.plain_text()
+    assert shown > panel.BROWSERS_KEPT
+    browsers = [b for b in panel.findChildren(QTextBrowser) if b.parent() is not None]
+    assert len(browsers) <= panel.BROWSERS_KEPT
+    assert sum(b.isVisible() for b in browsers) == 1
+    window.commands.text_bigger.trigger()
+    kept = [b for b in panel._browsers.values()]
+    assert kept == [panel.browser]
 
 
 def test_the_evidence_viewport_keeps_its_size_through_every_step(
