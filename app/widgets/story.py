@@ -233,10 +233,13 @@ class StoryNode(QGraphicsItem):
 
     def look(self) -> _Look:
         # asked for by every boundingRect; the scene is rebuilt on a font or palette change
-        key = (self.tier, self.hypothetical, self.scene())
-        if self._look is None or self._look[0] != key:
-            self._look = (key, _look(self.kind, self.tier, self.hypothetical, self.scene()))
-        return self._look[1]
+        made = self._look
+        if made is not None and made[0] == (self.tier, self.hypothetical):
+            return made[1]
+        look = _look(self.kind, self.tier, self.hypothetical, self.scene())
+        if self.scene() is not None:  # (without a scene: the application's font and palette)
+            self._look = ((self.tier, self.hypothetical), look)
+        return look
 
     def boundingRect(self) -> QRectF:
         m = self.look().margin
@@ -440,11 +443,11 @@ class StoryEdge(QGraphicsItem):
 
     def _look_for(self, scene: QGraphicsScene | None) -> tuple[QPen, QColor, QPainterPath]:
         """(pen, arrowhead colour, arrowhead) in this scene's palette and font, made once."""
+        if self._made is not None:  # the story is built anew on a font or palette change
+            return self._made[1]
         palette = scene.palette() if scene is not None else QPalette()
         font = node_font(scene)
         key = (palette.cacheKey(), font.key())
-        if self._made is not None and self._made[0] == key:
-            return self._made[1]
         fm = QFontMetricsF(font)
         unit = max(1.0, fm.lineSpacing() * 0.07)
         if self.kind == "option" and self.tier is not None:
