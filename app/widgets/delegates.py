@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QStyle,
@@ -19,28 +19,53 @@ from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, ORDER_ROLE, TIE_ROLE, TI
 Index = QModelIndex | QPersistentModelIndex
 
 
+_CACHE_MAX = 2048  # entries per cache; cleared when full (fonts change with the text zoom)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def paint_badge(
     painter: QPainter, rect: QRectF, tier: str, font: QFont, palette: QPalette
 ) -> float:
     """A rounded pill with the tier's symbol and word; returns its width."""
-    badge_font = QFont(font)
-    badge_font.setBold(True)
-    fm = QFontMetricsF(badge_font)
-    label = text.tier_badge(tier)
-    width = fm.horizontalAdvance(label) + fm.horizontalAdvance("M")
-    height = min(rect.height(), fm.lineSpacing() * 1.25)
+    key = (font.key(), tier, palette.cacheKey())
+    badge = _BADGES.get(key)
+    if badge is None:
+        badge = _remember(_BADGES, key, _badge(tier, font, palette))
+    badge_font, label, width, line, color, on_color = badge
+    height = min(rect.height(), line * 1.25)
     pill = QRectF(rect.left(), rect.center().y() - height / 2, width, height)
-    color = theme.tier_color(tier, palette)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(color)
     painter.drawRoundedRect(pill, height / 2, height / 2)
-    painter.setPen(theme.text_on(color))
+    painter.setPen(on_color)
     painter.setFont(badge_font)
     painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
     painter.restore()
     return width
+
+
+_Badge = tuple[QFont, str, float, float, QColor, QColor]
+_BADGES: dict[tuple[str, str, int], _Badge] = {}
+
+
+def _badge(tier: str, font: QFont, palette: QPalette) -> _Badge:
+    """(font, words, width, line spacing, colour, text colour) of a tier's badge: every row of
+    the options and history asks for one at every paint, for a handful of tiers."""
+    badge_font = QFont(font)
+    badge_font.setBold(True)
+    fm = QFontMetricsF(badge_font)
+    label = text.tier_badge(tier)
+    color = theme.tier_color(tier, palette)
+    width = fm.horizontalAdvance(label) + fm.horizontalAdvance("M")
+    return badge_font, label, width, fm.lineSpacing(), color, theme.text_on(color)
 
 
 _BADGE_WIDTHS: dict[tuple[str, str | None], float] = {}
@@ -170,14 +195,6 @@ class TwoLineDelegate(QStyledItemDelegate):
 _Layout = tuple[QFont, QFontMetricsF, float, float, float]
 _LAYOUTS: dict[tuple[str, float, str, str], _Layout] = {}
 _ELIDED: dict[tuple[str, str, float, int], str] = {}
-_CACHE_MAX = 2048  # entries; cleared when full (fonts change with the text zoom)
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
-    if len(cache) >= _CACHE_MAX:
-        cache.clear()
-    cache[key] = value
-    return value
 
 
 class OptionDelegate(QStyledItemDelegate):

@@ -375,6 +375,9 @@ class StoryNode(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
 
 
+_EDGE_STYLES: dict[tuple[object, ...], tuple[QPen, QColor, float]] = {}
+
+
 class StoryEdge(QGraphicsItem):
     """An arrow between neighbouring nodes (down the path, or across to an option)."""
 
@@ -448,6 +451,28 @@ class StoryEdge(QGraphicsItem):
         palette = scene.palette() if scene is not None else QPalette()
         font = node_font(scene)
         key = (palette.cacheKey(), font.key())
+        style_key = (self.kind, self.tier, *key)
+        found = _EDGE_STYLES.get(style_key)
+        if found is None:
+            if len(_EDGE_STYLES) > 256:
+                _EDGE_STYLES.clear()
+            found = _EDGE_STYLES[style_key] = self._style(palette, font)
+        pen, color, size = found
+        head = QPainterPath()
+        angle = math.radians(-self.angle)
+        tip = self.end
+        head.moveTo(tip)
+        for spread in (0.45, -0.45):
+            head.lineTo(
+                tip.x() - math.cos(angle - spread) * size,
+                tip.y() - math.sin(angle - spread) * size,
+            )
+        head.closeSubpath()
+        self._made = (key, (pen, color, head))
+        return pen, color, head
+
+    def _style(self, palette: QPalette, font: QFont) -> tuple[QPen, QColor, float]:
+        """(pen, colour, arrowhead size) of this kind and tier of edge (shared by all such)."""
         fm = QFontMetricsF(font)
         unit = max(1.0, fm.lineSpacing() * 0.07)
         if self.kind == "option" and self.tier is not None:
@@ -462,19 +487,7 @@ class StoryEdge(QGraphicsItem):
             color, style = theme.path_color(palette), Qt.PenStyle.SolidLine
         pen = QPen(color, unit * 2.4, style)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        size = unit * 3 + fm.lineSpacing() * 0.25
-        head = QPainterPath()
-        angle = math.radians(-self.angle)
-        tip = self.end
-        head.moveTo(tip)
-        for spread in (0.45, -0.45):
-            head.lineTo(
-                tip.x() - math.cos(angle - spread) * size,
-                tip.y() - math.sin(angle - spread) * size,
-            )
-        head.closeSubpath()
-        self._made = (key, (pen, color, head))
-        return pen, color, head
+        return pen, color, unit * 3 + fm.lineSpacing() * 0.25
 
 
 class _Caption(QGraphicsItem):
