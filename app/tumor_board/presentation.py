@@ -40,6 +40,7 @@ from pathways.case import Case
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.library import Decision, Meeting
+from pathways.vocab import WARNING_WEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -499,12 +500,22 @@ class PresentationWindow(QWidget):
             f"QLabel#presentation_warnings {{ background: {background.name()};"
             f" border: 3px solid {border.name()}; color: {fg.name()}; padding: 6px; }}"
         )
+        # This patient's safety first, always; evidence notes (gaps, availability, unconfirmed
+        # statuses) after them, as in the window's banner.
+        patient = [n for n in notices if WARNING_WEIGHT.get(n.kind) == "patient"]
+        notes = [n for n in notices if WARNING_WEIGHT.get(n.kind) != "patient"]
+        ordered = patient + notes
         items = []
-        for n in notices[:MAX_WARNINGS]:
+        for n in ordered[:MAX_WARNINGS]:
+            label = text.warning_kind_label(n.kind)
             headline = n.title or n.text
-            items.append(f"<b>⚠ {escape(text.warning_kind_label(n.kind))}</b> — {escape(headline)}")
-        if len(notices) > MAX_WARNINGS:
-            items.append(escape(self.tr("… and {n} more").format(n=len(notices) - MAX_WARNINGS)))
+            mark = "⚠" if n in patient else "ⓘ"
+            items.append(
+                f"<b>{mark} {escape(label)}</b>"
+                + ("" if headline == label else f" — {escape(headline)}")
+            )
+        if len(ordered) > MAX_WARNINGS:
+            items.append(escape(self.tr("… and {n} more").format(n=len(ordered) - MAX_WARNINGS)))
         self.warnings.setText("<br>".join(items))
 
     def _set_decision(self, entry: PresentedCase) -> None:

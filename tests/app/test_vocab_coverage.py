@@ -68,3 +68,22 @@ def test_presentation_numbers_options_as_the_engine_orders_them(
     html = presentation.options.text()
     assert html.count("<b>1=</b>") == len(tied)
     assert "<b>1.</b>" not in html and "<b>2.</b>" not in html.split("<b>1=</b>")[0]
+
+
+def test_presentation_lists_this_patients_safety_before_evidence_notes(
+    qtbot: QtBot, content: Content, engine: Engine
+) -> None:
+    from app.tumor_board.presentation import PresentationWindow, PresentedCase
+    from pathways.case import load_case
+    from tests.app.conftest import CASES
+
+    case = load_case(CASES / "05-brain-metastases.json", content)
+    kinds = [w.kind for w in engine.next_options(case).warnings]
+    assert "brain-local-therapy" in kinds and "evidence-gap" in kinds
+    presentation = PresentationWindow(content, engine, [PresentedCase(case)])
+    qtbot.addWidget(presentation)
+    presentation.show_case(0)
+    html = presentation.warnings.text()
+    assert html.index(text.warning_kind_label("brain-local-therapy")) < html.index(
+        text.warning_kind_label("evidence-gap")
+    )
