@@ -113,6 +113,7 @@ class _Change:
     reason: str
     warning: str | None
     evidence: tuple[str, ...]
+    plain: str = ""  # the reason without the derived-factor sentence (for the case's notices)
 
 
 def _from_adjustment(tid: str, index: int, adj: Adjustment, f: Facts) -> _Change:
@@ -125,6 +126,7 @@ def _from_adjustment(tid: str, index: int, adj: Adjustment, f: Facts) -> _Change
         _with_derived(adj.reason, derived_notes(adj.when, f)),
         adj.warning,
         adj.evidence,
+        adj.reason,
     )
 
 
@@ -138,6 +140,7 @@ def _from_rule(rule: ScopedRule, f: Facts) -> _Change:
         _with_derived(rule.reason, derived_notes(rule.when, f)),
         rule.warning,
         rule.evidence,
+        rule.reason,
     )
 
 
@@ -228,7 +231,16 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
     flags = [w.kind for w in warnings]
     # The reason that decided the tier is the option's "why": not repeated as its own warning.
     shown = [w for w in dedupe(warnings) if w.text != why]
-    safety = tuple(n for n in ruled if WARNING_WEIGHT.get(n.kind) == "patient")
+    # For the case: each patient-safety rule that bears on an option offered, or that ruled this
+    # one out (the line a toxicity came from is already a notice of its own).
+    decided = {s.source for s in steps if s.before != s.after}
+    safety = tuple(
+        Notice(ch.warning, ch.plain or ch.reason, ch.source)
+        for ch in changes
+        if ch.warning
+        and WARNING_WEIGHT.get(ch.warning) == "patient"
+        and (tier != "avoid" or ch.source in decided)
+    )
     return Option(
         regimen=regimen.id,
         name=regimen.name,
