@@ -116,31 +116,18 @@ class _Change:
     plain: str = ""  # the reason without the derived-factor sentence (for the case's notices)
 
 
-def _from_adjustment(tid: str, index: int, adj: Adjustment, f: Facts) -> _Change:
+def _change(source: str, item: Adjustment | ScopedRule, f: Facts) -> _Change:
+    """An edge adjustment or a rule that holds, as the change it makes to an option."""
     return _Change(
-        f"adjustment:{adj.id or f'{tid}/{index}'}",
-        adj.tier,
-        adj.mode,
-        adj.rank,
-        adj.priority,
-        _with_derived(adj.reason, derived_notes(adj.when, f)),
-        adj.warning,
-        adj.evidence,
-        adj.reason,
-    )
-
-
-def _from_rule(rule: ScopedRule, f: Facts) -> _Change:
-    return _Change(
-        f"rule:{rule.id}",
-        rule.tier,
-        rule.mode,
-        rule.rank,
-        rule.priority,
-        _with_derived(rule.reason, derived_notes(rule.when, f)),
-        rule.warning,
-        rule.evidence,
-        rule.reason,
+        source,
+        item.tier,
+        item.mode,
+        item.rank,
+        item.priority,
+        _with_derived(item.reason, derived_notes(item.when, f)),
+        item.warning,
+        item.evidence,
+        item.reason,
     )
 
 
@@ -169,9 +156,13 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
     """The option ``t`` leads to, judged for this patient."""
     c = content
     regimen = c.regimens[t.to]
-    changes = [_from_adjustment(tid, i, a, f) for i, a in enumerate(t.adjust) if holds(a.when, f)]
+    changes = [
+        _change(f"adjustment:{a.id or f'{tid}/{i}'}", a, f)
+        for i, a in enumerate(t.adjust)
+        if holds(a.when, f)
+    ]
     changes += [
-        _from_rule(rule, f)
+        _change(f"rule:{rule.id}", rule, f)
         for rule in c.rules
         if in_scope(c, rule, regimen.id) and holds(rule.when, f)
     ]
