@@ -6,11 +6,17 @@ a display. Settings go to a temporary folder, never to the user's real configura
 
 from __future__ import annotations
 
+import itertools
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -54,3 +60,46 @@ def _isolated_qt_settings() -> Iterator[None]:
             QSettings.setPath(QSettings.Format.NativeFormat, scope, folder)
         os.environ["XDG_CONFIG_HOME"] = folder
         yield
+
+
+# -- PostgreSQL: one real server for the run, one fresh database per test --------------------------
+
+_postgres_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on 127.0.0.1 in a temporary folder, for the whole run.
+
+    Skipped, with the reason, where no server binaries are installed (Debian: ``postgresql``;
+    ``.ci/run`` installs it). Stopped at once and its folder deleted at the end, even after a
+    failure (and at interpreter exit, should the session end abnormally).
+    """
+    from tests.postgres_server import PostgresServer
+
+    reason = PostgresServer.available()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new empty database for this test; its superuser DSN, ``postgresql://postgres@…/name``.
+
+    Dropped afterwards, its connections ended first. A test that stopped the server gets it
+    started again here, so the next test finds it running.
+    """
+    name = f"test_{next(_postgres_databases)}_{secrets.token_hex(4)}"
+    dsn = postgres_server.create_database(name)
+    try:
+        yield dsn
+    finally:
+        if not postgres_server.is_running():
+            postgres_server.start()
+        postgres_server.drop_database(name)
