@@ -1,12 +1,17 @@
-"""The local case library: stored cases, tumor-board meetings, their agendas, minutes and decisions.
+"""The case library: stored cases, tumor-board meetings, their agendas, minutes and decisions.
 
-One SQLite file holds everything. Cases are kept as the app's case-file JSON text (opaque here
-apart from its ``label``). Decisions form an append-only audit trail: a correction is a new row
-that supersedes the previous one, and triggers make the table refuse UPDATE and DELETE. Since
-schema 3 every decision carries a snapshot of what the board saw (the case JSON, the engine's
-recommendation, the content version and digest, the app version), and a meeting can be signed
-off: the database then refuses every change to it until an amendment (with its reason) reopens
-it as a new version of the minutes.
+Two backends behind one interface (:class:`CaseLibrary`): an SQLite file, the embedded
+default for one workstation, and a PostgreSQL database shared by a whole board
+(``postgresql://…`` or a libpq service name; :mod:`pathways.library_postgres`, imported only
+when such a library is opened). Both are built from one schema (:mod:`pathways.library_schema`),
+run the same SQL, and enforce the same rules in the database itself.
+
+Cases are kept as the app's case-file JSON text (opaque here apart from its ``label``).
+Decisions form an append-only audit trail: a correction is a new row that supersedes the
+previous one, and the database refuses UPDATE and DELETE on them. Every decision carries a
+snapshot of what the board saw (the case JSON, the engine's recommendation, the content version
+and digest, the app version), and a meeting can be signed off: the database then refuses every
+change to it until an amendment (with its reason) reopens it as a new version of the minutes.
 
 Every failure, including values damaged inside otherwise valid rows, is raised as
 :class:`LibraryError`. Nothing in this module logs, and no error message quotes case contents,
@@ -17,18 +22,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import sqlite3
-import stat
-import urllib.parse
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
-SCHEMA_VERSION = 3
+from pathways.library_schema import FROZEN_MESSAGE as _FROZEN_MESSAGE
+from pathways.library_schema import SCHEMA_VERSION as SCHEMA_VERSION
+from pathways.library_schema import Dialect, fold
+from pathways.library_schema import frozen as _frozen
+from pathways.library_store import Failure
+from pathways.library_store import LibraryError as LibraryError
+from pathways.library_store import LibraryUnavailable as LibraryUnavailable
+
+if TYPE_CHECKING:
+    from pathways.library_store import ChangeFeed, Cursor, Store
+
 
 OFF_PATHWAY_REASONS: tuple[str, ...] = (
     "patient-preference",
@@ -46,146 +59,6 @@ MAX_SNAPSHOT_CHARS = 1_000_000
 MAX_TEXT_CHARS = 10_000
 MAX_NAME_CHARS = 200
 MAX_ATTENDEES = 100
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_BUSY_TIMEOUT_S = 5.0
-
-_V1_SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE cases (
-        id INTEGER PRIMARY KEY,
-        label TEXT NOT NULL,
-        case_json TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE meetings (
-        id INTEGER PRIMARY KEY,
-        title TEXT NOT NULL,
-        meeting_date TEXT NOT NULL
-    )""",
-    """CREATE TABLE agenda (
-        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
-        case_id INTEGER NOT NULL REFERENCES cases(id),
-        position INTEGER NOT NULL CHECK (position >= 0),
-        PRIMARY KEY (meeting_id, case_id)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY,
-        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
-        case_id INTEGER NOT NULL REFERENCES cases(id),
-        chosen_regimen TEXT NOT NULL,
-        on_pathway INTEGER NOT NULL CHECK (on_pathway IN (0, 1)),
-        off_pathway_reason TEXT,
-        off_pathway_detail TEXT NOT NULL,
-        alternatives TEXT NOT NULL,
-        note TEXT NOT NULL,
-        recorded_by TEXT NOT NULL,
-        recorded_at TEXT NOT NULL,
-        supersedes INTEGER UNIQUE REFERENCES decisions(id)
-    )""",
-    # Together with UNIQUE(supersedes) this keeps each meeting+case history a single chain.
-    """CREATE UNIQUE INDEX decisions_first_version
-        ON decisions(meeting_id, case_id) WHERE supersedes IS NULL""",
-    """CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a correction instead'); END""",
-    """CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: they are never deleted'); END""",
-)
-
-_V2_SCHEMA: tuple[str, ...] = (
-    # v1 boards could not record a dissenting opinion next to the decision.
-    "ALTER TABLE decisions ADD COLUMN dissent TEXT NOT NULL DEFAULT ''",
-    "CREATE INDEX cases_by_label ON cases(label COLLATE NOCASE)",
-)
-
-
-def _frozen(meeting: str) -> str:
-    """SQL: true when the meeting's latest minutes event is a sign-off (it is then frozen)."""
-    return (
-        "(SELECT s.kind FROM meeting_signoffs s WHERE s.meeting_id = "
-        f"{meeting} ORDER BY s.id DESC LIMIT 1) IS 'sign-off'"
-    )
-
-
-_FROZEN_MESSAGE = "the meeting is signed off: amend it (with a reason) before changing it"
-
-
-def _frozen_rows(table: str) -> tuple[str, ...]:
-    """Triggers refusing to add, change or remove ``table``'s rows of a signed-off meeting."""
-    return (
-        f"""CREATE TRIGGER frozen_{table}_insert BEFORE INSERT ON {table}
-        WHEN {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-        f"""CREATE TRIGGER frozen_{table}_update BEFORE UPDATE ON {table}
-        WHEN {_frozen("OLD.meeting_id")} OR {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-        f"""CREATE TRIGGER frozen_{table}_delete BEFORE DELETE ON {table}
-        WHEN {_frozen("OLD.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    )
-
-
-_V3_SCHEMA: tuple[str, ...] = (
-    # A decision keeps a copy of what the board saw: the case it points to keeps changing.
-    # Rows from v2 have no snapshot (NULL); every new row must have one (trigger below).
-    "ALTER TABLE decisions ADD COLUMN case_snapshot TEXT",
-    "ALTER TABLE decisions ADD COLUMN recommendation_snapshot TEXT",
-    "ALTER TABLE decisions ADD COLUMN content_version TEXT",
-    "ALTER TABLE decisions ADD COLUMN content_digest TEXT",
-    "ALTER TABLE decisions ADD COLUMN app_version TEXT",
-    """CREATE TRIGGER decisions_need_snapshot BEFORE INSERT ON decisions
-        WHEN NEW.case_snapshot IS NULL OR NEW.recommendation_snapshot IS NULL
-          OR NEW.content_version IS NULL OR NEW.content_digest IS NULL
-          OR NEW.app_version IS NULL
-        BEGIN SELECT RAISE(ABORT, 'a decision is recorded with a snapshot of what was seen');
-        END""",
-    """CREATE TABLE attendees (
-        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
-        position INTEGER NOT NULL CHECK (position >= 0),
-        name TEXT NOT NULL,
-        role TEXT NOT NULL,
-        PRIMARY KEY (meeting_id, position)
-    ) WITHOUT ROWID""",
-    # The minutes' history: a sign-off freezes the meeting, an amendment reopens it. Each
-    # sign-off keeps the minutes as signed (attendees and the decision versions then current).
-    """CREATE TABLE meeting_signoffs (
-        id INTEGER PRIMARY KEY,
-        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
-        kind TEXT NOT NULL CHECK (kind IN ('sign-off', 'amendment')),
-        by_name TEXT NOT NULL,
-        at TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        minutes TEXT NOT NULL
-    )""",
-    "CREATE INDEX meeting_signoffs_by_meeting ON meeting_signoffs(meeting_id, id)",
-    """CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON meeting_signoffs
-        BEGIN SELECT RAISE(ABORT, 'the minutes history is append-only'); END""",
-    """CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON meeting_signoffs
-        BEGIN SELECT RAISE(ABORT, 'the minutes history is append-only'); END""",
-    f"""CREATE TRIGGER signoff_order BEFORE INSERT ON meeting_signoffs
-        WHEN (NEW.kind = 'sign-off') = ({_frozen("NEW.meeting_id")})
-        BEGIN SELECT RAISE(ABORT,
-            'a meeting is signed off when open and amended when signed off'); END""",
-    f"""CREATE TRIGGER frozen_decisions BEFORE INSERT ON decisions WHEN {_frozen("NEW.meeting_id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    f"""CREATE TRIGGER frozen_meeting BEFORE UPDATE ON meetings WHEN {_frozen("OLD.id")}
-        BEGIN SELECT RAISE(ABORT, '{_FROZEN_MESSAGE}'); END""",
-    *_frozen_rows("agenda"),
-    *_frozen_rows("attendees"),
-)
-
-# _MIGRATIONS[n] upgrades a database from user_version n to n + 1, in one transaction.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_SCHEMA, _V2_SCHEMA, _V3_SCHEMA)
-if len(_MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - guards a forgotten migration
-    raise RuntimeError("one migration per schema version is required")
-
-# SQLite's primary result codes (the low byte of an extended code).
-_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
-_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
-
-
-class LibraryError(Exception):
-    """The only exception the case library raises; its message is fit to show to the user."""
 
 
 class _Damaged(Exception):
@@ -275,63 +148,100 @@ class Decision:
         return self.superseded_by is None
 
 
-def create_v1_database(path: Path) -> None:
-    """Write an empty schema-1 library, as the first release did (for migration tests)."""
-    create_database(path, 1)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# How often a write that collided with another workstation's is tried again (PostgreSQL's
+# serializable transactions report such collisions instead of waiting): with a random pause
+# that grows each time, 8 tries ride out a burst of twenty stations on the same meeting.
+MAX_TRIES = 8
 
 
-def create_database(path: Path, version: int) -> None:
-    """Write an empty library at schema ``version`` (for migration tests)."""
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        for old in range(version):
-            _apply_migration(conn, old)
+def _retried(
+    method: Callable[Concatenate[CaseLibrary, P], R],
+) -> Callable[Concatenate[CaseLibrary, P], R]:
+    """Run a write again, whole, when the database reports a collision with another writer."""
+
+    def wrapper(self: CaseLibrary, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(MAX_TRIES):
+            try:
+                return method(self, *args, **kwargs)
+            except _Conflict:
+                self.conflicts_retried += 1
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise LibraryError(
+            f"{self.where}: other workstations kept changing the same records at the same "
+            f"moment ({MAX_TRIES} tries); nothing was changed: try again"
+        )
+
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    return wrapper
+
+
+class _Conflict(Exception):
+    """A write collided with another one and was rolled back whole: it may simply be re-run."""
+
+
+def is_server_location(location: str | Path) -> bool:
+    """Whether ``location`` names a PostgreSQL database rather than an SQLite file."""
+    if isinstance(location, Path):
+        return False
+    text = location.strip()
+    return text.startswith(("postgresql://", "postgres://")) or text.startswith("service=")
 
 
 class CaseLibrary:
     """An open case library. Use :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, path: Path, read_only_reason: str | None = None
-    ) -> None:
-        self._conn: sqlite3.Connection | None = conn
-        self._path = path
-        self._read_only_reason = read_only_reason
+    def __init__(self, store: Store) -> None:
+        self._store: Store | None = store
+        self._dialect: Dialect = store.dialect
+        self.where = store.where
+        self._path: Path | None = getattr(store, "path", None)
+        self._read_only_reason = store.read_only_reason
+        self.conflicts_retried = 0  # writes run again after a collision (for the load test)
 
     @classmethod
     def open(
-        cls, path: Path, *, read_only: bool = False, timeout: float = _BUSY_TIMEOUT_S
+        cls, location: Path | str, *, read_only: bool = False, timeout: float | None = None
     ) -> CaseLibrary:
-        """Open (or create) the library at ``path``.
+        """Open (or create) the library at ``location``: an SQLite file's path, or a PostgreSQL
+        database (``postgresql://…`` URL or ``service=NAME`` for libpq's service file).
 
         A library that cannot be written (a read-only file, folder or disk) is opened read-only
         rather than refused, so that it can still be read and printed; ``read_only`` asks for
-        that mode explicitly. ``timeout``: how long to wait for another program's lock.
+        that mode explicitly. ``timeout``: how long to wait for another program's lock (SQLite)
+        or for the server to answer the connection (PostgreSQL).
         """
-        path = Path(path)
-        reason = "opened read-only" if read_only else None
-        exists = _check_file(path)
-        if exists:
-            reason = reason or _unwritable(path)
-        elif read_only:
-            raise LibraryError(f"{path}: there is no case library there")
-        else:
-            _make_folder(path)
-        try:
-            conn = _connect(path, reason is not None, timeout)
-        except sqlite3.Error as exc:
-            raise LibraryError(f"{path}: {_explain(exc, timeout)}") from None
-        except UnicodeDecodeError:
-            raise LibraryError(f"{path}: this is not a case library or it is damaged") from None
-        try:
-            _prepare(conn, path, reason, timeout)
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, path, reason)
+        if is_server_location(location):
+            from pathways.library_postgres import CONNECT_TIMEOUT_S, PostgresStore
+
+            pg = PostgresStore.open(
+                str(location), read_only=read_only, timeout=timeout or CONNECT_TIMEOUT_S
+            )
+            return cls(pg)
+        from pathways.library_sqlite import BUSY_TIMEOUT_S, SqliteStore
+
+        lite = SqliteStore.open(
+            Path(location),
+            read_only=read_only,
+            timeout=BUSY_TIMEOUT_S if timeout is None else timeout,
+        )
+        return cls(lite)
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a library on a server."""
         return self._path
+
+    @property
+    def backend(self) -> str:
+        return self._dialect.name
+
+    @property
+    def login(self) -> str | None:
+        """The database login recorded on decisions and sign-offs (PostgreSQL), else None."""
+        return None if self._store is None else self._store.login
 
     @property
     def read_only(self) -> bool:
@@ -341,10 +251,30 @@ class CaseLibrary:
     def read_only_reason(self) -> str | None:
         return self._read_only_reason
 
+    def changes(self) -> ChangeFeed:
+        """A feed of what others commit to this library (see :class:`ChangeFeed`)."""
+        store = self._connection()
+        try:
+            return store.changes()
+        except store.errors as exc:
+            raise self._failure(store, exc, "cannot watch the case library") from None
+
+    def reconnect(self) -> bool:
+        """Try to reach the server again; True when the library can be used."""
+        store = self._connection()
+        try:
+            store.reconnect()
+            store.begin(write=False)
+            store.execute("SELECT 1").fetchone()
+            store.commit()
+            return True
+        except store.errors:
+            return False
+
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
 
     def __enter__(self) -> Self:
         return self
@@ -359,16 +289,19 @@ class CaseLibrary:
 
     # -- cases ---------------------------------------------------------------------------------
 
+    @_retried
     def add_case(self, case_json: str) -> int:
         label = _label_of(case_json)
         now = _now()
         with self._write() as conn:
             cur = conn.execute(
-                "INSERT INTO cases (label, case_json, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO cases (label, case_json, created_at, updated_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
                 (label, case_json, now, now),
             )
             return _rowid(cur)
 
+    @_retried
     def update_case(self, case_id: int, case_json: str) -> None:
         label = _label_of(case_json)
         with self._write() as conn:
@@ -398,10 +331,11 @@ class CaseLibrary:
         return self._summaries("", ())
 
     def search_cases(self, text: str) -> list[CaseSummary]:
-        # casefold on both sides: SQLite's own LIKE folds ASCII letters only.
-        pattern = "%" + _escape_like(text.casefold()) + "%"
-        return self._summaries("WHERE casefold(label) LIKE ? ESCAPE '\\'", (pattern,))
+        # Folded on both sides: SQLite's own LIKE folds ASCII letters only.
+        pattern = "%" + _escape_like(fold(self._dialect, text)) + "%"
+        return self._summaries(f"WHERE {self._dialect.label_search} LIKE ? ESCAPE '\\'", (pattern,))
 
+    @_retried
     def delete_case(self, case_id: int) -> None:
         with self._write() as conn:
             _require(conn, "cases", case_id, "case")
@@ -417,14 +351,17 @@ class CaseLibrary:
 
     # -- meetings and agendas ------------------------------------------------------------------
 
+    @_retried
     def create_meeting(self, title: str, date: dt.date) -> int:
         title = _non_empty(title, "a meeting title", MAX_NAME_CHARS)
         with self._write() as conn:
             cur = conn.execute(
-                "INSERT INTO meetings (title, meeting_date) VALUES (?, ?)", (title, _day(date))
+                "INSERT INTO meetings (title, meeting_date) VALUES (?, ?) RETURNING id",
+                (title, _day(date)),
             )
             return _rowid(cur)
 
+    @_retried
     def rename_meeting(self, meeting_id: int, title: str) -> None:
         title = _non_empty(title, "a meeting title", MAX_NAME_CHARS)
         with self._write() as conn:
@@ -461,6 +398,7 @@ class CaseLibrary:
             ).fetchall()
             return [CaseSummary(_int(r[0]), _str(r[1]), _time(r[2])) for r in rows]
 
+    @_retried
     def add_to_agenda(self, meeting_id: int, case_id: int, position: int | None = None) -> None:
         with self._write() as conn:
             _require_open(conn, meeting_id)
@@ -483,11 +421,13 @@ class CaseLibrary:
                 (meeting_id, case_id, position),
             )
 
+    @_retried
     def remove_from_agenda(self, meeting_id: int, case_id: int) -> None:
         with self._write() as conn:
             _require_open(conn, meeting_id)
             _take_off_agenda(conn, meeting_id, case_id)
 
+    @_retried
     def move_in_agenda(self, meeting_id: int, case_id: int, new_position: int) -> None:
         with self._write() as conn:
             _require_open(conn, meeting_id)
@@ -522,6 +462,7 @@ class CaseLibrary:
             ).fetchall()
             return [Attendee(_str(r[0]), _str(r[1])) for r in rows]
 
+    @_retried
     def set_attendees(self, meeting_id: int, attendees: Sequence[Attendee]) -> None:
         """Replace the meeting's list of attendees (refused once the meeting is signed off)."""
         if len(attendees) > MAX_ATTENDEES:
@@ -545,13 +486,14 @@ class CaseLibrary:
         """The attendees of the latest other meeting that has any (to pre-fill a new list)."""
         with self._read() as conn:
             row = conn.execute(
-                "SELECT m.id FROM meetings m WHERE m.id IS NOT ?"
+                "SELECT m.id FROM meetings m WHERE m.id <> ?"
                 " AND EXISTS (SELECT 1 FROM attendees a WHERE a.meeting_id = m.id)"
                 " ORDER BY m.meeting_date DESC, m.id DESC LIMIT 1",
-                (before_meeting,),
+                (-1 if before_meeting is None else before_meeting,),  # ids are positive
             ).fetchone()
         return [] if row is None else self.attendees(_int(row[0]))
 
+    @_retried
     def sign_off(self, meeting_id: int, by: str) -> int:
         """The chair signs the minutes: the meeting is frozen from now on (until amended)."""
         by = _non_empty(by, "who signs off the meeting", MAX_NAME_CHARS)
@@ -575,11 +517,12 @@ class CaseLibrary:
             }
             cur = conn.execute(
                 "INSERT INTO meeting_signoffs (meeting_id, kind, by_name, at, reason, minutes)"
-                " VALUES (?, 'sign-off', ?, ?, '', ?)",
+                " VALUES (?, 'sign-off', ?, ?, '', ?) RETURNING id",
                 (meeting_id, by, _now(), json.dumps(minutes)),
             )
             return _rowid(cur)
 
+    @_retried
     def amend_meeting(self, meeting_id: int, by: str, reason: str) -> int:
         """Reopen a signed-off meeting as a new version of its minutes; the old one stays."""
         by = _non_empty(by, "who amends the meeting", MAX_NAME_CHARS)
@@ -592,7 +535,7 @@ class CaseLibrary:
                 )
             cur = conn.execute(
                 "INSERT INTO meeting_signoffs (meeting_id, kind, by_name, at, reason, minutes)"
-                " VALUES (?, 'amendment', ?, ?, ?, '{}')",
+                " VALUES (?, 'amendment', ?, ?, ?, '{}') RETURNING id",
                 (meeting_id, by, _now(), reason),
             )
             return _rowid(cur)
@@ -636,6 +579,7 @@ class CaseLibrary:
 
     # -- decisions -----------------------------------------------------------------------------
 
+    @_retried
     def record_decision(
         self,
         meeting_id: int,
@@ -673,7 +617,7 @@ class CaseLibrary:
                 " off_pathway_reason, off_pathway_detail, alternatives, note, dissent,"
                 " recorded_by, recorded_at, supersedes, case_snapshot, recommendation_snapshot,"
                 " content_version, content_digest, app_version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     meeting_id,
                     case_id,
@@ -731,63 +675,89 @@ class CaseLibrary:
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT id, label, updated_at FROM cases {where}"
-                " ORDER BY label COLLATE NOCASE, id",
+                f" ORDER BY {self._dialect.label_key}, id",
                 params,
             ).fetchall()
             return [CaseSummary(_int(r[0]), _str(r[1]), _time(r[2])) for r in rows]
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise LibraryError(f"{self._path}: the case library is closed")
-        return self._conn
+    def _connection(self) -> Store:
+        if self._store is None:
+            raise LibraryError(f"{self.where}: the case library is closed")
+        return self._store
+
+    def _failure(self, store: Store, exc: BaseException, doing: str) -> LibraryError:
+        """The driver's error in the library's words (drivers' messages quote no case data)."""
+        if store.classify(exc) is Failure.GONE:
+            return LibraryUnavailable(f"{self.where}: {store.explain(exc)}; nothing was changed")
+        return LibraryError(f"{self.where}: {doing}: {store.explain(exc)}")
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self) -> Iterator[Store]:
         """A read, with the rows decoded inside: damaged values become a LibraryError too."""
-        conn = self._connection()
+        store = self._connection()
         try:
-            yield conn
-        except sqlite3.Error as exc:
-            raise LibraryError(
-                f"{self._path}: cannot read the case library: {_explain(exc)}"
-            ) from None
+            store.begin(write=False)
+            try:
+                yield store
+                store.commit()
+            except BaseException:
+                _quietly_roll_back(store)
+                raise
+        except store.errors as exc:
+            raise self._failure(store, exc, "cannot read the case library") from None
         except (_Damaged, ValueError, TypeError, KeyError, OverflowError, RecursionError):
             # ValueError includes UnicodeDecodeError: SQLite hands back text that is not UTF-8.
             raise LibraryError(
-                f"{self._path}: the case library holds a damaged value "
+                f"{self.where}: the case library holds a damaged value "
                 "(a date, a number or a stored JSON text is not readable); nothing was changed"
             ) from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Store]:
         """One transaction per public edit, so a crash loses at most the edit in progress.
 
-        BEGIN IMMEDIATE takes the write lock up front: the checks made inside the transaction
-        then still hold when its writes happen, even with another process on the same file.
+        The store begins a transaction in which the checks made inside still hold when its
+        writes happen, whatever other workstations do: SQLite takes its write lock up front,
+        PostgreSQL runs it serializable and reports a collision, which :func:`_retried` answers
+        by running the whole edit again.
         """
-        conn = self._connection()
+        store = self._connection()
         if self._read_only_reason is not None:
             raise LibraryError(
-                f"{self._path}: the case library is read-only ({self._read_only_reason}); "
+                f"{self.where}: the case library is read-only ({self._read_only_reason}); "
                 "nothing was changed"
             )
+        committing = False
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            store.begin(write=True)
             try:
-                yield conn
-                conn.execute("COMMIT")
+                yield store
+                committing = True
+                store.commit()
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                _quietly_roll_back(store)
                 raise
-        except sqlite3.Error as exc:
-            raise LibraryError(
-                f"{self._path}: cannot change the case library: {_explain(exc)}"
-            ) from None
+        except store.errors as exc:
+            failure = store.classify(exc)
+            if failure is Failure.CONFLICT:
+                raise _Conflict from None
+            if failure is Failure.GONE and committing:
+                # The server may have committed just before the connection broke.
+                raise LibraryUnavailable(
+                    f"{self.where}: {store.explain(exc)} while saving: the change may or may not "
+                    "have been saved; check once the library is back"
+                ) from None
+            raise self._failure(store, exc, "cannot change the case library") from None
         except (_Damaged, ValueError, TypeError, OverflowError, RecursionError):
             raise LibraryError(
-                f"{self._path}: the case library holds a damaged value; nothing was changed"
+                f"{self.where}: the case library holds a damaged value; nothing was changed"
             ) from None
+
+
+def _quietly_roll_back(store: Store) -> None:
+    """Roll back what can be; a broken connection has nothing to roll back."""
+    with suppress(*store.errors):
+        store.rollback()
 
 
 _DECISION_COLUMNS = (
@@ -866,227 +836,34 @@ def _snapshot_row(s: DecisionSnapshot) -> tuple[str, str, str, str, str]:
     return s.case_json, recommendation, s.content_version, s.content_digest, s.app_version
 
 
-# -- opening ---------------------------------------------------------------------------------------
-
-
-def _check_file(path: Path) -> bool:
-    """Whether a library file exists; refuses anything but a regular SQLite file or nothing."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        raise LibraryError(f"{path}: cannot read the case library ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise LibraryError(f"{path}: this is a folder, not a case library")
-    if not stat.S_ISREG(st.st_mode):
-        # A FIFO or a device would block or never end; nothing is read from it.
-        raise LibraryError(f"{path}: this is not a regular file, so not a case library")
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise LibraryError(f"{path}: cannot read the case library ({exc.strerror})") from None
-    # SQLite treats an empty file as an empty database, so that one is acceptable.
-    if head and head != _SQLITE_MAGIC:
-        raise LibraryError(
-            f"{path}: this is not a case library (not an SQLite database); "
-            "it was not opened or changed"
-        )
-    return True
-
-
-def _unwritable(path: Path) -> str | None:
-    """Why an existing library cannot be written here, or None if it can."""
-    try:
-        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
-            return "it is on a read-only disk"
-    except (OSError, AttributeError):  # no statvfs (Windows): the access checks must do
-        pass
-    if not os.access(path, os.W_OK):
-        return "the file is read-only"
-    if not os.access(path.parent, os.W_OK):
-        # SQLite needs to create its journal files next to the database.
-        return "its folder is read-only"
-    return None
-
-
-def _make_folder(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LibraryError(
-            f"{path}: cannot create the case library's folder ({exc.strerror})"
-        ) from None
-    if not os.access(path.parent, os.W_OK):
-        raise LibraryError(f"{path}: cannot create the case library there: the folder is read-only")
-
-
-def _connect(path: Path, read_only: bool, timeout: float) -> sqlite3.Connection:
-    # isolation_level=None: this class issues BEGIN/COMMIT itself, so that the sqlite3 module
-    # never opens or commits a transaction behind its back.
-    if not read_only:
-        return sqlite3.connect(path, timeout=timeout, isolation_level=None)
-    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.Error as exc:
-        if exc.sqlite_errorcode & 0xFF not in (_SQLITE_CANTOPEN, _SQLITE_READONLY):
-            conn.close()
-            raise
-        conn.close()
-    # A WAL library in a folder where SQLite cannot create its shared-memory file: read it
-    # as an immutable file (nothing can change it there, so nothing is missed).
-    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
-
-
-def _explain(exc: sqlite3.Error, timeout: float = _BUSY_TIMEOUT_S) -> str:
-    """SQLite's failure in words that say what is wrong (SQLite's messages quote no data)."""
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return (
-            f"another program holds its lock (waited {timeout:g} s); close the other program "
-            "or try again"
-        )
-    if code == _SQLITE_READONLY:
-        return "it is read-only here (the file, its folder or the disk does not allow writing)"
-    if code == _SQLITE_PERM:
-        return "permission denied"
-    if code == _SQLITE_CANTOPEN:
-        return "the file cannot be opened (check that you may read and write it and its folder)"
-    if code == _SQLITE_FULL:
-        return "the disk is full"
-    if code == _SQLITE_IOERR:
-        return "the disk reported an error while reading or writing"
-    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-        return "this is not a case library or it is damaged"
-    return str(exc)
-
-
-def _prepare(conn: sqlite3.Connection, path: Path, read_only: str | None, timeout: float) -> None:
-    """Check the version, then configure and migrate the freshly opened connection."""
-    try:
-        # Only reads happen until the version is known to be one this app understands, so that
-        # a newer app's library is left exactly as it was.
-        version = _user_version(conn)
-        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise LibraryError(
-                f"{path}: this SQLite database is not a case library; it was not opened or changed"
-            )
-    except sqlite3.Error as exc:
-        raise LibraryError(
-            f"{path}: {_explain(exc, timeout)}; it was not opened or changed"
-        ) from None
-    except UnicodeDecodeError:  # a damaged file can make even SQLite's messages unreadable
-        raise LibraryError(
-            f"{path}: this is not a case library or it is damaged; it was not opened or changed"
-        ) from None
-    _refuse_newer(path, version)
-    if read_only is not None and version < SCHEMA_VERSION:
-        raise LibraryError(
-            f"{path}: this case library is from an older version of the app (schema {version}) "
-            f"and must be upgraded, but {read_only}; open it once where it can be written"
-        )
-    try:
-        conn.create_function("casefold", 1, _casefold, deterministic=True)
-        if read_only is not None:
-            conn.execute("PRAGMA query_only = ON")
-            return
-        conn.execute("PRAGMA journal_mode = WAL")
-        # FULL rather than NORMAL: in WAL mode NORMAL may drop the last commits on power loss,
-        # and a tumor-board decision that was shown as saved must stay saved. The extra fsync
-        # per edit is imperceptible at the pace of human edits.
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if version < SCHEMA_VERSION:
-            _migrate(conn, path)
-    except sqlite3.Error as exc:
-        raise LibraryError(
-            f"{path}: cannot prepare the case library: {_explain(exc, timeout)}"
-        ) from None
-    except UnicodeDecodeError:
-        raise LibraryError(f"{path}: the case library is damaged; it was not changed") from None
-
-
-def _casefold(value: object) -> str | None:
-    # Called by SQLite on stored labels: a damaged (non-text) label must not raise inside SQL.
-    return value.casefold() if isinstance(value, str) else None
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read under the write lock: another instance of the app may have just migrated.
-            version = _user_version(conn)
-            if version >= SCHEMA_VERSION:
-                conn.execute("COMMIT")
-                _refuse_newer(path, version)
-                return
-            _apply_migration(conn, version)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-
-def _apply_migration(conn: sqlite3.Connection, version: int) -> None:
-    """Run the migration from ``version`` inside the caller's transaction, or its own."""
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN IMMEDIATE")
-    for statement in _MIGRATIONS[version]:
-        conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {version + 1}")
-    if own:
-        conn.execute("COMMIT")
-
-
-def _refuse_newer(path: Path, version: int) -> None:
-    if version > SCHEMA_VERSION:
-        raise LibraryError(
-            f"{path}: this case library was written by a newer version of the app "
-            f"(schema {version}, this app understands up to {SCHEMA_VERSION}); "
-            "it was not opened or changed"
-        )
-
-
-def _user_version(conn: sqlite3.Connection) -> int:
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    return version
-
-
 # -- queries -----------------------------------------------------------------------------------
 
 
-def _require(conn: sqlite3.Connection, table: str, row_id: int, what: str) -> None:
+def _require(conn: Store, table: str, row_id: int, what: str) -> None:
     if conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
         raise LibraryError(f"there is no {what} {row_id} in the library")
 
 
-def _require_open(conn: sqlite3.Connection, meeting_id: int) -> None:
+def _require_open(conn: Store, meeting_id: int) -> None:
     """The meeting exists and is not signed off (the triggers refuse too; this says it first)."""
     _require(conn, "meetings", meeting_id, "meeting")
     if _is_frozen(conn, meeting_id):
         raise LibraryError(f"meeting {meeting_id}: {_FROZEN_MESSAGE}")
 
 
-def _is_frozen(conn: sqlite3.Connection, meeting_id: int) -> bool:
+def _is_frozen(conn: Store, meeting_id: int) -> bool:
     row = conn.execute(f"SELECT {_frozen('?')}", (meeting_id,)).fetchone()
     return bool(row[0])
 
 
-def _position(conn: sqlite3.Connection, meeting_id: int, case_id: int) -> int | None:
+def _position(conn: Store, meeting_id: int, case_id: int) -> int | None:
     row = conn.execute(
         "SELECT position FROM agenda WHERE meeting_id = ? AND case_id = ?", (meeting_id, case_id)
     ).fetchone()
     return None if row is None else _int(row[0])
 
 
-def _agenda_size(conn: sqlite3.Connection, meeting_id: int) -> int:
+def _agenda_size(conn: Store, meeting_id: int) -> int:
     return _int(
         conn.execute("SELECT count(*) FROM agenda WHERE meeting_id = ?", (meeting_id,)).fetchone()[
             0
@@ -1094,7 +871,7 @@ def _agenda_size(conn: sqlite3.Connection, meeting_id: int) -> int:
     )
 
 
-def _take_off_agenda(conn: sqlite3.Connection, meeting_id: int, case_id: int) -> None:
+def _take_off_agenda(conn: Store, meeting_id: int, case_id: int) -> None:
     old = _position(conn, meeting_id, case_id)
     if old is None:
         raise LibraryError(f"case {case_id} is not on the agenda of meeting {meeting_id}")
@@ -1105,7 +882,7 @@ def _take_off_agenda(conn: sqlite3.Connection, meeting_id: int, case_id: int) ->
     )
 
 
-def _current_decision_id(conn: sqlite3.Connection, meeting_id: int, case_id: int) -> int | None:
+def _current_decision_id(conn: Store, meeting_id: int, case_id: int) -> int | None:
     row = conn.execute(
         "SELECT d.id FROM decisions d WHERE d.meeting_id = ? AND d.case_id = ?"
         " AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.supersedes = d.id)",
@@ -1241,7 +1018,9 @@ def _meeting(row: Sequence[Any]) -> Meeting:
     return Meeting(_int(row[0]), _str(row[1]), _date(row[2]), bool(row[3]))
 
 
-def _rowid(cur: sqlite3.Cursor) -> int:
-    if cur.lastrowid is None:  # pragma: no cover - INSERT on a rowid table always sets it
+def _rowid(cur: Cursor) -> int:
+    """The id an ``INSERT … RETURNING id`` assigned."""
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - INSERT … RETURNING always returns the row
         raise LibraryError("the library did not assign an id")
-    return cur.lastrowid
+    return _int(row[0])

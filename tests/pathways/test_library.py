@@ -24,8 +24,8 @@ from pathways.library import (
     CaseLibrary,
     DecisionSnapshot,
     LibraryError,
-    create_v1_database,
 )
+from pathways.library_sqlite import create_v1_database
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("library_writer.py")

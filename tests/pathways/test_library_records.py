@@ -22,8 +22,8 @@ from pathways.library import (
     CaseLibrary,
     DecisionSnapshot,
     LibraryError,
-    create_database,
 )
+from pathways.library_sqlite import create_database
 from tests.disks import mounted_tmpfs, remount
 
 RECOMMENDATION = {

@@ -1,0 +1,326 @@
+"""The PostgreSQL backend of the case library: one database shared by a tumor board.
+
+Imported only when such a library is opened (psycopg is not paid for at start-up otherwise).
+
+- **Where**: a ``postgresql://user@host:port/db?sslmode=verify-full`` URL or ``service=NAME``
+  (libpq's service file). Passwords are never taken in the address: libpq reads them from
+  ``~/.pgpass`` (``%APPDATA%\\postgresql\\pgpass.conf``) or a service file, so the app never
+  stores one. TLS is libpq's: ``sslmode=verify-full`` with ``sslrootcert`` checks the server.
+- **Transactions**: writes run SERIALIZABLE; when two workstations collide, PostgreSQL rolls
+  one back (SQLSTATE 40001/40P01) and the library runs that edit again (see
+  :func:`pathways.library._retried`). Reads run in one REPEATABLE READ snapshot.
+- **Bounded waits**: connection, statement, lock and keep-alive time-outs, so a server that goes
+  away mid-meeting is noticed within seconds instead of hanging the window.
+- **Reconnection**: a broken connection is replaced at the next use.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from pathways.library_schema import NOTIFY_CHANNEL, POSTGRESQL, SCHEMA_VERSION, migration
+from pathways.library_store import ChangeFeed, Cursor, Failure, LibraryError
+
+CONNECT_TIMEOUT_S = 5.0
+_STATEMENT_TIMEOUT_MS = 30_000
+_LOCK_TIMEOUT_MS = 10_000
+
+# The roles of a board (created by docs/postgresql-roles.sql), named in refusals.
+ROLES_HELP = (
+    "the board's roles are pathways_coordinator (meetings, agendas, attendees), "
+    "pathways_member (cases and decisions) and pathways_chair (sign-off and amendments)"
+)
+
+_SCHEMA_LOCK = 0x70617468  # "path": one migration at a time across workstations
+
+_GONE_CLASSES = ("08", "57P")  # connection exceptions, server shut down / crashed
+
+
+class PostgresStore:
+    """One connection to a library database (and the means to replace it)."""
+
+    dialect = POSTGRESQL
+    errors: tuple[type[BaseException], ...] = (psycopg.Error,)
+
+    def __init__(
+        self, conninfo: str, conn: psycopg.Connection[Any], read_only_reason: str | None
+    ) -> None:
+        self._conninfo = conninfo
+        self._conn = conn
+        self.where = describe(conninfo)
+        self.read_only_reason = read_only_reason
+        self.login: str | None = _login(conn)
+
+    @classmethod
+    def open(cls, location: str, *, read_only: bool, timeout: float) -> PostgresStore:
+        conninfo = _conninfo(location, timeout)
+        where = describe(conninfo)
+        try:
+            conn = _connect(conninfo)
+        except psycopg.Error as exc:
+            raise LibraryError(f"{where}: {_explain(exc, None)}") from None
+        try:
+            _prepare(conn, where, read_only)
+        except psycopg.Error as exc:
+            conn.close()
+            raise LibraryError(
+                f"{where}: cannot prepare the case library: {_explain(exc, None)}"
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conninfo, conn, "opened read-only" if read_only else None)
+
+    @property
+    def backend_pid(self) -> int:
+        return self._conn.info.backend_pid
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return self._conn.execute(_placeholders(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(_placeholders(sql), rows)
+
+    def begin(self, write: bool) -> None:
+        statement = (
+            "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            if write
+            else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        )
+        if self._conn.closed or self._conn.broken:
+            self.reconnect()
+        try:
+            self._conn.execute(statement)
+        except psycopg.OperationalError as exc:
+            if not _is_gone(exc):
+                raise
+            # The connection died while idle (server restarted, backend terminated): nothing
+            # had begun, so a new connection can take over without losing anything.
+            self.reconnect()
+            self._conn.execute(statement)
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    @property
+    def in_transaction(self) -> bool:
+        if self._conn.closed:
+            return False
+        return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def classify(self, exc: BaseException) -> Failure:
+        if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
+            return Failure.CONFLICT
+        if _is_gone(exc) or self._conn.closed or self._conn.broken:
+            return Failure.GONE
+        return Failure.REFUSED
+
+    def explain(self, exc: BaseException) -> str:
+        return _explain(exc, self.login)
+
+    def reconnect(self) -> None:
+        """Replace a broken connection; raises the driver's error while the server is away."""
+        if not (self._conn.closed or self._conn.broken):
+            return
+        self._conn.close()
+        self._conn = _connect(self._conninfo)
+        self.login = _login(self._conn)
+
+    def changes(self) -> ChangeFeed:
+        return NotifyFeed(self._conninfo, lambda: self._conn.info.backend_pid)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class NotifyFeed:
+    """The other workstations' commits, as PostgreSQL's notifications on their own connection."""
+
+    def __init__(self, conninfo: str, own_pid: Any) -> None:
+        self._conninfo = conninfo
+        self._own_pid = own_pid  # this workstation's own changes are refreshed already
+        self._conn: psycopg.Connection[Any] = _connect(conninfo)
+        self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def fileno(self) -> int | None:
+        return None if self._conn.closed else self._conn.fileno()
+
+    def poll(self) -> frozenset[str]:
+        """Tables changed by others since the last call; raises psycopg's error when gone."""
+        if self._conn.closed or self._conn.broken:
+            # Reconnect, and report everything changed: notifications sent meanwhile are lost.
+            self._conn.close()
+            self._conn = _connect(self._conninfo)
+            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            return frozenset({"*"})
+        own = self._own_pid()
+        return frozenset(n.payload for n in self._conn.notifies(timeout=0) if n.pid != own)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def describe(conninfo: str) -> str:
+    """The library's server for messages: host, port and database (never a password)."""
+    try:
+        parts = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return "PostgreSQL library"
+    if "service" in parts:
+        return f"PostgreSQL service {parts['service']}"
+    host = str(parts.get("host") or "local socket")
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"PostgreSQL {host}{port}/{parts.get('dbname') or parts.get('user') or ''}"
+
+
+def _conninfo(location: str, timeout: float) -> str:
+    try:
+        parts = conninfo_to_dict(location.strip())
+    except psycopg.Error:
+        raise LibraryError(
+            "this is not a PostgreSQL address: write postgresql://USER@HOST:PORT/DATABASE "
+            "or service=NAME"
+        ) from None
+    if "password" in parts:
+        raise LibraryError(
+            "the library's address holds a password: put it in the PostgreSQL password file "
+            "(pgpass) or a service file instead, so that it is not stored or shown"
+        )
+    options = (
+        f"-c statement_timeout={_STATEMENT_TIMEOUT_MS} -c lock_timeout={_LOCK_TIMEOUT_MS}"
+        " -c idle_in_transaction_session_timeout=60000"
+    )
+    return make_conninfo(
+        location.strip(),
+        connect_timeout=str(max(1, round(timeout))),
+        application_name="her2-pathways",
+        options=options,
+        # A server gone without closing the connection (cable, crash) is noticed in seconds.
+        keepalives="1",
+        keepalives_idle="5",
+        keepalives_interval="2",
+        keepalives_count="3",
+        tcp_user_timeout="10000",
+    )
+
+
+def _connect(conninfo: str) -> psycopg.Connection[Any]:
+    # autocommit: the library issues BEGIN / COMMIT itself, as it does on SQLite.
+    return psycopg.Connection.connect(conninfo, autocommit=True)
+
+
+def _login(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _prepare(conn: psycopg.Connection[Any], where: str, read_only: bool) -> None:
+    """Check that the database is a case library this app understands; create or migrate it."""
+    version = _version(conn)
+    if version is None:
+        if _has_tables(conn):
+            raise LibraryError(
+                f"{where}: this database holds other tables, so it is not a case library; "
+                "it was not opened or changed"
+            )
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise LibraryError(
+            f"{where}: this case library was written by a newer version of the app "
+            f"(schema {version}, this app understands up to {SCHEMA_VERSION}); "
+            "it was not opened or changed"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if read_only:
+        raise LibraryError(
+            f"{where}: this case library must be created or upgraded (schema {version}), "
+            "which a read-only opening cannot do"
+        )
+    try:
+        _migrate(conn)
+    except pg_errors.InsufficientPrivilege:
+        raise LibraryError(
+            f"{where}: the case library must be created or upgraded (schema {version}) and "
+            "your login may not create its tables: ask the database's administrator to open "
+            "it once with the owner's login"
+        ) from None
+
+
+def _migrate(conn: psycopg.Connection[Any]) -> None:
+    with conn.transaction():
+        # Two workstations opening a new library at once: one migrates, the other waits.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        version = _version(conn) or 0
+        while version < SCHEMA_VERSION:
+            for statement in migration(POSTGRESQL, version):
+                conn.execute(statement)
+            version += 1
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+
+def _version(conn: psycopg.Connection[Any]) -> int | None:
+    row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _has_tables(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_catalog.pg_tables"
+        " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholders(sql: str) -> str:
+    """The library's ``?`` placeholders as psycopg's ``%s`` (the SQL holds no other ? or %)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _is_gone(exc: BaseException) -> bool:
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        state = getattr(exc, "sqlstate", None)
+        return state is None or state.startswith(_GONE_CLASSES)
+    return False
+
+
+def _explain(exc: BaseException, login: str | None) -> str:
+    """psycopg's error in words; server messages of our own guards are passed on as they are."""
+    state = getattr(exc, "sqlstate", None) or ""
+    if isinstance(exc, pg_errors.RaiseException):  # a guard of the schema: our own message
+        return exc.diag.message_primary or "the database refused the change"
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        who = f"your login {login!r}" if login else "your login"
+        return f"{who} is not allowed to do this ({ROLES_HELP}); nothing was changed"
+    if state.startswith("28"):
+        return "the server refused the login (check the user name, pgpass or the service file)"
+    if state == "3D000":
+        return "there is no such database on the server"
+    if isinstance(exc, pg_errors.UniqueViolation):
+        return "another workstation has just made the same entry; nothing was changed"
+    if isinstance(exc, pg_errors.ForeignKeyViolation):
+        return "a record it refers to is gone (removed on another workstation?)"
+    if isinstance(exc, pg_errors.QueryCanceled | pg_errors.LockNotAvailable):
+        return "the server did not answer in time (busy or locked); nothing was changed"
+    if _is_gone(exc):
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        detail = f" ({first})" if first else ""
+        return f"the library's server cannot be reached{detail}"
+    return f"the database refused it (SQLSTATE {state or 'unknown'})"
