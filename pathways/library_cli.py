@@ -15,7 +15,10 @@ Coordinators and scripts prepare agendas from files, record decisions and sign m
     python -m pathways library --db DB list [--json]
 
 ``decide`` asks the engine whether the choice is on the pathway and stores a snapshot of what the
-engine answered. Exit 0; 2 on bad input, with one line on stderr (never a traceback).
+engine answered. ``DB`` is an SQLite file or a PostgreSQL database (``postgresql://USER@HOST/DB``
+or ``service=NAME``; the password comes from pgpass or the service file); on PostgreSQL the
+database login is recorded as who decided or signed, and ``--by`` may be left out. Exit 0; 2 on
+bad input, with one line on stderr (never a traceback).
 """
 
 from __future__ import annotations
@@ -33,7 +36,13 @@ from pathways.case import dump_case, load_case, parse_case
 from pathways.content import Content, load_content
 from pathways.engine import Engine
 from pathways.errors import PathwayError
-from pathways.library import OFF_PATHWAY_REASONS, Attendee, CaseLibrary, LibraryError
+from pathways.library import (
+    OFF_PATHWAY_REASONS,
+    Attendee,
+    CaseLibrary,
+    LibraryError,
+    is_server_location,
+)
 from pathways.network_fs import network_problem
 from pathways.snapshot_diff import is_on_pathway, take_snapshot
 
@@ -66,10 +75,19 @@ def _attendee(text: str) -> Attendee:
     return Attendee(name.strip(), role.strip())
 
 
+_BY_HELP = (
+    "who does it (required with an SQLite library; on PostgreSQL the database login is "
+    "recorded instead)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="the case library without the window")
     parser.add_argument(
-        "--db", type=Path, metavar="DB", help=f"the case library (default: ${DB_ENV})"
+        "--db",
+        metavar="DB",
+        help=f"the case library: an SQLite file, or a PostgreSQL database as "
+        f"postgresql://USER@HOST/DB or service=NAME (default: ${DB_ENV})",
     )
     parser.add_argument("--content", type=Path, help="content folder (default: the bundled one)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -91,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", type=int, metavar="MEETING")
     p.add_argument("case_id", type=int, metavar="CASE_ID")
     p.add_argument("regimen", help="regimen id or name (aliases such as T-DXd are accepted)")
-    p.add_argument("--by", required=True, metavar="NAME", help="who records the decision")
+    p.add_argument("--by", metavar="NAME", help=_BY_HELP)
     p.add_argument("--note", default="", metavar="TEXT")
     p.add_argument("--dissent", default="", metavar="TEXT")
     p.add_argument("--off-pathway-reason", choices=OFF_PATHWAY_REASONS, metavar="CODE")
@@ -102,23 +120,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--supersedes", type=int, metavar="DECISION_ID", help="correct this decision")
     p = sub.add_parser("sign-off", help="the chair signs the minutes: the meeting is frozen")
     p.add_argument("meeting", type=int, metavar="MEETING")
-    p.add_argument("--by", required=True, metavar="NAME")
+    p.add_argument("--by", metavar="NAME", help=_BY_HELP)
     p = sub.add_parser("amend", help="reopen a signed-off meeting as a new version")
     p.add_argument("meeting", type=int, metavar="MEETING")
-    p.add_argument("--by", required=True, metavar="NAME")
+    p.add_argument("--by", metavar="NAME", help=_BY_HELP)
     p.add_argument("--reason", required=True, metavar="TEXT")
     p = sub.add_parser("list", help="cases, meetings, agendas and decisions")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
-def _db(args: argparse.Namespace) -> Path:
-    if args.db is not None:
-        return Path(args.db)
-    env = os.environ.get(DB_ENV, "").strip()
-    if env:
-        return Path(env)
-    raise _Refused(f"give the case library with --db DB (or set {DB_ENV})")
+def _db(args: argparse.Namespace) -> Path | str:
+    """The library's location: a PostgreSQL address as given, or an SQLite file's path."""
+    text = args.db if args.db is not None else os.environ.get(DB_ENV, "").strip()
+    if not text:
+        raise _Refused(f"give the case library with --db DB (or set {DB_ENV})")
+    return text if is_server_location(text) else Path(text)
+
+
+def _by(args: argparse.Namespace, library: CaseLibrary) -> str:
+    """Who acts: the database login on PostgreSQL (the server records it), else ``--by``."""
+    if library.login is not None:
+        return library.login
+    if not args.by:
+        raise _Refused("say who does it with --by NAME")
+    return str(args.by)
 
 
 def _regimen(content: Content, name: str) -> str:
@@ -133,18 +159,21 @@ def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     db = _db(args)
     if args.command == "list":
-        if not db.exists():
+        if isinstance(db, Path) and not db.exists():
             raise _Refused(f"{db}: there is no case library there")
         with CaseLibrary.open(db, read_only=True) as library:
             _list(library, args.json)
         return EXIT_OK
     content = load_content(args.content)
-    problem = network_problem(db)  # SQLite written over a network can be damaged: refused
-    if problem is not None:
-        raise _Refused(problem)
+    if isinstance(db, Path):
+        problem = network_problem(db)  # SQLite written over a network can be damaged: refused
+        if problem is not None:
+            raise _Refused(problem)
     with CaseLibrary.open(db) as library:
         if library.read_only:
-            raise _Refused(f"{db}: the case library is read-only ({library.read_only_reason})")
+            raise _Refused(
+                f"{library.where}: the case library is read-only ({library.read_only_reason})"
+            )
         out = _edit(args, library, content)
     if out is not None:
         print(out)
@@ -167,10 +196,10 @@ def _edit(args: argparse.Namespace, library: CaseLibrary, content: Content) -> i
         library.set_attendees(args.meeting, args.attendees)
         return None
     if command == "sign-off":
-        library.sign_off(args.meeting, args.by)
+        library.sign_off(args.meeting, _by(args, library))
         return None
     if command == "amend":
-        library.amend_meeting(args.meeting, args.by, args.reason)
+        library.amend_meeting(args.meeting, _by(args, library), args.reason)
         return None
     assert command == "decide"
     return _decide(args, library, content)
@@ -208,7 +237,7 @@ def _decide(args: argparse.Namespace, library: CaseLibrary, content: Content) ->
         alternatives=[a for a in dict.fromkeys(alternatives) if a != regimen],
         note=args.note.strip(),
         dissent=args.dissent.strip(),
-        recorded_by=args.by,
+        recorded_by=_by(args, library),
         snapshot=snapshot,
         supersedes=args.supersedes,
     )
