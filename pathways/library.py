@@ -151,8 +151,8 @@ class Decision:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# How often a write that collided with another workstation's is tried again (PostgreSQL's
-# serializable transactions report such collisions instead of waiting): with a random pause
+# How often a write that collided with another workstation's is tried again (PostgreSQL
+# reports a deadlock or a serialization failure instead of waiting): with a random pause
 # that grows each time, 8 tries ride out a burst of twenty stations on the same meeting.
 MAX_TRIES = 8
 
@@ -193,8 +193,9 @@ def is_server_location(location: str | Path) -> bool:
 class CaseLibrary:
     """An open case library. Use :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, location: Path | str) -> None:
         self._store: Store | None = store
+        self.location = location  # as opened: a path, or an address that holds no password
         self._dialect: Dialect = store.dialect
         self.where = store.where
         self._path: Path | None = getattr(store, "path", None)
@@ -219,7 +220,7 @@ class CaseLibrary:
             pg = PostgresStore.open(
                 str(location), read_only=read_only, timeout=timeout or CONNECT_TIMEOUT_S
             )
-            return cls(pg)
+            return cls(pg, str(location).strip())
         from pathways.library_sqlite import BUSY_TIMEOUT_S, SqliteStore
 
         lite = SqliteStore.open(
@@ -227,7 +228,7 @@ class CaseLibrary:
             read_only=read_only,
             timeout=BUSY_TIMEOUT_S if timeout is None else timeout,
         )
-        return cls(lite)
+        return cls(lite, Path(location))
 
     @property
     def path(self) -> Path | None:
@@ -344,8 +345,11 @@ class CaseLibrary:
                     f"case {case_id} has recorded decisions and cannot be deleted "
                     "(decisions are kept for the audit trail)"
                 )
-            meetings = conn.execute("SELECT meeting_id FROM agenda WHERE case_id = ?", (case_id,))
+            meetings = conn.execute(
+                "SELECT meeting_id FROM agenda WHERE case_id = ? ORDER BY meeting_id", (case_id,)
+            )
             for (meeting_id,) in meetings.fetchall():
+                _lock_meeting(conn, meeting_id)
                 _take_off_agenda(conn, meeting_id, case_id)
             conn.execute("DELETE FROM cases WHERE id = ?", (case_id,))
 
@@ -365,9 +369,8 @@ class CaseLibrary:
     def rename_meeting(self, meeting_id: int, title: str) -> None:
         title = _non_empty(title, "a meeting title", MAX_NAME_CHARS)
         with self._write() as conn:
-            cur = conn.execute("UPDATE meetings SET title = ? WHERE id = ?", (title, meeting_id))
-            if cur.rowcount == 0:
-                raise LibraryError(f"there is no meeting {meeting_id} in the library")
+            _lock_meeting(conn, meeting_id)
+            conn.execute("UPDATE meetings SET title = ? WHERE id = ?", (title, meeting_id))
 
     def get_meeting(self, meeting_id: int) -> Meeting:
         with self._read() as conn:
@@ -498,7 +501,7 @@ class CaseLibrary:
         """The chair signs the minutes: the meeting is frozen from now on (until amended)."""
         by = _non_empty(by, "who signs off the meeting", MAX_NAME_CHARS)
         with self._write() as conn:
-            _require(conn, "meetings", meeting_id, "meeting")
+            _lock_meeting(conn, meeting_id)
             if _is_frozen(conn, meeting_id):
                 raise LibraryError(f"meeting {meeting_id} is already signed off")
             attendees = conn.execute(
@@ -528,7 +531,7 @@ class CaseLibrary:
         by = _non_empty(by, "who amends the meeting", MAX_NAME_CHARS)
         reason = _non_empty(reason, "the reason for the amendment", MAX_TEXT_CHARS)
         with self._write() as conn:
-            _require(conn, "meetings", meeting_id, "meeting")
+            _lock_meeting(conn, meeting_id)
             if not _is_frozen(conn, meeting_id):
                 raise LibraryError(
                     f"meeting {meeting_id} is not signed off; it can be changed directly"
@@ -718,8 +721,9 @@ class CaseLibrary:
 
         The store begins a transaction in which the checks made inside still hold when its
         writes happen, whatever other workstations do: SQLite takes its write lock up front,
-        PostgreSQL runs it serializable and reports a collision, which :func:`_retried` answers
-        by running the whole edit again.
+        PostgreSQL locks the meeting an edit changes (:func:`_lock_meeting`) and reports a
+        deadlock or serialization failure, which :func:`_retried` answers by running the whole
+        edit again.
         """
         store = self._connection()
         if self._read_only_reason is not None:
@@ -844,9 +848,21 @@ def _require(conn: Store, table: str, row_id: int, what: str) -> None:
         raise LibraryError(f"there is no {what} {row_id} in the library")
 
 
+def _lock_meeting(conn: Store, meeting_id: int) -> None:
+    """The meeting exists; its row stays locked until the transaction ends.
+
+    Every edit of a meeting (its agenda, attendees, decisions, minutes) locks it first, so the
+    edits of one meeting from several workstations happen one after the other, each seeing the
+    previous one's result (on SQLite the write lock on the file does this already).
+    """
+    if conn.dialect.meeting_lock:
+        conn.execute(conn.dialect.meeting_lock, (meeting_id,)).fetchone()
+    _require(conn, "meetings", meeting_id, "meeting")
+
+
 def _require_open(conn: Store, meeting_id: int) -> None:
     """The meeting exists and is not signed off (the triggers refuse too; this says it first)."""
-    _require(conn, "meetings", meeting_id, "meeting")
+    _lock_meeting(conn, meeting_id)
     if _is_frozen(conn, meeting_id):
         raise LibraryError(f"meeting {meeting_id}: {_FROZEN_MESSAGE}")
 

@@ -6,8 +6,10 @@ Imported only when such a library is opened (psycopg is not paid for at start-up
   (libpq's service file). Passwords are never taken in the address: libpq reads them from
   ``~/.pgpass`` (``%APPDATA%\\postgresql\\pgpass.conf``) or a service file, so the app never
   stores one. TLS is libpq's: ``sslmode=verify-full`` with ``sslrootcert`` checks the server.
-- **Transactions**: writes run SERIALIZABLE; when two workstations collide, PostgreSQL rolls
-  one back (SQLSTATE 40001/40P01) and the library runs that edit again (see
+- **Transactions**: an edit of a meeting (agenda, attendees, decisions, minutes) first locks the
+  meeting's row, so edits of one meeting from several workstations run one after the other,
+  each at READ COMMITTED and so seeing the one before; a deadlock or serialization failure
+  (SQLSTATE 40P01/40001) rolls one edit back whole and the library runs it again (see
   :func:`pathways.library._retried`). Reads run in one REPEATABLE READ snapshot.
 - **Bounded waits**: connection, statement, lock and keep-alive time-outs, so a server that goes
   away mid-meeting is noticed within seconds instead of hanging the window.
@@ -66,12 +68,14 @@ class PostgresStore:
             conn = _connect(conninfo)
         except psycopg.Error as exc:
             raise LibraryError(f"{where}: {_explain(exc, None)}") from None
+        login = None
         try:
+            login = _login(conn)
             _prepare(conn, where, read_only)
         except psycopg.Error as exc:
             conn.close()
             raise LibraryError(
-                f"{where}: cannot prepare the case library: {_explain(exc, None)}"
+                f"{where}: cannot open the case library: {_explain(exc, login)}"
             ) from None
         except BaseException:
             conn.close()
@@ -91,7 +95,7 @@ class PostgresStore:
 
     def begin(self, write: bool) -> None:
         statement = (
-            "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            "BEGIN ISOLATION LEVEL READ COMMITTED"
             if write
             else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         )
@@ -261,15 +265,20 @@ def _prepare(conn: psycopg.Connection[Any], where: str, read_only: bool) -> None
 
 
 def _migrate(conn: psycopg.Connection[Any]) -> None:
-    with conn.transaction():
-        # Two workstations opening a new library at once: one migrates, the other waits.
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+    # Two workstations opening a new library at once: one migrates, the other waits, then
+    # finds it done. A session lock taken outside the migration's transaction, so that the
+    # version is read in a new transaction (one that sees the other's committed tables).
+    conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+    try:
         version = _version(conn) or 0
-        while version < SCHEMA_VERSION:
-            for statement in migration(POSTGRESQL, version):
-                conn.execute(statement)
-            version += 1
-            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        with conn.transaction():
+            while version < SCHEMA_VERSION:
+                for statement in migration(POSTGRESQL, version):
+                    conn.execute(statement)
+                version += 1
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
 
 
 def _version(conn: psycopg.Connection[Any]) -> int | None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,15 @@ def make_case(
         metastatic_diagnosis=metastatic,
         history=tuple(lines),
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a case library goes: an SQLite file, then a fresh PostgreSQL database.
+
+    The PostgreSQL run is skipped, with the reason, where no server can be started.
+    """
+    if request.param == "sqlite":
+        return tmp_path / "library.sqlite3"
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    return dsn

@@ -26,6 +26,7 @@ from pathways.library import (
     LibraryError,
 )
 from pathways.library_sqlite import create_v1_database
+from tests.pathways.library_backends import REFUSALS, raw
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("library_writer.py")
@@ -37,8 +38,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def library(db_path: Path) -> Iterator[CaseLibrary]:
-    with CaseLibrary.open(db_path) as lib:
+def library(location: Path | str) -> Iterator[CaseLibrary]:
+    """A new library on each backend (the tests that take it run on both)."""
+    with CaseLibrary.open(location) as lib:
         yield lib
 
 
@@ -74,13 +76,10 @@ def snapshot(label: str = "Snap", **changes: Any) -> DecisionSnapshot:
     return DecisionSnapshot(**fields)
 
 
-def raw(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    with closing(sqlite3.connect(path)) as conn, conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def positions(path: Path, meeting_id: int) -> list[int]:
-    rows = raw(path, "SELECT position FROM agenda WHERE meeting_id = ? ORDER BY 1", (meeting_id,))
+def positions(location: Path | str, meeting_id: int) -> list[int]:
+    rows = raw(
+        location, "SELECT position FROM agenda WHERE meeting_id = ? ORDER BY 1", (meeting_id,)
+    )
     return [r[0] for r in rows]
 
 
@@ -229,7 +228,7 @@ def test_missing_case(library: CaseLibrary) -> None:
         library.delete_case(99)
 
 
-def test_delete_case(library: CaseLibrary, db_path: Path) -> None:
+def test_delete_case(library: CaseLibrary, location: Path | str) -> None:
     meeting = library.create_meeting("Board", dt.date(2025, 3, 1))
     first, doomed, last = (library.add_case(case(x)) for x in "ABC")
     for case_id in (first, doomed, last):
@@ -237,7 +236,7 @@ def test_delete_case(library: CaseLibrary, db_path: Path) -> None:
     library.delete_case(doomed)
     assert [c.id for c in library.list_cases()] == [first, last]
     assert [c.id for c in library.agenda(meeting)] == [first, last]
-    assert positions(db_path, meeting) == [0, 1]
+    assert positions(location, meeting) == [0, 1]
 
 
 def test_delete_refused_when_decisions_exist(library: CaseLibrary) -> None:
@@ -270,12 +269,12 @@ def test_meetings(library: CaseLibrary) -> None:
         library.rename_meeting(99, "x")
 
 
-def test_agenda(library: CaseLibrary, db_path: Path) -> None:
+def test_agenda(library: CaseLibrary, location: Path | str) -> None:
     meeting = library.create_meeting("Board", dt.date(2025, 3, 1))
     a, b, c, d = (library.add_case(case(x)) for x in "ABCD")
 
     def order() -> list[int]:
-        assert positions(db_path, meeting) == list(range(len(library.agenda(meeting))))
+        assert positions(location, meeting) == list(range(len(library.agenda(meeting))))
         return [s.id for s in library.agenda(meeting)]
 
     library.add_to_agenda(meeting, a)
@@ -427,13 +426,15 @@ def test_off_pathway_rules(board: tuple[CaseLibrary, int, int]) -> None:
     assert len(library.decisions(case_id)) == len(OFF_PATHWAY_REASONS)
 
 
-def test_decisions_table_is_append_only(board: tuple[CaseLibrary, int, int], db_path: Path) -> None:
+def test_decisions_table_is_append_only(
+    board: tuple[CaseLibrary, int, int], location: Path | str
+) -> None:
     library, meeting, case_id = board
     decision_id = decide(library, meeting, case_id, note="as agreed")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        raw(db_path, "UPDATE decisions SET note = 'rewritten' WHERE id = ?", (decision_id,))
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        raw(db_path, "DELETE FROM decisions WHERE id = ?", (decision_id,))
+    with pytest.raises(REFUSALS, match="append-only"):
+        raw(location, "UPDATE decisions SET note = 'rewritten' WHERE id = ?", (decision_id,))
+    with pytest.raises(REFUSALS, match="append-only"):
+        raw(location, "DELETE FROM decisions WHERE id = ?", (decision_id,))
     history = library.decisions(case_id)
     assert [(d.id, d.note) for d in history] == [(decision_id, "as agreed")]
 
