@@ -353,7 +353,7 @@ def _bad_window_option(args: argparse.Namespace, content: Content) -> str:
         return f"--screenshot {shown(str(args.screenshot))}: the screenshot is a PNG; name it *.png"
     if args.meeting is not None and args.meeting < 1:
         return f"--meeting {args.meeting}: meeting ids start at 1"
-    if args.db is not None:
+    if isinstance(args.db, Path):  # a server address (--db postgresql://…) is not a file
         if args.db.exists() and not args.db.is_file():
             return f"--db {shown(str(args.db))}: not a case library file"
         if not args.db.parent.is_dir():

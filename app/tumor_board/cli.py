@@ -1,7 +1,7 @@
 """Command-line options of tumor-board mode, and the headless ``--report``.
 
 ``main.py CASE.json --report OUT.pdf`` writes a case report; ``main.py --meeting ID --report
-OUT.pdf [--db PATH]`` writes a meeting report. Exit 0, or 2 with one line on stderr.
+OUT.pdf [--db PATH|ADDRESS]`` writes a meeting report. Exit 0, or 2 with one line on stderr.
 ``--show-identifiers`` puts patient identifiers into exports (they are hidden by default).
 """
 
@@ -15,13 +15,22 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 
+def library_location(text: str) -> Path | str:
+    """``--db``: a PostgreSQL address (``postgresql://…``, ``service=NAME``) stays text."""
+    from pathways.library import is_server_location
+
+    return text.strip() if is_server_location(text) else Path(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("tumor board")
     group.add_argument(
         "--db",
-        type=Path,
-        metavar="PATH",
-        help="case library (SQLite); default: $HER2_PATHWAYS_DB, else the user's app data folder",
+        type=library_location,
+        metavar="PATH|ADDRESS",
+        help="case library: an SQLite file, or a shared PostgreSQL database "
+        "(postgresql://user@host/db or service=NAME); default: $HER2_PATHWAYS_DB, else the "
+        "library last opened, else the user's app data folder",
     )
     group.add_argument(
         "--meeting", type=int, metavar="ID", help="the meeting to open, present or report on"
@@ -63,7 +72,7 @@ def run_report(args: argparse.Namespace, engine: object, default_case: Path) -> 
             if args.case is not None:
                 return _fail("give either a case file or --meeting, not both")
             db = resolve_db_path(args.db)
-            if not db.exists():
+            if isinstance(db, Path) and not db.exists():
                 return _fail(f"--db {db}: no case library there")
             with CaseLibrary.open(db) as library:
                 doc = report.meeting_document(
@@ -74,7 +83,7 @@ def run_report(args: argparse.Namespace, engine: object, default_case: Path) -> 
             doc = report.case_document(
                 content, engine, case, show_identifiers=args.show_identifiers
             )
-        inputs = [p for p in (args.case, args.db) if p is not None] or [default_case]
+        inputs = [p for p in (args.case, args.db) if isinstance(p, Path)] or [default_case]
         report.write_pdf(doc, out, content, inputs)
     except PathwayError as exc:
         return _fail(exc.one_line())

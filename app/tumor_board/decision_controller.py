@@ -74,14 +74,14 @@ class DecisionController(QObject):
             case = case_from_library(library, case_id, self.ctx.content)
             previous = library.current_decision(meeting_id, case_id)
         except (PathwayError, LibraryError) as exc:
-            self.ctx.error(title, exc)
+            self.library.failed(title, exc)
             return None
         if correct is not None and correct != (previous is not None):
             return None
         snapshot, rec = take_snapshot(self.ctx.engine, case)
         who = summary.identity(case, show_identifiers)
         draft = board_dialogs.ask_decision(
-            parent or self.ctx.parent, self.ctx.content, rec, who, previous
+            parent or self.ctx.parent, self.ctx.content, rec, who, previous, login=library.login
         )
         if draft is None:
             return None
@@ -103,7 +103,7 @@ class DecisionController(QObject):
                 supersedes=previous.id if previous is not None else None,
             )
         except LibraryError as exc:
-            self.ctx.error(title, exc)
+            self.library.failed(title, exc)
             return None
         log.info("decision %d recorded (meeting %d, case %d)", decision_id, meeting_id, case_id)
         self.decision_recorded.emit(meeting_id, case_id, decision_id)
@@ -149,7 +149,7 @@ class DecisionController(QObject):
             current = library.attendees(meeting_id)
             last = [] if current else library.last_attendees(meeting_id)
         except LibraryError as exc:
-            self.ctx.error(title, exc)
+            self.library.failed(title, exc)
             return False
         attendees = board_dialogs.ask_attendees(self.ctx.parent, current, last)
         if attendees is None:
@@ -157,7 +157,7 @@ class DecisionController(QObject):
         try:
             library.set_attendees(meeting_id, attendees)
         except LibraryError as exc:
-            self.ctx.error(title, exc)
+            self.library.failed(title, exc)
             return False
         self.minutes_changed.emit(meeting_id)
         return True
@@ -166,13 +166,13 @@ class DecisionController(QObject):
         library = self.library.library()
         if library is None or meeting_id is None:
             return False
-        by = board_dialogs.ask_sign_off(self.ctx.parent)
+        by = board_dialogs.ask_sign_off(self.ctx.parent, login=library.login)
         if by is None:
             return False
         try:
             library.sign_off(meeting_id, by)
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot sign off the meeting"), exc)
+            self.library.failed(self.tr("Cannot sign off the meeting"), exc)
             return False
         log.info("meeting %d signed off", meeting_id)
         self.minutes_changed.emit(meeting_id)
@@ -182,13 +182,13 @@ class DecisionController(QObject):
         library = self.library.library()
         if library is None or meeting_id is None:
             return False
-        answer = board_dialogs.ask_amendment(self.ctx.parent)
+        answer = board_dialogs.ask_amendment(self.ctx.parent, login=library.login)
         if answer is None:
             return False
         try:
             library.amend_meeting(meeting_id, *answer)
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot amend the meeting"), exc)
+            self.library.failed(self.tr("Cannot amend the meeting"), exc)
             return False
         log.info("meeting %d amended", meeting_id)
         self.minutes_changed.emit(meeting_id)

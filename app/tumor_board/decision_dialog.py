@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -62,6 +62,20 @@ class ChoiceList(QListWidget):
             )
 
 
+def lock_to_login(field: QLineEdit, login: str | None) -> None:
+    """On a shared library the author is the database login (the server stamps it)."""
+    if not login:
+        return
+    field.setText(login)
+    field.setReadOnly(True)
+    field.setToolTip(
+        QCoreApplication.translate(
+            "DecisionDialog",
+            "On a shared library the server records your database login as the author.",
+        )
+    )
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()
@@ -80,7 +94,10 @@ class DecisionDialog(QDialog):
         who: summary.Identity,
         previous: Decision | None = None,
         parent: QWidget | None = None,
+        login: str | None = None,
     ) -> None:
+        """``login``: the database login of a shared library, which the server records as the
+        author whatever is sent; shown read-only then (None: free text, as on a file)."""
         super().__init__(parent)
         self.setObjectName("decision_dialog")
         self._content = content
@@ -154,6 +171,7 @@ class DecisionDialog(QDialog):
             edit.setTabChangesFocus(True)  # keyboard-only use: Tab leaves the field
         self.recorded_by = QLineEdit(default_user(), self)
         self.recorded_by.setObjectName("decision_recorded_by")
+        lock_to_login(self.recorded_by, login)
         self.problem = QLabel(self)
         self.problem.setObjectName("decision_problem")
         self.problem.setWordWrap(True)

@@ -11,24 +11,33 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.tumor_board.decision_dialog import DecisionDialog, DecisionDraft, default_user
+from app.tumor_board.decision_dialog import (
+    DecisionDialog,
+    DecisionDraft,
+    default_user,
+    lock_to_login,
+)
 from app.tumor_board.summary import Identity
 from pathways.content import Content
 from pathways.engine import Recommendation
-from pathways.library import MAX_ATTENDEES, Attendee, Decision
+from pathways.library import MAX_ATTENDEES, Attendee, Decision, is_server_location
 
 CASE_FILTER = "Case files (*.json);;All files (*)"
 PDF_FILTER = "PDF (*.pdf)"
@@ -63,8 +72,10 @@ def ask_decision(
     rec: Recommendation,
     who: Identity,
     previous: Decision | None,
+    login: str | None = None,
 ) -> DecisionDraft | None:
-    dialog = DecisionDialog(content, rec, who, previous, parent)
+    """``login``: a shared library's database login, shown read-only as the recorder."""
+    dialog = DecisionDialog(content, rec, who, previous, parent, login=login)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -171,9 +182,11 @@ def _form_dialog(
     return dialog
 
 
-def ask_sign_off(parent: QWidget | None) -> str | None:
-    """The chair's name for the sign-off (the meeting is frozen afterwards)."""
+def ask_sign_off(parent: QWidget | None, login: str | None = None) -> str | None:
+    """The chair's name for the sign-off (the meeting is frozen afterwards); on a shared
+    library the database ``login``, read-only (the server records it whatever is sent)."""
     by = QLineEdit(default_user())
+    lock_to_login(by, login)
     note = QLabel(tr("After sign-off the meeting cannot be changed, only amended with a reason."))
     note.setWordWrap(True)
     dialog = _form_dialog(
@@ -188,9 +201,10 @@ def ask_sign_off(parent: QWidget | None) -> str | None:
         dialog.deleteLater()
 
 
-def ask_amendment(parent: QWidget | None) -> tuple[str, str] | None:
-    """Who amends a signed-off meeting, and why (both required)."""
+def ask_amendment(parent: QWidget | None, login: str | None = None) -> tuple[str, str] | None:
+    """Who amends a signed-off meeting, and why (both required); ``login`` as for sign-off."""
     by = QLineEdit(default_user())
+    lock_to_login(by, login)
     reason = QLineEdit()
     dialog = _form_dialog(
         parent,
@@ -241,5 +255,132 @@ def ask_attendees(
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return attendees_from_text(edit.toPlainText())
+    finally:
+        dialog.deleteLater()
+
+
+def _password_in(address: str) -> bool:
+    from app.tumor_board.storage import password_in
+
+    return password_in(address)
+
+
+class LibraryLocationDialog(QDialog):
+    """*Open library…*: an SQLite file on this computer, or a PostgreSQL database."""
+
+    def __init__(self, current: Path | str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("library_location_dialog")
+        self.setWindowTitle(tr("Open a case library"))
+        self.file_choice = QRadioButton(tr("A library &file on this computer"), self)
+        self.file_choice.setObjectName("library_choice_file")
+        self.server_choice = QRadioButton(tr("A shared library on a &server (PostgreSQL)"), self)
+        self.server_choice.setObjectName("library_choice_server")
+        choices = QButtonGroup(self)
+        choices.addButton(self.file_choice)
+        choices.addButton(self.server_choice)
+        self.file = QLineEdit(self)
+        self.file.setObjectName("library_file")
+        self.file.setAccessibleName(tr("Library file"))
+        browse = QPushButton(tr("&Browse…"), self)
+        browse.setObjectName("library_browse")
+        browse.setAutoDefault(False)
+        browse.clicked.connect(self._browse)
+        self.address = QLineEdit(self)
+        self.address.setObjectName("library_address")
+        self.address.setAccessibleName(tr("Server address"))
+        self.address.setPlaceholderText("postgresql://user@host/db")
+        hint = QLabel(
+            tr(
+                "postgresql://user@host/db or service=NAME; passwords go in pgpass or the "
+                "service file, never here"
+            ),
+            self,
+        )
+        hint.setObjectName("library_address_hint")
+        hint.setWordWrap(True)
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("library_location_problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        if isinstance(current, Path):
+            self.file.setText(str(current))
+            self.file_choice.setChecked(True)
+        else:
+            if not _password_in(current):
+                self.address.setText(current)
+            self.server_choice.setChecked(True)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.file_choice)
+        layout.addLayout(file_row)
+        layout.addWidget(self.server_choice)
+        layout.addWidget(self.address)
+        layout.addWidget(hint)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.file.textEdited.connect(lambda _t: self.file_choice.setChecked(True))
+        self.address.textEdited.connect(lambda _t: self.server_choice.setChecked(True))
+
+    def _browse(self) -> None:
+        # A new name creates a new library, so the save dialog (without the overwrite question).
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("Case library file"),
+            self.file.text(),
+            tr("Case library (*.sqlite3 *.db);;All files (*)"),
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if name:
+            self.file.setText(name)
+            self.file_choice.setChecked(True)
+
+    def location(self) -> Path | str | None:
+        """The chosen library, or None (and :attr:`problem` says why)."""
+        if self.server_choice.isChecked():
+            address = self.address.text().strip()
+            if not is_server_location(address):
+                self.problem.setText(
+                    tr("Enter a server address: postgresql://user@host/db or service=NAME.")
+                )
+                return None
+            if _password_in(address):
+                self.problem.setText(
+                    tr(
+                        "The address holds a password: put it in your pgpass or service file "
+                        "instead, and leave it out here."
+                    )
+                )
+                return None
+            return address
+        text = self.file.text().strip()
+        if not text:
+            self.problem.setText(tr("Choose a library file."))
+            return None
+        if is_server_location(text):
+            self.problem.setText(tr("A server address goes in the server field."))
+            return None
+        return Path(text).expanduser()
+
+    def accept(self) -> None:
+        if self.location() is not None:
+            super().accept()
+
+
+def ask_library_location(parent: QWidget | None, current: Path | str) -> Path | str | None:
+    """*Open library…*: a library file or a server address; None when cancelled."""
+    dialog = LibraryLocationDialog(current, parent)
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.location()
     finally:
         dialog.deleteLater()

@@ -48,7 +48,10 @@ class TumorBoard(QObject):
     """The tumor-board mode of one window: actions, menu, dock and controllers, connected."""
 
     def __init__(
-        self, window: MainWindow, db_path: Path | None = None, show_identifiers: bool = False
+        self,
+        window: MainWindow,
+        db_path: Path | str | None = None,
+        show_identifiers: bool = False,
     ) -> None:
         super().__init__(window)
         self.setObjectName("tumor_board")
@@ -61,7 +64,10 @@ class TumorBoard(QObject):
             maybe_save=window.maybe_save,
             status=lambda message: window.statusBar().showMessage(message, 6000),
         )
-        self.library_control = LibraryController(self.ctx, resolve_db_path(db_path), self)
+        store = window.settings.store  # Open library… remembers its choice there
+        self.library_control = LibraryController(
+            self.ctx, resolve_db_path(db_path, store), self, store
+        )
         self.decisions = DecisionController(self.ctx, self.library_control, self)
         self.exports = ExportController(self.ctx, self.library_control, self)
         self.presenting = PresentationController(
@@ -118,6 +124,7 @@ class TumorBoard(QObject):
         menu = QMenu(self.tr("&Tumor board"), self.ctx.parent)
         menu.setObjectName("menu_tumor_board")
         menu.addAction(toggle)
+        menu.addAction(self.panel.open_library_action)
         menu.addSeparator()
         menu.addAction(self.actions.present)
         menu.addAction(self.actions.show_identifiers)
@@ -136,6 +143,8 @@ class TumorBoard(QObject):
         p, lib, dec = self.panel, self.library_control, self.decisions
         p.visibilityChanged.connect(self._on_panel_visibility_changed)
         p.retry_requested.connect(self._on_panel_retry_requested)
+        p.open_library_requested.connect(lambda: lib.choose_library())
+        p.server_lost.connect(lambda _message: lib.lost())
         p.read_failed.connect(
             lambda message: self.ctx.error(self.tr("Cannot read the case library"), message)
         )
@@ -177,6 +186,8 @@ class TumorBoard(QObject):
         lib.agenda_changed.connect(self._on_agenda_changed)
         lib.meeting_created.connect(self._on_meeting_created)
         lib.case_bound.connect(self._on_case_bound)
+        lib.changed_elsewhere.connect(self._on_changed_elsewhere)
+        lib.availability_changed.connect(p.set_available)
         self.decisions.decision_recorded.connect(self._on_decision_recorded)
         self.decisions.minutes_changed.connect(lambda _m: p.refresh())
         self.presenting.privacy_changed.connect(a.show_identifiers.setChecked)
@@ -249,6 +260,12 @@ class TumorBoard(QObject):
         self.panel.refresh()
         self.panel.select_meeting(meeting_id)
 
+    def _on_changed_elsewhere(self, _tables: frozenset[str]) -> None:
+        # Every list of the dock is re-read (a few small queries), keeping the selections.
+        if self.library_control.is_open:
+            self.panel.refresh()
+            self._update_notes()
+
     def _on_case_bound(self, case_id: int) -> None:
         if case_id:
             self.panel.refresh_cases()
@@ -297,7 +314,7 @@ class TumorBoard(QObject):
 
 def install_tumor_board(
     window: MainWindow,
-    db_path: Path | None = None,
+    db_path: Path | str | None = None,
     show_identifiers: bool = False,
     meeting_id: int | None = None,
 ) -> TumorBoard:

@@ -1,9 +1,15 @@
-"""The case library behind the dock: opening it (and trying again after a failure), cases,
-meetings and agendas, and the link between the open document and a library case.
+"""The case library behind the dock: opening it (and trying again after a failure), switching
+to another one, live refresh, a lost server, cases, meetings and agendas, and the link between
+the open document and a library case.
 
 A library that cannot be opened is reported once, in a dialog and in the dock; it is tried
 again when the user asks (the dock's *Try again*, or showing the dock again), never disabled
 until a restart. Every edit is one library transaction; a failed one is one dialog.
+
+A shared library (PostgreSQL) whose server cannot be reached is not closed: what was loaded
+stays on screen, a banner says so (:attr:`available` is False), every write is refused with
+one dialog, and :meth:`CaseLibrary.reconnect` is tried every two seconds on a timer; when it
+succeeds, the banner goes and everything is refreshed.
 """
 
 from __future__ import annotations
@@ -11,18 +17,27 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 
 from app.tumor_board import dialogs as board_dialogs
 from app.tumor_board import report
 from app.tumor_board.context import BoardContext
-from app.tumor_board.storage import LibraryBinding, case_from_library
+from app.tumor_board.live import LibraryWatcher
+from app.tumor_board.storage import (
+    LibraryBinding,
+    Location,
+    case_from_library,
+    password_in,
+    remember_location,
+)
 from pathways import safe_write
 from pathways.case import Case, dump_case, load_case
 from pathways.errors import PathwayError
-from pathways.library import CaseLibrary, LibraryError
+from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable
 
 log = logging.getLogger(__name__)
+
+RECONNECT_MS = 2000  # a lost server is tried again this often (each try waits at most 5 s)
 
 
 class LibraryController(QObject):
@@ -34,6 +49,9 @@ class LibraryController(QObject):
         agenda_changed(int, int): the agenda of meeting ``m`` changed; select case ``c`` (0: none).
         meeting_created(int): a new meeting.
         case_bound(int): the window now shows library case ``id`` (0: a file or a new case).
+        changed_elsewhere(frozenset): another workstation (or window) changed these tables
+            (``{"*"}``: anything); also after the server came back.
+        availability_changed(bool): the library's server was lost (False) or is back (True).
     """
 
     library_changed = Signal(object)
@@ -41,19 +59,53 @@ class LibraryController(QObject):
     agenda_changed = Signal(int, int)
     meeting_created = Signal(int)
     case_bound = Signal(int)
+    changed_elsewhere = Signal(frozenset)
+    availability_changed = Signal(bool)
 
-    def __init__(self, ctx: BoardContext, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        ctx: BoardContext,
+        db_path: Location,
+        parent: QObject | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.db_path = db_path
+        self.location: Location = db_path
+        self._settings = settings  # where Open library… remembers its choice
         self._library: CaseLibrary | None = None
+        self._watcher: LibraryWatcher | None = None
+        self.available = True
         self.problem: str | None = None  # why the last attempt to open failed (for the dock)
+        self._reconnect = QTimer(self)
+        self._reconnect.setSingleShot(True)  # the next try is armed after this one ends
+        self._reconnect.setInterval(RECONNECT_MS)
+        self._reconnect.timeout.connect(self._on_reconnect_timeout)
         self.binding = LibraryBinding(ctx.document, self)
         self.binding.case_written.connect(lambda _id: self.cases_changed.emit())
-        self.binding.write_failed.connect(
-            lambda message: ctx.error(self.tr("The edit was not saved to the library"), message)
-        )
+        self.binding.write_failed.connect(self._on_binding_write_failed)
         self.binding.bound_changed.connect(self.case_bound)
+        # Live refresh and reconnection run while the window is open, not after it closed.
+        ctx.parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.ctx.parent and self._library is not None:
+            # Spontaneous hides are the window system's (minimized while presenting): ignored.
+            if event.type() == QEvent.Type.Hide and not event.spontaneous():
+                self._stop_watching()
+                self._reconnect.stop()
+            elif event.type() == QEvent.Type.Show and self._watcher is None:
+                if self.available:
+                    self._watch()
+                    self.changed_elsewhere.emit(frozenset({"*"}))  # what happened meanwhile
+                elif not self._reconnect.isActive():
+                    self._reconnect.start()
+        return False
+
+    @property
+    def db_path(self) -> Path | None:
+        """The library's file (an export must never replace it), or None on a server."""
+        return self.location if isinstance(self.location, Path) else None
 
     # ------------------------------------------------------------------ opening
     @property
@@ -80,29 +132,147 @@ class LibraryController(QObject):
         return self._library
 
     def _open(self) -> None:
+        library = self._try_open(self.location)
+        if library is None:
+            self.library_changed.emit(None)
+            return
+        self._start(library)
+
+    def _try_open(self, location: Location) -> CaseLibrary | None:
+        """The library at ``location``, or None after one dialog (:attr:`problem` says why)."""
         from app.library_location import library_location_problem
 
-        problem = library_location_problem(self.db_path)  # SQLite over a network: refused
+        problem = library_location_problem(location)  # SQLite over a network: refused
         if problem is not None:
             self.problem = problem
-            self.library_changed.emit(None)
             self.ctx.error(self.tr("Cannot open the case library"), problem)
-            return
+            return None
         try:
-            self._library = CaseLibrary.open(self.db_path)
-            self.problem = None
+            library = CaseLibrary.open(location)
         except LibraryError as exc:
             self.problem = str(exc)
-            self.library_changed.emit(None)
             self.ctx.error(self.tr("Cannot open the case library"), exc)
-            return
-        log.info("case library opened%s", " read-only" if self._library.read_only else "")
-        self.library_changed.emit(self._library)
+            return None
+        self.problem = None
+        return library
+
+    def _start(self, library: CaseLibrary) -> None:
+        self._library = library
+        self.available = True
+        mode = ", read-only" if library.read_only else ""
+        log.info("case library opened (%s%s)", library.backend, mode)
+        self._watch()
+        self.library_changed.emit(library)
+
+    def open_location(self, location: Location) -> bool:
+        """Switch to the library at ``location`` (the old one stays open if it cannot be)."""
+        library = self._try_open(location)
+        if library is None:
+            if self._library is None:
+                self.library_changed.emit(None)
+            return False
+        if self.binding.case_id is not None:
+            # The case shown was saved to the old library; from now on it is a plain document.
+            self.binding.release()
+            self.ctx.status(self.tr("The open case is no longer saved to a library."))
+        self.close()
+        self.location = location
+        if not (isinstance(location, str) and password_in(location)):
+            remember_location(self._settings, location)
+        self._start(library)
+        return True
+
+    def choose_library(self) -> bool:
+        """Open library…: ask for a file or a server address, then switch to it."""
+        answer = board_dialogs.ask_library_location(self.ctx.parent, self.location)
+        if answer is None:
+            return False
+        return self.open_location(answer)
 
     def close(self) -> None:
+        self._stop_watching()
+        self._reconnect.stop()
+        self.available = True
         if self._library is not None:
             self._library.close()
             self._library = None
+
+    # ------------------------------------------------------------------ live refresh
+    def _watch(self) -> None:
+        """Follow other workstations' changes (a failure to watch is not fatal: no refresh)."""
+        self._stop_watching()
+        library = self._library
+        if library is None or not self.ctx.parent.isVisible():
+            return
+        try:
+            watcher = LibraryWatcher(library, self)
+        except LibraryUnavailable:
+            self.lost()
+            return
+        except LibraryError as exc:
+            log.warning("live refresh unavailable: %s", type(exc).__name__)
+            return
+        watcher.changed.connect(self.changed_elsewhere)
+        watcher.failed.connect(self._on_watcher_failed)
+        self._watcher = watcher
+
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
+            watcher.deleteLater()
+
+    def _on_watcher_failed(self, _message: str) -> None:
+        # A connection killed on the server (restart, pg_terminate_backend) is replaced at once
+        # when it can be, without a banner; otherwise the server is gone.
+        self._stop_watching()
+        if not self._back():
+            self.lost()
+
+    def lost(self) -> None:
+        """The server cannot be reached: banner on, keep what is shown, retry on a timer."""
+        if self._library is None:
+            return
+        if self.available:
+            log.warning("case library server lost")
+            self.available = False
+            self._stop_watching()
+            self.availability_changed.emit(False)
+        if not self._reconnect.isActive():
+            self._reconnect.start()
+
+    def _on_reconnect_timeout(self) -> None:
+        if self._library is None or self.available:
+            return
+        if not self._back():
+            self._reconnect.start()
+
+    def _back(self) -> bool:
+        """Try to reach the server; when it answers, watch again and refresh everything."""
+        library = self._library
+        if library is None or not library.reconnect():
+            return False
+        self._watch()
+        watching = self.ctx.parent.isVisible()
+        if watching and self._watcher is None and library.backend == "postgresql":
+            return False  # reached, then lost again while listening: keep trying
+        if not self.available:
+            log.info("case library server back")
+            self.available = True
+            self.availability_changed.emit(True)
+        self.changed_elsewhere.emit(frozenset({"*"}))  # notifications meanwhile are lost
+        return True
+
+    def failed(self, title: str, exc: Exception) -> None:
+        """One dialog for a failed read or write; a lost server also turns the banner on."""
+        if isinstance(exc, LibraryUnavailable):
+            self.lost()
+        self.ctx.error(title, exc)
+
+    def _on_binding_write_failed(self, message: str) -> None:
+        if self._library is not None and not self._library.reconnect():
+            self.lost()
+        self.ctx.error(self.tr("The edit was not saved to the library"), message)
 
     def _writable(self, title: str) -> CaseLibrary | None:
         library = self.library()
@@ -126,7 +296,7 @@ class LibraryController(QObject):
         try:
             meeting_id = library.create_meeting(*answer)
         except LibraryError as exc:
-            self.ctx.error(title, exc)
+            self.failed(title, exc)
             return None
         self.meeting_created.emit(meeting_id)
         return meeting_id
@@ -138,7 +308,7 @@ class LibraryController(QObject):
         try:
             library.add_to_agenda(meeting_id, case_id)
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot add the case to the agenda"), exc)
+            self.failed(self.tr("Cannot add the case to the agenda"), exc)
             return False
         self.agenda_changed.emit(meeting_id, case_id)
         return True
@@ -151,7 +321,7 @@ class LibraryController(QObject):
             ids = [c.id for c in library.agenda(meeting_id)]
             library.move_in_agenda(meeting_id, case_id, ids.index(case_id) + delta)
         except (LibraryError, ValueError) as exc:
-            self.ctx.error(self.tr("Cannot move the case"), exc)
+            self.failed(self.tr("Cannot move the case"), exc)
         self.agenda_changed.emit(meeting_id, case_id)
 
     def remove_from_agenda(self, meeting_id: int | None, case_id: int | None) -> None:
@@ -162,7 +332,7 @@ class LibraryController(QObject):
         try:
             library.remove_from_agenda(meeting_id, case_id)
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot remove the case from the agenda"), exc)
+            self.failed(self.tr("Cannot remove the case from the agenda"), exc)
         self.agenda_changed.emit(meeting_id, 0)
 
     # ------------------------------------------------------------------ cases
@@ -176,7 +346,7 @@ class LibraryController(QObject):
                 if library.get_meeting(meeting_id).signed_off:
                     meeting_id = None  # a signed-off agenda is frozen: into the library only
             except LibraryError as exc:
-                self.ctx.error(self.tr("Cannot import cases"), exc)
+                self.failed(self.tr("Cannot import cases"), exc)
                 return []
         if paths is None:
             paths = board_dialogs.ask_import_paths(self.ctx.parent, str(self.ctx.folder()))
@@ -185,6 +355,9 @@ class LibraryController(QObject):
             try:
                 case = load_case(path, self.ctx.content)
                 case_id = library.add_case(dump_case(case))
+            except LibraryUnavailable as exc:
+                self.failed(self.tr("Cannot import {name}").format(name=path.name), exc)
+                break  # the server is gone: one dialog, not one per file
             except (PathwayError, LibraryError) as exc:
                 self.ctx.error(self.tr("Cannot import {name}").format(name=path.name), exc)
                 continue
@@ -203,7 +376,7 @@ class LibraryController(QObject):
         try:
             case_id = library.add_case(dump_case(case))
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot store the case"), exc)
+            self.failed(self.tr("Cannot store the case"), exc)
             return None
         self.binding.open(library, case_id, case)
         self.cases_changed.emit()
@@ -217,7 +390,7 @@ class LibraryController(QObject):
         try:
             return case_from_library(library, case_id, self.ctx.content)
         except (PathwayError, LibraryError) as exc:
-            self.ctx.error(self.tr("Cannot open the library case"), exc)
+            self.failed(self.tr("Cannot open the library case"), exc)
             return None
 
     def open_case(self, case_id: int) -> bool:
@@ -237,7 +410,7 @@ class LibraryController(QObject):
         try:
             stored = library.get_case(case_id)
         except LibraryError as exc:
-            self.ctx.error(self.tr("Cannot export the case"), exc)
+            self.failed(self.tr("Cannot export the case"), exc)
             return False
         suggested = self.ctx.folder() / report.suggested_name(stored.label, ".json")
         path = board_dialogs.ask_case_export_path(self.ctx.parent, str(suggested))
@@ -246,6 +419,6 @@ class LibraryController(QObject):
         try:  # whole or not at all (pathways.safe_write)
             safe_write.write_text(path, stored.case_json)
         except PathwayError as exc:
-            self.ctx.error(self.tr("Cannot export the case"), exc)
+            self.failed(self.tr("Cannot export the case"), exc)
             return False
         return True

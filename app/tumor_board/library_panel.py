@@ -4,7 +4,9 @@ decisions.
 The panel only shows the library and says what the user asked for, through its signals; the
 controllers (``app/tumor_board/*_controller.py``) do the work and call :meth:`refresh`. A read
 that fails (a damaged library, a lost disk) empties the lists, says so in the dock and emits
-``read_failed`` once; the dock keeps working and the next refresh tries again.
+``read_failed`` once; the dock keeps working and the next refresh tries again. A read that
+fails because a shared library's server cannot be reached keeps what is shown and emits
+``server_lost`` instead: the controller turns the banner on (:meth:`set_available`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +34,33 @@ from PySide6.QtWidgets import (
 from app.tumor_board import summary
 from app.tumor_board.models import CaseListModel, DecisionTableModel, MeetingListModel
 from pathways.content import Content
-from pathways.library import CaseLibrary, LibraryError, Meeting
+from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable, Meeting
+
+# Amber, dark text: visible on light and dark themes, and not the red of the privacy band.
+BANNER_STYLE = (
+    "QLabel#{name} {{ background: #FFC107; color: #000000; font-weight: bold; padding: 6px;"
+    " border: 1px solid #8A6D00; }}"
+)
+
+
+def server_lost_text() -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate(
+        "LibraryPanel",
+        "The shared library's server cannot be reached. What is shown was loaded before; "
+        "changes are refused until it is back. Reconnecting…",
+    )
+
+
+def banner(parent: QWidget, name: str) -> QLabel:
+    """The "server cannot be reached" banner (hidden until the server is lost)."""
+    label = _plain_label(parent, name)
+    label.setStyleSheet(BANNER_STYLE.format(name=name))
+    label.setText(server_lost_text())
+    label.setAccessibleName(label.text())
+    label.hide()
+    return label
 
 
 def _plain_label(parent: QWidget, name: str) -> QLabel:
@@ -55,6 +85,8 @@ class LibraryPanel(QDockWidget):
         selection_changed: the meeting or the agenda case changed.
         read_failed(str): the library could not be read (the message is fit to show); not
             repeated for the same problem until a refresh succeeds.
+        server_lost(str): a read failed because the library's server cannot be reached.
+        open_library_requested: the *Open library…* action.
     """
 
     new_meeting_requested = Signal()
@@ -75,6 +107,8 @@ class LibraryPanel(QDockWidget):
     export_case_requested = Signal(int)
     selection_changed = Signal()
     read_failed = Signal(str)
+    server_lost = Signal(str)
+    open_library_requested = Signal()
 
     def __init__(self, content: Content, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Tumor board"), parent)
@@ -82,6 +116,7 @@ class LibraryPanel(QDockWidget):
         self._library: CaseLibrary | None = None
         self._refreshing = False
         self._last_failure = ""
+        self._available = True
         body = QWidget(self)
         body.setObjectName("tumor_board_panel")
         self.meetings = MeetingListModel(self)
@@ -89,6 +124,17 @@ class LibraryPanel(QDockWidget):
         self.cases = CaseListModel(self)
         self.decisions = DecisionTableModel(content, self)
 
+        self.open_library_action = QAction(self.tr("&Open library…"), self)
+        self.open_library_action.setObjectName("action_open_library")
+        self.open_library_action.setToolTip(
+            self.tr("Open another case library: a file, or a shared library on a server")
+        )
+        self.open_library_action.triggered.connect(self.open_library_requested)
+        self.server_banner = banner(body, "library_server_banner")
+        self.where = _plain_label(body, "library_where")
+        self.open_library_button = QToolButton(body)
+        self.open_library_button.setObjectName("button_open_library")
+        self.open_library_button.setDefaultAction(self.open_library_action)
         self.meeting_combo = QComboBox(body)
         self.meeting_combo.setObjectName("meeting_combo")
         self.meeting_combo.setModel(self.meetings)
@@ -139,6 +185,11 @@ class LibraryPanel(QDockWidget):
         self.retry_button.hide()
 
         layout = QVBoxLayout(body)
+        layout.addWidget(self.server_banner)
+        place = QHBoxLayout()
+        place.addWidget(self.where, 1)
+        place.addWidget(self.open_library_button)
+        layout.addLayout(place)
         row = QHBoxLayout()
         row.addWidget(self._caption(body, self.tr("&Meeting:"), self.meeting_combo))
         row.addWidget(self.meeting_combo, 1)
@@ -292,7 +343,10 @@ class LibraryPanel(QDockWidget):
     def set_library(self, library: CaseLibrary | None, problem: str = "") -> None:
         """Show ``library`` (None: none could be opened, ``problem`` says why)."""
         self._library = library
+        self._available = True
+        self.server_banner.hide()
         self.retry_button.setVisible(library is None)
+        self._show_where()
         if library is None:
             self.meetings.clear()
             self.agenda.set_cases([])
@@ -316,6 +370,10 @@ class LibraryPanel(QDockWidget):
         try:
             refresh(library)
             self._last_failure = ""
+        except LibraryUnavailable as exc:
+            # What was loaded stays on screen (the banner says it may be out of date).
+            self._update_buttons()
+            self.server_lost.emit(str(exc))
         except LibraryError as exc:
             message = str(exc)
             self.status.setText(message)
@@ -342,12 +400,33 @@ class LibraryPanel(QDockWidget):
             self.meeting_combo.blockSignals(False)
         self._refresh_agenda(library)
         self._refresh_cases(library)
-        where = str(library.path)
+        self._show_where()
+        where = library.where
         if library.read_only:
             where = self.tr("{path} (read-only: {why})").format(
                 path=where, why=library.read_only_reason
             )
         self.status.setText(self.tr("Library: {path}").format(path=where))
+
+    def _show_where(self) -> None:
+        """Where the library is, and on a server who the server records as the author."""
+        library = self._library
+        if library is None:
+            self.where.setText(self.tr("No case library is open."))
+        elif library.login:
+            self.where.setText(
+                self.tr("Shared library: {where} — signed in as {login}").format(
+                    where=library.where, login=library.login
+                )
+            )
+        else:
+            self.where.setText(self.tr("Library file: {where}").format(where=library.where))
+
+    def set_available(self, available: bool) -> None:
+        """The server was lost (banner on, changes off; rows kept) or is back (banner off)."""
+        self._available = available
+        self.server_banner.setVisible(not available)
+        self._update_buttons()
 
     def refresh_agenda(self) -> None:
         self._safely(self._refresh_agenda)
@@ -398,7 +477,7 @@ class LibraryPanel(QDockWidget):
 
     def _update_buttons(self) -> None:
         library = self._library
-        writable = library is not None and not library.read_only
+        writable = library is not None and not library.read_only and self._available
         meeting = self.meeting()
         open_meeting = writable and meeting is not None and not meeting.signed_off
         agenda_case = self.agenda_case_id() is not None

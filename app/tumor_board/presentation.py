@@ -7,6 +7,10 @@ symbol, word and colour. Keys: Page Down / Page Up = next / previous case; Left 
 Home / End) = step through the case's history; R = record (or correct) the board's decision;
 I = show or hide identifiers (a coloured band says they are shown; they are hidden again when the
 case changes and when the presentation ends); Esc = leave.
+
+What another workstation changes (the agenda, a decision, a case) is shown as it happens
+(:meth:`PresentationWindow.replace_cases`, keeping the case on screen); when a shared library's
+server is lost, an amber band says so and recording is off until it is back.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from PySide6.QtWidgets import (
 from app import content_update, text, theme
 from app.document import CaseDocument
 from app.tumor_board import summary
+from app.tumor_board.library_panel import banner
 from app.tumor_board.report import light_palette
 from app.widgets.graph_view import PathwayGraphView
 from app.widgets.story import StoryScene, story_of
@@ -153,6 +158,8 @@ class PresentationWindow(QWidget):
         )
         self.band.setText(self.tr("PATIENT IDENTIFIERS SHOWN ON SCREEN — press I to hide them"))
         self.band.setVisible(show_identifiers)
+        self.server_band = banner(self, "presentation_server_band")
+        self.server_band.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         top = QHBoxLayout()
         top.addWidget(self.meeting_label, 1)
@@ -180,6 +187,7 @@ class PresentationWindow(QWidget):
         columns.addLayout(right, 33)
         layout = QVBoxLayout(self)
         layout.addWidget(self.band)
+        layout.addWidget(self.server_band)
         layout.addLayout(top)
         layout.addWidget(self.heading)
         layout.addLayout(columns, 1)
@@ -270,6 +278,35 @@ class PresentationWindow(QWidget):
         self.cases[index] = entry
         if index == self._index:
             self._refresh()
+
+    def replace_cases(self, cases: Sequence[PresentedCase], meeting: Meeting | None) -> None:
+        """The agenda as it is now (changed elsewhere): the case on screen stays on screen, at
+        its new place and step, unless it was edited (reloaded) or taken off (the case now at
+        its place is shown, identifiers hidden)."""
+        current, previous_index = self.current, self._index
+        self.cases = list(cases)
+        if meeting is not None:
+            self.meeting = meeting
+        if not self.cases:
+            self._index = 0
+            self.set_show_identifiers(False)
+            self._refresh()
+            return
+        ids = [c.case_id for c in self.cases]
+        if current is None or current.case_id not in ids:
+            self.set_show_identifiers(False)
+            self._index = min(previous_index, len(self.cases) - 1)
+            self.show_case(self._index)
+            return
+        self._index = ids.index(current.case_id)  # same patient: identifiers as they were
+        if self.cases[self._index].case != current.case:
+            self.document.load(self.cases[self._index].case, None)
+        self._refresh()
+
+    def set_server_lost(self, lost: bool) -> None:
+        """The shared library's server is gone (band on, no recording) or back."""
+        self.server_band.setVisible(lost)
+        self.record.setEnabled(not lost)
 
     def request_record(self) -> None:
         if self.current is not None and self.current.case_id is not None:

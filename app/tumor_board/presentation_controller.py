@@ -1,7 +1,9 @@
 """Presenting a meeting: which cases, where to start, recording decisions from the projector.
 
 A decision recorded (or corrected) from the presentation goes through the same
-:class:`DecisionController` as from the dock; the presentation then shows it at once.
+:class:`DecisionController` as from the dock; the presentation then shows it at once. What
+another workstation changes reaches the presentation too (``changed_elsewhere``), and a lost
+server shows the same band as in the dock.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from app.tumor_board.decision_controller import DecisionController
 from app.tumor_board.library_controller import LibraryController
 from app.tumor_board.presentation import PresentationWindow, PresentedCase
 from pathways.errors import PathwayError
-from pathways.library import CaseLibrary, LibraryError
+from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class PresentationController(QObject):
         self.decisions = decisions
         self.view: PresentationWindow | None = None
         self._meeting: int | None = None
+        library.changed_elsewhere.connect(lambda _tables: self.refresh())
+        library.availability_changed.connect(self._on_availability_changed)
+        decisions.decision_recorded.connect(lambda _m, _c, _d: self.refresh())
 
     def _entry(self, library: CaseLibrary, meeting_id: int, case_id: int) -> PresentedCase:
         """Raises PathwayError or LibraryError."""
@@ -63,7 +68,7 @@ class PresentationController(QObject):
             try:
                 cases = [self._entry(library, meeting_id, c.id) for c in library.agenda(meeting_id)]
             except (PathwayError, LibraryError) as exc:
-                self.ctx.error(self.tr("Cannot present the meeting"), exc)
+                self.library.failed(self.tr("Cannot present the meeting"), exc)
                 return None
             if cases:
                 ids = [c.case_id for c in cases]
@@ -92,7 +97,7 @@ class PresentationController(QObject):
             try:
                 info = library.get_meeting(meeting_id)
             except LibraryError as exc:
-                self.ctx.error(self.tr("Cannot present the meeting"), exc)
+                self.library.failed(self.tr("Cannot present the meeting"), exc)
                 return None
         self._meeting = meeting_id if info is not None else None
         view = PresentationWindow(
@@ -102,8 +107,31 @@ class PresentationController(QObject):
         view.record_requested.connect(self._on_view_record_requested)
         view.closed.connect(self._on_view_closed)
         self.view = view
+        view.set_server_lost(not self.library.available)
         view.start(start, full_screen)
         return view
+
+    def refresh(self) -> None:
+        """Show the meeting as it is now in the library (changed here or elsewhere)."""
+        view, meeting_id = self.view, self._meeting
+        library = self.library.current()
+        if view is None or meeting_id is None or library is None or not self.library.available:
+            return
+        try:
+            meeting = library.get_meeting(meeting_id)
+            cases = [self._entry(library, meeting_id, c.id) for c in library.agenda(meeting_id)]
+        except LibraryUnavailable:
+            self.library.lost()  # the band says so; what is shown stays
+            return
+        except (PathwayError, LibraryError) as exc:
+            # Not a dialog over the projector at every change: the dock reports read failures.
+            log.warning("presentation not refreshed: %s", type(exc).__name__)
+            return
+        view.replace_cases(cases, meeting)
+
+    def _on_availability_changed(self, available: bool) -> None:
+        if self.view is not None:
+            self.view.set_server_lost(not available)
 
     def _on_view_record_requested(self, index: int) -> None:
         view = self.view
@@ -124,7 +152,7 @@ class PresentationController(QObject):
         try:
             view.update_case(index, self._entry(library, self._meeting, entry.case_id))
         except (PathwayError, LibraryError) as exc:
-            self.ctx.error(self.tr("Cannot show the decision"), exc)
+            self.library.failed(self.tr("Cannot show the decision"), exc)
         view.activateWindow()
         view.setFocus()
 

@@ -1,8 +1,10 @@
 """Where the case library lives, and the link between the open document and a library case.
 
-The library file: ``--db PATH``, else ``$HER2_PATHWAYS_DB``, else ``case-library.sqlite3`` in
-the per-user *local* application data folder (``QStandardPaths.AppLocalDataLocation``:
-never the roaming profile, which Windows copies between machines at logon and logoff).
+The library: ``--db``, else ``$HER2_PATHWAYS_DB``, else the one last chosen with *Open
+library…* (QSettings), else ``case-library.sqlite3`` in the per-user *local* application data
+folder (``QStandardPaths.AppLocalDataLocation``: never the roaming profile, which Windows copies
+between machines at logon and logoff). Each may name an SQLite file or a PostgreSQL database
+(``postgresql://user@host/db`` or ``service=NAME``); a server address is kept as text.
 
 :class:`LibraryBinding` makes a library case behave like an auto-saved document: each edit on
 the :class:`~app.document.CaseDocument`'s undo stack (edit, undo, redo) is written to the
@@ -14,18 +16,23 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
 from app.document import CaseDocument
 from pathways.case import Case, dump_case, parse_case
-from pathways.library import CaseLibrary, LibraryError
+from pathways.library import CaseLibrary, LibraryError, is_server_location
 
 log = logging.getLogger(__name__)
 
 DB_ENV = "HER2_PATHWAYS_DB"
 DB_NAME = "case-library.sqlite3"
+LOCATION_KEY = "library/location"  # QSettings: the library last chosen with Open library…
+
+# Where a library is: an SQLite file, or a PostgreSQL address (a URL or "service=NAME").
+Location = Path | str
 
 
 def default_db_path() -> Path:
@@ -33,14 +40,49 @@ def default_db_path() -> Path:
     return Path(folder) / DB_NAME
 
 
-def resolve_db_path(cli: Path | None = None) -> Path:
-    """``--db`` wins over ``$HER2_PATHWAYS_DB``, which wins over the per-user default."""
+def parse_location(text: str) -> Location:
+    """A server address stays text; anything else is a file path."""
+    text = text.strip()
+    return text if is_server_location(text) else Path(text).expanduser()
+
+
+def resolve_db_path(cli: Location | None = None, settings: QSettings | None = None) -> Location:
+    """``--db`` wins over ``$HER2_PATHWAYS_DB``, which wins over the library last chosen with
+    *Open library…* (in ``settings``), which wins over the per-user default."""
     if cli is not None:
-        return Path(cli).expanduser()
+        return cli if is_server_location(cli) else Path(cli).expanduser()
     env = os.environ.get(DB_ENV, "").strip()
     if env:
-        return Path(env).expanduser()
-    return default_db_path()
+        return parse_location(env)
+    remembered = remembered_location(settings)
+    return remembered if remembered is not None else default_db_path()
+
+
+def remembered_location(settings: QSettings | None) -> Location | None:
+    if settings is None:
+        return None
+    value = settings.value(LOCATION_KEY, "")
+    return parse_location(value) if isinstance(value, str) and value.strip() else None
+
+
+def remember_location(settings: QSettings | None, location: Location) -> None:
+    if settings is not None:
+        settings.setValue(LOCATION_KEY, str(location))
+
+
+def password_in(address: str) -> bool:
+    """Whether a server address carries a password (the app never stores one: libpq's pgpass
+    or service file hold it)."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return False
+        return parts.password is not None or "password=" in parts.query.lower()
+    return re.search(r"(^|\s)password\s*=", text, re.IGNORECASE) is not None
 
 
 def case_from_library(library: CaseLibrary, case_id: int, content: object) -> Case:
