@@ -7,7 +7,9 @@ the order of the options list, each with its number and tier (symbol + word + co
 laid out on a grid, so edges run only between neighbouring columns or rows and never pass under
 a node, and every badge has a place of its own inside its node, never over the label.
 
-Built again at every step: a dozen items, far cheaper than restyling the whole pathway.
+Brought up to date at every step: the items whose node, words and place are unchanged are
+kept (a long history keeps its path), the others made anew; far cheaper than restyling the
+whole pathway.
 """
 
 from __future__ import annotations
@@ -535,6 +537,9 @@ class StoryScene(NodeScene):
         self.engine = engine
         self.story = Story()
         self.more = 0  # options not drawn (they are in the options list)
+        # The items of the story on show, by what they draw (see set_story): a step keeps those
+        # that stay the same, so a 60-line path does not make 120 items anew at every step.
+        self._kept: dict[tuple[object, ...], QGraphicsItem] = {}
 
     def node_size(self) -> QSizeF:
         fm = QFontMetricsF(node_font(self))
@@ -543,7 +548,9 @@ class StoryScene(NodeScene):
 
     def event(self, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
-            self.set_story(self.story)  # sizes come from the font, colours from the palette
+            # sizes come from the font, colours from the palette: every item made anew
+            self._drop_kept()
+            self.set_story(self.story)
         return super().event(event)
 
     def current_node(self) -> str | None:
@@ -555,28 +562,48 @@ class StoryScene(NodeScene):
         nodes = tuple(e.node for e in self.story.path)
         return GraphState.of(self.story.recommendation, nodes, None, self.story.selected)
 
-    def set_story(self, story: Story) -> None:
-        self.story = story
+    def _drop_kept(self) -> None:
+        """Forget the kept items (they hold their look: colours and fonts)."""
+        self._kept = {}
         self.blockSignals(True)
         try:
             self.clear()
         finally:
             self.blockSignals(False)
+
+    def set_story(self, story: Story) -> None:
+        """Show ``story``. An item is kept from the last story when what it draws is the same
+        (its node, words, look and place: the key it is kept by); the rest are made anew, so
+        the scene is the one a fresh build would give."""
+        self.story = story
+        old = self._kept
+        kept: dict[tuple[object, ...], QGraphicsItem] = {}
         self.nodes = {}
         size = self.node_size()
         gap_x, gap_y = size.width() * 0.45, size.height() * 0.3
         graph = self.engine.graph
-        items: list[StoryNode] = []
+        dims = size.toTuple()
 
-        def make(node: str, kind: str) -> StoryNode:
+        def node_item(
+            key: tuple[object, ...], node: str, kind: str, x: float, y: float
+        ) -> StoryNode:
+            """The item drawn with these words at this place: kept, or made (and set up by
+            the caller, before its tooltip is set)."""
+            full = ("node", node, kind, x, y, dims, *key)
+            found = old.pop(full, None)
+            if isinstance(found, StoryNode):
+                kept[full] = found
+                return found
             data = graph.nodes.get(node, {})
             label = str(data.get("short", node))
             name = str(data.get("name", label))
             item = StoryNode(node, label, name, size, kind)
-            self.addItem(item)
-            items.append(item)
+            item.setPos(x, y)
+            kept[full] = item
+            made.append(item)
             return item
 
+        made: list[StoryNode] = []
         path_items: list[StoryNode] = []
         step_x, step_y = size.width() + gap_x, size.height() + gap_y
         # A long path wraps into columns (top to bottom, then the next column to the right),
@@ -585,21 +612,28 @@ class StoryScene(NodeScene):
         per_column = max(4, option_rows)
         columns = max(1, math.ceil(len(story.path) / per_column))
         per_column = max(1, math.ceil(len(story.path) / columns))
+        last = len(story.path) - 1
         for i, entry in enumerate(story.path):
-            item = make(entry.node, "path" if entry.line is not None else "entry")
-            item.number = f"{i + 1}"
-            item.hypothetical = entry.hypothetical
+            bottom = ""
             if entry.line is not None:
                 where = (
                     text.tr("Line {n}").format(n=entry.line_number)
                     if entry.line_number is not None
                     else text.setting_label(entry.line.setting)
                 )
-                item.bottom = f"{where} · {text.outcome_short(entry.line)}"
-            item.setPos((i // per_column) * step_x, (i % per_column) * step_y)
+                bottom = f"{where} · {text.outcome_short(entry.line)}"
+            item = node_item(
+                (f"{i + 1}", entry.hypothetical, bottom, i == last),
+                entry.node,
+                "path" if entry.line is not None else "entry",
+                (i // per_column) * step_x,
+                (i % per_column) * step_y,
+            )
+            item.number = f"{i + 1}"
+            item.hypothetical = entry.hypothetical
+            item.bottom = bottom
+            item.current = i == last
             path_items.append(item)
-        if path_items:
-            path_items[-1].current = True
         given = {e.node for e in story.path if e.line is not None}
         # Options already given (and progressed on) are on the path, drawn as given: the list
         # still has them with their tier.
@@ -615,17 +649,25 @@ class StoryScene(NodeScene):
         x = columns * step_x
         option_items: list[StoryNode] = []
         for j, option in enumerate(shown):
-            item = make(option.regimen, "option")
-            item.tier = option.tier
             # "1=": joint first, as in a ranking (the words are in the tooltip and outline)
-            item.number = (
+            number = (
                 numbers[option.regimen].replace(".", "=")
                 if option.tied
                 else (numbers[option.regimen])
             )
-            item.tie = text.tie_note(option)
-            item.given_next = option.regimen == story.given_next
-            item.setPos(x, top + j * (size.height() + gap_y))
+            tie = text.tie_note(option)
+            given_next = option.regimen == story.given_next
+            item = node_item(
+                (option.tier, number, tie, given_next),
+                option.regimen,
+                "option",
+                x,
+                top + j * (size.height() + gap_y),
+            )
+            item.tier = option.tier
+            item.number = number
+            item.tie = tie
+            item.given_next = given_next
             option_items.append(item)
         if self.more:
             more = StoryNode(
@@ -636,29 +678,52 @@ class StoryScene(NodeScene):
                 "more",
             )
             more.setPos(x, top + len(shown) * (size.height() + gap_y))
-            self.addItem(more)
-        for item in items:
+            kept[("more", id(more))] = more
+        for item in made:
             item.setToolTip(text.plain_tooltip(item.description()))  # content: never markup
+        # An edge is kept when both its ends are: it runs between the same places.
         for a, b in itertools.pairwise(path_items):
             kind = "whatif" if b.hypothetical else "path"
-            self.addItem(StoryEdge(a, b, kind, gap=(gap_x, gap_y)))
+            path_key: tuple[object, ...] = ("edge", id(a), id(b), kind)
+            edge = old.pop(path_key, None)
+            kept[path_key] = StoryEdge(a, b, kind, gap=(gap_x, gap_y)) if edge is None else edge
         if path_items:
             for item in option_items:
-                self.addItem(StoryEdge(path_items[-1], item, "option", item.tier))
+                option_key: tuple[object, ...] = ("edge", id(path_items[-1]), id(item), "option")
+                edge = old.pop(option_key, None)
+                kept[option_key] = (
+                    StoryEdge(path_items[-1], item, "option", item.tier) if edge is None else edge
+                )
         # captions above the two columns
         caption_y = -size.height() / 2 - gap_y * 0.6  # above a wrapping path edge
-        path_cap = _Caption(text.tr("Patient's path"), size.width() * 1.4)
-        path_cap.setPos((columns - 1) * step_x / 2, caption_y)
-        self.addItem(path_cap)
         if story.line is not None:
             caption = text.tr("Next options · line {n}").format(n=story.line)
         else:
             caption = text.tr("Next options · early setting")
         if not story.options:
             caption = text.tr("No pathway options")
-        opt_cap = _Caption(caption, size.width() * 1.4)
-        opt_cap.setPos(x, min(caption_y, top - size.height() / 2 - gap_y * 0.6))
-        self.addItem(opt_cap)
+        for words, cx, cy in (
+            (text.tr("Patient's path"), (columns - 1) * step_x / 2, caption_y),
+            (caption, x, min(caption_y, top - size.height() / 2 - gap_y * 0.6)),
+        ):
+            caption_key: tuple[object, ...] = ("caption", words, cx, cy, dims)
+            cap = old.pop(caption_key, None)
+            if cap is None:
+                cap = _Caption(words, size.width() * 1.4)
+                cap.setPos(cx, cy)
+            kept[caption_key] = cap
+        # What is no longer shown goes (the rest stays where it is) and what is new comes in,
+        # in the order a fresh build adds it (items of equal height never overlap).
+        self.blockSignals(True)
+        try:
+            for gone in old.values():
+                self.removeItem(gone)
+        finally:
+            self.blockSignals(False)
+        for shown_item in kept.values():
+            if shown_item.scene() is not self:
+                self.addItem(shown_item)
+        self._kept = kept
         # Options last in the mapping: a regimen both given and offered selects the option.
         for item in path_items + option_items:
             self.nodes[item.node] = item

@@ -294,3 +294,62 @@ def test_story_words_are_left_out_only_where_too_small_to_read_on_screen(
     nodes[0].setSelected(True)
     assert nodes[0].isSelected()
     assert picture(on_screen=True) != unselected
+
+
+def test_a_step_keeps_the_story_items_that_stay_the_same_and_draws_what_a_fresh_build_draws(
+    make_window: Callable[..., MainWindow], content: Content
+) -> None:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsScene
+
+    from app.widgets.story import StoryNode, StoryScene
+    from benchmarks.window import long_case
+
+    def picture(scene: QGraphicsScene) -> QImage:
+        rect = scene.sceneRect()
+        image = QImage(
+            int(rect.width() / 4) + 1, int(rect.height() / 4) + 1, QImage.Format.Format_ARGB32
+        )
+        image.fill(0)
+        painter = QPainter(image)
+        scene.render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        return image
+
+    window = make_window(DEMO)
+    document, story = window.document, window.story
+    document.load(long_case(content, 60), None)
+    kept_in_all = 0
+    for k in (40, 41, 42, 41, 12, 13):
+        before = {
+            (i.number, i.pos().toTuple()): i
+            for i in story.items()
+            if isinstance(i, StoryNode) and i.kind == "path" and not i.current
+        }
+        document.set_step(k)
+        after = [i for i in story.items() if isinstance(i, StoryNode) and i.kind == "path"]
+        # a path node in the same place with the same words is the very same item
+        same = [i for i in after if (i.number, i.pos().toTuple()) in before and not i.current]
+        assert all(before[(i.number, i.pos().toTuple())] is i for i in same)
+        kept_in_all += len(same)
+        # and the scene is what a scene built anew for this story shows
+        fresh = StoryScene(content, window.engine)
+        fresh.setFont(story.font())
+        fresh.setPalette(story.palette())
+        fresh.set_story(story.story)
+        assert fresh.sceneRect() == story.sceneRect()
+        assert len(fresh.items()) == len(story.items())
+        for attribute in ("description", "toolTip"):
+            assert sorted(getattr(n, attribute)() for n in fresh.nodes.values()) == sorted(
+                getattr(n, attribute)() for n in story.nodes.values()
+            )
+        assert picture(fresh) == picture(story)
+    assert kept_in_all > 60  # most steps keep most of the path
+    # a font change makes every item anew (their looks hold fonts and colours)
+    held = story.items()
+    font = story.font()
+    font.setPointSizeF(font.pointSizeF() + 2)
+    story.setFont(font)
+    held_ids = {id(item) for item in held}  # (held: no new object can take their ids)
+    assert story.items() and not held_ids & {id(item) for item in story.items()}
