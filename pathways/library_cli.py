@@ -13,6 +13,7 @@ Coordinators and scripts prepare agendas from files, record decisions and sign m
     python -m pathways library --db DB sign-off MEETING --by NAME
     python -m pathways library --db DB amend MEETING --by NAME --reason TEXT
     python -m pathways library --db DB list [--json]
+    python -m pathways library copy SRC DST   # a whole library into an empty one, verified
 
 ``decide`` asks the engine whether the choice is on the pathway and stores a snapshot of what the
 engine answered. ``DB`` is an SQLite file or a PostgreSQL database (``postgresql://USER@HOST/DB``
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True, metavar="TEXT")
     p = sub.add_parser("list", help="cases, meetings, agendas and decisions")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("copy", help="copy a whole library into an empty one, then verify it")
+    # Text, not Path: a Path would fold the "//" of a postgresql:// address.
+    p.add_argument("src", metavar="SRC", help="SQLite file, postgresql://… or service=NAME")
+    p.add_argument("dst", metavar="DST", help="an empty (or new) library, same forms")
     return parser
 
 
@@ -157,6 +162,12 @@ def _regimen(content: Content, name: str) -> str:
 
 def run(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
+    if args.command == "copy":  # names its two libraries itself; --db is not used
+        from pathways.library_copy import copy_library
+
+        for line in copy_library(args.src, args.dst).lines():
+            print(line)
+        return EXIT_OK
     db = _db(args)
     if args.command == "list":
         if isinstance(db, Path) and not db.exists():
