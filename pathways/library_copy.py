@@ -272,7 +272,7 @@ def _scan(
     after: tuple[Any, ...] | None = None
     while True:
         sql, params = (first, (PAGE_ROWS,)) if after is None else (following, (*after, PAGE_ROWS))
-        rows = [tuple(r) for r in _fetch(where, store, sql, params)]
+        rows = [tuple(r) for r in _fetch(where, store, sql, params, table.name)]
         for row in rows:
             if target is not None:
                 _check_row(where, table, row, target)
@@ -403,7 +403,7 @@ def _reading(library: CaseLibrary) -> Iterator[Store]:
         if store.dialect is SQLITE:
             store.execute("BEGIN")  # deferred: the snapshot is taken at the first read
     except store.errors as exc:
-        raise CopyError(_unreadable(library.where, store, exc)) from None
+        raise CopyError(_unreadable(library.where, store, exc, None)) from None
     try:
         yield store
         store.commit()
@@ -413,11 +413,11 @@ def _reading(library: CaseLibrary) -> Iterator[Store]:
         raise
 
 
-def _fetch(where: str, store: Store, sql: str, params: Sequence[Any]) -> list[Any]:
+def _fetch(where: str, store: Store, sql: str, params: Sequence[Any], table: str) -> list[Any]:
     try:
         return store.execute(sql, params).fetchall()
     except store.errors as exc:
-        raise CopyError(_unreadable(where, store, exc)) from None
+        raise CopyError(_unreadable(where, store, exc, table)) from None
 
 
 def _check_columns(where: str, store: Store, table: Table) -> None:
@@ -436,13 +436,17 @@ def _cursor(where: str, store: Store, sql: str) -> Any:
     try:
         return store.execute(sql)
     except store.errors as exc:
-        raise CopyError(_unreadable(where, store, exc)) from None
+        raise CopyError(_unreadable(where, store, exc, None)) from None
 
 
-def _unreadable(where: str, store: Store, exc: BaseException) -> str:
+def _unreadable(where: str, store: Store, exc: BaseException, table: str | None) -> str:
     if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) is None:
         # sqlite3's own decoding failure (SQLite itself gave no error code) quotes the text.
-        return f"{where}: the case library holds a text that is not readable; nothing was copied"
+        place = f" (table {table})" if table else ""
+        return (
+            f"{where}: the case library holds a text that is not readable{place}; "
+            "nothing was copied"
+        )
     return f"{where}: cannot read the case library: {store.explain(exc)}; nothing was copied"
 
 

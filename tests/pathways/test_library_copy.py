@@ -417,7 +417,7 @@ def test_a_damaged_value_is_refused_in_one_line_without_quoting_it(
         conn.execute(damage)
     target = tmp_path / "never.sqlite3"
     err = refused(capsys, "copy", str(source), str(target))
-    assert "damaged" in err or "not readable" in err
+    assert "damaged" in err or "text that is not readable (table cases)" in err
     assert "John" not in err and "Doe" not in err
     if column is not None:
         assert f"column {column}" in err
@@ -505,3 +505,26 @@ def test_the_copy_knows_every_column_of_the_schema(tmp_path: Path) -> None:
             assert sorted(columns) == sorted(table.columns), table.name
             types = {r[1]: r[2] for r in conn.execute(f"PRAGMA table_info({table.name})")}
             assert {c for c, t in types.items() if t == "INTEGER"} == table.ints, table.name
+
+
+def test_a_damaged_date_on_postgresql_is_refused(
+    source: Path, postgres_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copied(capsys, str(source), postgres_dsn)
+    with psycopg.connect(postgres_dsn) as conn:
+        conn.execute("UPDATE cases SET updated_at = 'John Doe 1970' WHERE id = 2")
+    target = tmp_path / "never.sqlite3"
+    err = refused(capsys, "copy", postgres_dsn, str(target))
+    assert "damaged value" in err and "John" not in err
+    assert not target.exists()
+
+
+def test_a_library_of_an_older_schema_is_upgraded_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old.sqlite3"
+    create_database(old, 2)
+    before = file_digest(old)
+    err = refused(capsys, "copy", str(old), str(tmp_path / "new.sqlite3"))
+    assert "older version" in err and "upgraded" in err
+    assert file_digest(old) == before  # SRC is only read, never migrated by a copy
