@@ -196,3 +196,39 @@ def test_network_was_really_unreachable() -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split() == ["lo"]  # only a loopback interface (and it is down)
+
+
+def test_frozen_cli_uses_a_shared_postgresql_library(
+    bundle: Path, home: Path, postgres_dsn: str
+) -> None:
+    """psycopg and its libpq are in the bundle: the frozen CLI creates and reads a server library
+    (this run needs the loopback network, so it is not made offline)."""
+    case = bundle / "_internal" / "resources" / "cases" / "02-after-first-line.json"
+    env = {"PATH": os.defpath, "HOME": str(home), "LANG": "C.UTF-8"}
+    exe = str(bundle / f"her2-pathways-cli{EXE}")
+    added = subprocess.run(
+        [exe, "library", "--db", postgres_dsn, "add-case", str(case)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    listed = subprocess.run(
+        [exe, "library", "--db", postgres_dsn, "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [c["id"] for c in json.loads(listed.stdout)["cases"]] == [int(added.stdout)]
+    gone = subprocess.run(
+        [exe, "library", "--db", "postgresql://nobody@127.0.0.1:1/none", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert gone.returncode == 2 and len(gone.stderr.strip().splitlines()) == 1
+    assert "psycopg" not in gone.stderr and "Traceback" not in gone.stderr
