@@ -103,6 +103,12 @@ class LibraryController(QObject):
         return False
 
     @property
+    def watching_socket(self) -> bool:
+        """Whether other workstations' changes arrive on a socket (PostgreSQL's notifications)
+        rather than by polling on a timer (a file)."""
+        return self._watcher is not None and self._watcher.uses_socket
+
+    @property
     def db_path(self) -> Path | None:
         """The library's file (an export must never replace it), or None on a server."""
         return self.location if isinstance(self.location, Path) else None
