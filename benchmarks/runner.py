@@ -35,6 +35,7 @@ GROUPS: dict[str, str] = {
     "graph": "benchmarks.graph",
     "fhir": "benchmarks.fhir",
     "library": "benchmarks.library",
+    "library-pg": "benchmarks.library_load",
     "pdf": "benchmarks.pdf",
 }
 
