@@ -392,7 +392,7 @@ def _guard(name: str) -> Guard:
 
 @contextmanager
 def _reading(library: CaseLibrary) -> Iterator[Store]:
-    """One read snapshot of ``library`` (SQLite too, where the library's reads take none).
+    """One read snapshot of ``library`` (the store's read transaction, on either backend).
 
     Not the library's ``_read``: its messages pass on the driver's words, and SQLite's word for
     text that is not UTF-8 quotes that text (a patient's name, perhaps).
@@ -400,8 +400,6 @@ def _reading(library: CaseLibrary) -> Iterator[Store]:
     store = library._connection()
     try:
         store.begin(write=False)
-        if store.dialect is SQLITE:
-            store.execute("BEGIN")  # deferred: the snapshot is taken at the first read
     except store.errors as exc:
         raise CopyError(_unreadable(library.where, store, exc, None)) from None
     try:

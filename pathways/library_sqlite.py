@@ -75,10 +75,8 @@ class SqliteStore:
         self._conn.executemany(sql, rows)
 
     def begin(self, write: bool) -> None:
-        # Reads run as single statements or short runs of them: no transaction is needed to
-        # keep them consistent with SQLite's serialised writers.
-        if write:
-            self._conn.execute("BEGIN IMMEDIATE")
+        # A read of several statements sees one snapshot (BEGIN takes no lock until it reads).
+        self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     def commit(self) -> None:
         if self._conn.in_transaction:
@@ -332,6 +330,10 @@ def _explain(exc: sqlite3.Error, timeout: float = BUSY_TIMEOUT_S) -> str:
         return "the disk reported an error while reading or writing"
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return "this is not a case library or it is damaged"
+    if not code:
+        # Raised by Python's sqlite3 module rather than SQLite (such as "Could not decode to
+        # UTF-8 column 'label' with text '…'"), and such a message may quote stored text.
+        return "a stored value cannot be read (the library is damaged)"
     return str(exc)
 
 

@@ -290,6 +290,9 @@ DAMAGE = {
     "minutes": "UPDATE meeting_signoffs SET minutes = '[]'",
     "minutes kind": "UPDATE meeting_signoffs SET kind = 'other'",
     "attendee": "UPDATE attendees SET name = X'FF'",
+    # Python's sqlite3 quotes undecodable text in its own message: it must not reach the user.
+    "label not utf-8": "UPDATE cases SET label = CAST(X'50617469656E74204120FF' AS TEXT)",
+    "case not utf-8": "UPDATE cases SET case_json = CAST(X'50617469656E74204120FF' AS TEXT)",
 }
 
 
