@@ -26,6 +26,10 @@
 --   file, never in the app. Require TLS in pg_hba.conf (hostssl) and connect with
 --   sslmode=verify-full (see the README).
 --
+-- Moving an existing SQLite library in: `python -m pathways library copy FILE ADDRESS` with the
+-- owner's login (the copy keeps who recorded each decision, which only the owner may do), then
+-- this script (or run it again).
+--
 -- The script can be run again (after an upgrade of the app that adds tables, say): it creates
 -- what is missing and grants again.
 
