@@ -260,10 +260,10 @@ class TumorBoard(QObject):
         self.panel.refresh()
         self.panel.select_meeting(meeting_id)
 
-    def _on_changed_elsewhere(self, _tables: frozenset[str]) -> None:
-        # Every list of the dock is re-read (a few small queries), keeping the selections.
+    def _on_changed_elsewhere(self, tables: frozenset[str]) -> None:
+        # The dock's lists are re-read, keeping the selections.
         if self.library_control.is_open:
-            self.panel.refresh()
+            self.panel.refresh_changed(tables)
             self._update_notes()
 
     def _on_case_bound(self, case_id: int) -> None:

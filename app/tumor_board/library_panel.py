@@ -389,7 +389,27 @@ class LibraryPanel(QDockWidget):
     def refresh(self) -> None:
         self._safely(self._refresh_all)
 
+    def refresh_changed(self, tables: frozenset[str]) -> None:
+        """After a change made elsewhere (``tables``; ``*``: any): the library's case list,
+        which may be long, is read again only when cases changed."""
+        if "*" in tables or "cases" in tables:
+            self.refresh()
+        else:
+            self._safely(self._refresh_meetings)
+
     def _refresh_all(self, library: CaseLibrary) -> None:
+        self._refresh_meetings(library)
+        self._refresh_cases(library)
+        self._show_where()
+        where = library.where
+        if library.read_only:
+            where = self.tr("{path} (read-only: {why})").format(
+                path=where, why=library.read_only_reason
+            )
+        self.status.setText(self.tr("Library: {path}").format(path=where))
+
+    def _refresh_meetings(self, library: CaseLibrary) -> None:
+        """The meetings, and the selected one's minutes, agenda and decisions."""
         keep = self.meeting_id()
         self.meeting_combo.blockSignals(True)
         try:
@@ -399,14 +419,6 @@ class LibraryPanel(QDockWidget):
         finally:
             self.meeting_combo.blockSignals(False)
         self._refresh_agenda(library)
-        self._refresh_cases(library)
-        self._show_where()
-        where = library.where
-        if library.read_only:
-            where = self.tr("{path} (read-only: {why})").format(
-                path=where, why=library.read_only_reason
-            )
-        self.status.setText(self.tr("Library: {path}").format(path=where))
 
     def _show_where(self) -> None:
         """Where the library is, and on a server who the server records as the author."""

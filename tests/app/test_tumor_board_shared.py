@@ -395,3 +395,21 @@ def test_open_library_switches_live_and_is_remembered(
     assert errors == ["Cannot open the case library"]
     assert len(labels(board)) == 3 and board.library_control.location == postgres_dsn
     assert board_dialogs_fixture.calls == [*dialogs_before, "ask_library_location"]
+
+
+def test_a_change_elsewhere_rereads_the_case_list_only_when_cases_changed(
+    workstation: Callable[[Path | str], TumorBoard], tmp_path: Path, content: Content
+) -> None:
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = meeting_on(db, content, [FIRST, SECOND])
+    board = workstation(db)
+    resets: list[str] = []
+    board.panel.cases.modelReset.connect(lambda: resets.append("cases"))
+    board.panel.agenda.modelReset.connect(lambda: resets.append("agenda"))
+    with CaseLibrary.open(db) as library:
+        library.move_in_agenda(meeting, ids[1], 0)
+    board.panel.refresh_changed(frozenset({"agenda"}))
+    assert resets == ["agenda"]
+    assert labels(board, "agenda") == [label_of(SECOND, content), label_of(FIRST, content)]
+    board.panel.refresh_changed(frozenset({"cases"}))
+    assert resets == ["agenda", "agenda", "cases"]
