@@ -41,7 +41,8 @@ class ScenarioError(ContentError):
 class Expect(BaseModel):
     """What the engine must answer. Every key is optional; an absent key is not checked."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators made when scenarios are first read, not at every start-up
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     # The options ranked first, exactly (several = they tie).
     first: tuple[RegimenId, ...] = ()
@@ -71,7 +72,7 @@ class Expect(BaseModel):
 
 
 class Scenario(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: Id
     title: Text
@@ -102,7 +103,7 @@ class Scenario(BaseModel):
 
 
 class ScenarioFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     format: Literal["her2-pathway-scenarios"]
     version: Literal[1]
