@@ -11,54 +11,65 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from pathways.errors import ContentError, ContentErrors, shown
 
+if TYPE_CHECKING:
+    import yaml
+
 M = TypeVar("M", bound=BaseModel)
 
-# libyaml's loader is ten times faster than the pure-Python one; fall back where it is missing.
-_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML is imported when a file is first read (~12 ms): a start whose content comes from the
+# cache (pathways.content_cache) reads no YAML at all.
 
 
-class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+@cache
+def _loader() -> type[yaml.SafeLoader]:
     """The safe loader, stricter: duplicate keys are refused and dates stay text.
 
     PyYAML keeps the last of two equal keys silently (a second ``evidence:`` would erase the
     first), and builds dates itself, raising a bare ValueError for ``2026-13-45``; as text, the
     date is checked by pydantic with the file, line and place like any other value.
     """
+    import yaml
 
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                    seen.add(key)
-                except TypeError:  # an unhashable key: the base class reports it
-                    continue
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"duplicate key {shown(key, 60)}",
-                        key_node.start_mark,
-                    )
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
+    # libyaml's loader is ten times faster than the pure-Python one; fall back where missing.
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class _Loader(base):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+            if isinstance(node, yaml.MappingNode):
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        duplicate = key in seen
+                        seen.add(key)
+                    except TypeError:  # an unhashable key: the base class reports it
+                        continue
+                    if duplicate:
+                        raise yaml.constructor.ConstructorError(
+                            "while reading a mapping",
+                            node.start_mark,
+                            f"duplicate key {shown(key, 60)}",
+                            key_node.start_mark,
+                        )
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return mapping
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BASE_LOADER.construct_yaml_str)
-_LOADER: type[yaml.SafeLoader] = _Loader
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", base.construct_yaml_str)
+    loader: type[yaml.SafeLoader] = _Loader
+    return loader
 
 
 def line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
     """The 1-based line of the deepest YAML node reachable along a pydantic error location."""
+    import yaml
+
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -104,15 +115,18 @@ def read_yaml(name: str, text: str, limit: int) -> Parsed:
     """Parse one file's text (at most ``limit`` characters), or raise a placed ContentError."""
     if len(text) > limit:
         raise ContentError(name, "", f"file is too large ({len(text):,} bytes)")
+    import yaml
+
+    loader = _loader()
     try:
         # Content needs no anchors/aliases, and aliases allow "billion laughs" expansion: refuse
         # them before anything is built.
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
                 where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
                 raise ContentError(name, where, "aliases (*name) are not allowed in content files")
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
+        data = yaml.load(text, Loader=loader)  # a safe loader (C or Python)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -128,7 +142,9 @@ def read_yaml(name: str, text: str, limit: int) -> Parsed:
 
 def compose(parsed: Parsed) -> yaml.Node | None:
     """The node tree of a file already read: built only when a place must be named."""
-    root: yaml.Node | None = yaml.compose(parsed.text, Loader=_LOADER)
+    import yaml
+
+    root: yaml.Node | None = yaml.compose(parsed.text, Loader=_loader())
     return root
 
 

@@ -21,8 +21,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from pathways.content import FILES, MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
 from pathways.safe_write import read_bounded, write_bytes, write_text
@@ -57,6 +55,8 @@ def read_texts(directory: Path) -> dict[str, str]:
 
 def strip_signoff(text: str) -> str:
     """pathway.yaml's text without its top-level ``signoff`` block (key, value and comments)."""
+    import yaml  # (imported when needed: a start from the content cache reads no YAML)
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -172,6 +172,8 @@ def record_signoff(directory: Path, reviewers: Sequence[Reviewer]) -> str:
             "reviewers": [{"name": r.name, "role": r.role, "date": r.date} for r in kept],
         }
     }
+    import yaml
+
     text = base + yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=100)
     assert strip_signoff(text) == base  # the block comes out exactly, or the digest is wrong
     write_text(directory / HEADER_FILE, text)
@@ -179,6 +181,8 @@ def record_signoff(directory: Path, reviewers: Sequence[Reviewer]) -> str:
 
 
 def _signoff_of(header_text: str) -> SignOff | None:
+    import yaml
+
     try:
         data = yaml.safe_load(header_text)
     except yaml.YAMLError:

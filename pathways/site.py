@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pathways.content import MAX_CONTENT_BYTES, Content
@@ -88,11 +87,14 @@ class SiteSettings:
             "review_max_age_months": self.review_max_age_months,
             "content_public_key": self.content_public_key,
         }
+        import yaml  # (imported when needed: most starts read no YAML)
+
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 class _SiteFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # made when a site file is first read (most starts have none)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     format: Literal["her2-pathway-site"]
     version: Literal[1]
