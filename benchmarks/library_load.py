@@ -427,6 +427,7 @@ def verify(
         extra["decision_chains"] = len({(r[1], r[2]) for r in rows})
         extra["longest_chain"] = max(Counter((r[1], r[2]) for r in rows).values(), default=0)
         check("append-only held (superuser)", _append_only_problems(conn))
+        extra["truncate_by_owner"] = _truncate_outcome(conn)
         # The server's own count of rolled-back transactions and of deadlocks it broke (each
         # one after deadlock_timeout, 1 s by default): the costly kind of collision.
         conn.execute("SELECT pg_stat_force_next_flush()")
@@ -534,6 +535,23 @@ def _append_only_problems(conn: Any) -> list[str]:
         except psycopg.errors.RaiseException:
             pass  # the guard's refusal: what the check wants
     return problems
+
+
+def _truncate_outcome(conn: Any) -> str:
+    """Whether the tables' owner can empty the decisions (row triggers do not see TRUNCATE).
+
+    Reported, not a check: the board's roles have no TRUNCATE privilege, only the owner has.
+    """
+    import psycopg
+
+    try:
+        with conn.transaction():
+            conn.execute("TRUNCATE decisions")
+            raise _Undo
+    except _Undo:
+        return "accepted (rolled back here)"
+    except psycopg.Error as exc:
+        return f"refused ({type(exc).__name__})"
 
 
 class _Undo(Exception):
@@ -755,6 +773,7 @@ def report_load(result: LoadResult) -> None:
         if log.error:
             print(f"  station {log.worker} stopped: {log.error}")
     print(f"  server statistics: {result.extra.get('server')}")
+    print(f"  TRUNCATE decisions as the owner: {result.extra.get('truncate_by_owner')}")
     print("  checks from a fresh connection:")
     for name, verdict in result.checks.items():
         print(f"    {name}: {verdict}")
