@@ -327,6 +327,7 @@ class LibraryLocationDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 45)  # an address
         self.file.textEdited.connect(lambda _t: self.file_choice.setChecked(True))
         self.address.textEdited.connect(lambda _t: self.server_choice.setChecked(True))
 
