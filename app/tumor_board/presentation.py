@@ -294,8 +294,8 @@ class PresentationWindow(QWidget):
             return
         ids = [c.case_id for c in self.cases]
         if current is None or current.case_id not in ids:
-            self.set_show_identifiers(False)
             self._index = min(previous_index, len(self.cases) - 1)
+            self.set_show_identifiers(False)
             self.show_case(self._index)
             return
         self._index = ids.index(current.case_id)  # same patient: identifiers as they were

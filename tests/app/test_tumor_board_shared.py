@@ -413,3 +413,34 @@ def test_a_change_elsewhere_rereads_the_case_list_only_when_cases_changed(
     assert labels(board, "agenda") == [label_of(SECOND, content), label_of(FIRST, content)]
     board.panel.refresh_changed(frozenset({"cases"}))
     assert resets == ["agenda", "agenda", "cases"]
+
+
+def test_the_presentation_follows_the_agenda_changed_elsewhere(
+    workstation: Callable[[Path | str], TumorBoard],
+    tmp_path: Path,
+    content: Content,
+    qtbot: QtBot,
+) -> None:
+    db = tmp_path / "library.sqlite3"
+    meeting, ids = meeting_on(db, content, [FIRST, SECOND])
+    board = workstation(db)
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[1])
+    view = board.present(full_screen=False)
+    assert view is not None and view.index == 1
+    view.document.set_step(0)  # the presenter stepped back through the history
+    view.set_show_identifiers(True)
+    with CaseLibrary.open(db) as library:  # another workstation puts a case first
+        third = library.add_case(dump_case(load_case(CASES / THIRD, content)))
+        library.add_to_agenda(meeting, third, 0)
+    qtbot.waitUntil(lambda: len(view.cases) == 3, timeout=1000)
+    # The same patient stays on screen, at the same step, at its new place.
+    assert view.current is not None and view.current.case_id == ids[1] and view.index == 2
+    assert view.document.step == 0 and view.show_identifiers
+    assert "Case 3 of 3" in view.position_label.text()
+    with CaseLibrary.open(db) as library:  # and then takes it off the agenda
+        library.remove_from_agenda(meeting, ids[1])
+    qtbot.waitUntil(lambda: len(view.cases) == 2, timeout=1000)
+    assert view.current is not None and view.current.case_id != ids[1]
+    assert not view.show_identifiers  # another patient: identifiers hidden again
+    view.close()
