@@ -37,6 +37,7 @@ class Dialect:
     id_column: str
     no_rowid: str
     label_key: str  # ORDER BY / index expression: the label, case-insensitively
+    label_key_of_parameter: str  # the same key of a label given as a parameter
     label_search: str  # the folded label that a folded pattern is matched against
     meeting_lock: str  # locks meeting ? until the transaction ends ("": nothing to do)
 
@@ -46,6 +47,7 @@ SQLITE = Dialect(
     id_column="INTEGER PRIMARY KEY",
     no_rowid=" WITHOUT ROWID",
     label_key="label COLLATE NOCASE",
+    label_key_of_parameter="? COLLATE NOCASE",
     label_search="casefold(label)",  # a Python function registered on each connection
     meeting_lock="",  # BEGIN IMMEDIATE has locked the whole file already
 )
@@ -57,6 +59,7 @@ POSTGRESQL = Dialect(
     # ICU's root collation folds and sorts every script, whatever locale the database has
     # (a C-locale database's lower() folds ASCII only). Debian's and the PGDG builds have ICU.
     label_key='lower(label COLLATE "und-x-icu")',
+    label_key_of_parameter='lower(CAST(? AS TEXT) COLLATE "und-x-icu")',
     label_search='lower(label COLLATE "und-x-icu")',
     # An advisory lock rather than SELECT … FOR UPDATE, which would need the UPDATE privilege
     # on meetings that members and chairs do not have. (The first key names the library's lock
@@ -320,6 +323,18 @@ def _postgres_extras(version: int) -> list[str]:
             BEGIN NEW.by_name := session_user; RETURN NEW; END $s$""",
             """CREATE TRIGGER signoffs_login BEFORE INSERT ON meeting_signoffs
                 FOR EACH ROW EXECUTE FUNCTION signoffs_login()""",
+            # TRUNCATE fires no row trigger: without these, the tables' owner could empty the
+            # history in one statement (the board's roles are not granted TRUNCATE anyway).
+            """CREATE FUNCTION history_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $t$
+            BEGIN
+                RAISE EXCEPTION USING ERRCODE = 'P0001',
+                    MESSAGE = 'the tumor-board record is append-only: it is never emptied';
+            END $t$""",
+            *(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION history_no_truncate()"
+                for table in ("decisions", "meeting_signoffs", "agenda", "attendees", "meetings")
+            ),
         ]
     return []
 

@@ -182,6 +182,27 @@ def test_list_is_ordered_by_label_case_insensitively(library: CaseLibrary) -> No
     assert [c.label for c in library.list_cases()] == ["Alpha", "bravo", "charlie"]
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+def test_pages_put_together_are_the_whole_list(library: CaseLibrary, size: int) -> None:
+    labels = ["b", "B", "a", "A", "a", "Zoë", "zoe", "ß", "case 10", "Case 2", "b"]
+    for label in labels:
+        library.add_case(case(label))
+    whole = library.list_cases()
+    pages: list[list[Any]] = []
+    while True:
+        page = library.list_cases(after=pages[-1][-1] if pages else None, limit=size)
+        if not page:
+            break
+        assert len(page) <= size
+        pages.append(page)
+    assert [c.id for p in pages for c in p] == [c.id for c in whole]
+    found = library.search_cases("B")
+    paged = library.search_cases("B", limit=1) + library.search_cases("B", after=found[0], limit=5)
+    assert [c.id for c in paged] == [c.id for c in found] and len(found) == 3
+    with pytest.raises(LibraryError, match="at least one"):
+        library.list_cases(limit=0)
+
+
 def test_search_is_case_insensitive_and_escapes_wildcards(library: CaseLibrary) -> None:
     percent = library.add_case(case("HER2 100% amplified"))
     underscore = library.add_case(case("case_07"))

@@ -222,9 +222,13 @@ def test_roles_decide_who_may_do_what_in_the_database(
         assert chair.minutes_history(meeting)[0].by == "chair"
         assert chair.decisions(case_id)[0].recorded_by == "member"
     # Append-only by privilege too: a member's own client cannot rewrite history.
-    for sql in ("UPDATE decisions SET note = 'x'", "DELETE FROM decisions"):
+    for sql in ("UPDATE decisions SET note = 'x'", "DELETE FROM decisions", "TRUNCATE decisions"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             raw(dsn["member"], sql)
+    # Not even the tables' owner can empty the record in one statement (no row trigger fires).
+    for table in ("decisions", "meeting_signoffs", "agenda", "attendees", "meetings"):
+        with pytest.raises(REFUSALS, match="never emptied"):
+            raw(postgres_dsn, f"TRUNCATE {table} CASCADE")
     with CaseLibrary.open(postgres_dsn) as owner:
         assert [d.id for d in owner.decisions(case_id)] == [first]
 
