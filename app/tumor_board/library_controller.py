@@ -198,7 +198,9 @@ class LibraryController(QObject):
     def close(self) -> None:
         self._stop_watching()
         self._reconnect.stop()
-        self.available = True
+        if not self.available:  # the lost server's banner goes with its library
+            self.available = True
+            self.availability_changed.emit(True)
         if self._library is not None:
             self._library.close()
             self._library = None
