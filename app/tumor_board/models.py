@@ -6,6 +6,7 @@ single source of truth, so every edit goes to the library first and the model re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,7 +21,7 @@ from PySide6.QtCore import (
 from app.models.roles import ID_ROLE, OBJECT_ROLE
 from app.tumor_board import summary
 from pathways.content import Content
-from pathways.library import CaseLibrary, CaseSummary, Decision, Meeting
+from pathways.library import CaseLibrary, CaseSummary, Decision, LibraryError, Meeting
 
 Index = QModelIndex | QPersistentModelIndex
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
@@ -82,6 +83,71 @@ class CaseListModel(QAbstractListModel):
         if role == OBJECT_ROLE:
             return case
         return None
+
+
+# Reads ``limit`` cases after the one given (None: from the first), in the library's order.
+CasePager = Callable[[CaseSummary | None, int], list[CaseSummary]]
+
+
+class PagedCaseListModel(CaseListModel):
+    """The library's cases, read a page at a time as the view scrolls (Qt's fetchMore).
+
+    A library of 100,000 cases shows its first screenful as fast as a library of 100; the
+    view asks for the next page when the user scrolls near the end of what is loaded.
+    """
+
+    PAGE = 500
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pager: CasePager | None = None
+        self._more = False
+        self.problem: str | None = None  # why the last page could not be read
+
+    def load(self, pager: CasePager) -> None:
+        """Show the first page from ``pager`` (raises the library's error, like a refresh)."""
+        first = pager(None, self.PAGE)
+        self._pager = pager
+        self._more = len(first) == self.PAGE
+        self.problem = None
+        self.set_cases(first)
+
+    def clear(self) -> None:
+        self._pager = None
+        self._more = False
+        self.set_cases([])
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt signature
+        return not parent.isValid() and self._more and self._pager is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt signature
+        if not self.canFetchMore(parent) or self._pager is None:
+            return
+        try:
+            page = self._pager(self._cases[-1] if self._cases else None, self.PAGE)
+        except LibraryError as exc:
+            # Called by the view while it paints: no dialog here. What is loaded stays; the
+            # next refresh (the library back, a search) starts again from the first page.
+            self._more = False
+            self.problem = str(exc)
+            return
+        self._more = len(page) == self.PAGE
+        if page:
+            start = len(self._cases)
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._cases.extend(page)
+            self.endInsertRows()
+
+    def fetch_until(self, case_id: int) -> int:
+        """Load pages until ``case_id`` is shown (to keep a selection); its row, or -1."""
+        row = self.row_of(case_id)
+        while row < 0 and self.canFetchMore():
+            loaded = len(self._cases)
+            self.fetchMore()
+            row = next(
+                (i for i, c in enumerate(self._cases[loaded:], loaded) if c.id == case_id), -1
+            )
+        return row
 
 
 class MeetingListModel(QAbstractListModel):
