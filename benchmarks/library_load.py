@@ -602,9 +602,19 @@ def run_scale(server: PostgresServer, cases: int, meetings: int, repeats: int) -
     library = CaseLibrary.open(dsn)
     try:
         agenda_id = library.list_meetings()[0].id
+        deep = library.list_cases()[cases * 9 // 10]
         ops: dict[str, tuple[str, Callable[[], object]]] = {
             "library_pg_open": ("open", lambda: CaseLibrary.open(dsn).close()),
-            "library_pg_list": ("list cases", library.list_cases),
+            "library_pg_list": ("list cases, all at once", library.list_cases),
+            # What the dock reads: the first page, and later pages as the list scrolls.
+            "library_pg_first_page": (
+                "list cases, first page of 500 (the dock)",
+                lambda: library.list_cases(limit=500),
+            ),
+            "library_pg_deep_page": (
+                "list cases, a page of 500 after 90% of the list",
+                lambda: library.list_cases(after=deep, limit=500),
+            ),
             "library_pg_search": ("search 'case 4242'", lambda: library.search_cases("case 4242")),
             "library_pg_meetings": ("list meetings", library.list_meetings),
             "library_pg_agenda": ("one agenda", lambda: library.agenda(agenda_id)),

@@ -696,7 +696,8 @@ class CaseLibrary:
         key, key_of = self._dialect.label_key, self._dialect.label_key_of_parameter
         if after is not None:
             # Keyset paging: the rows after the last one shown, in the order of the index.
-            where = [*where, f"({key} > {key_of} OR ({key} = {key_of} AND id > ?))"]
+            # (The >= lets the database seek the index to the page's start: an OR alone would not.)
+            where = [*where, f"{key} >= {key_of} AND ({key} > {key_of} OR id > ?)"]
             params = [*params, after.label, after.label, after.id]
         sql = "SELECT id, label, updated_at FROM cases"
         if where:
