@@ -57,7 +57,7 @@ class DecisionController(QObject):
         applies. ``parent``: the dialog's parent (the presentation, when recording there).
         """
         title = self.tr("Cannot record the decision")
-        library = self.library.library()
+        library = self.library.reachable(title)
         if library is None or meeting_id is None or case_id is None:
             return None
         try:
@@ -142,7 +142,7 @@ class DecisionController(QObject):
     # ------------------------------------------------------------------ minutes
     def edit_attendees(self, meeting_id: int | None) -> bool:
         title = self.tr("Cannot change the attendees")
-        library = self.library.library()
+        library = self.library.reachable(title)
         if library is None or meeting_id is None:
             return False
         try:
@@ -163,7 +163,7 @@ class DecisionController(QObject):
         return True
 
     def sign_off(self, meeting_id: int | None) -> bool:
-        library = self.library.library()
+        library = self.library.reachable(self.tr("Cannot sign off the meeting"))
         if library is None or meeting_id is None:
             return False
         by = board_dialogs.ask_sign_off(self.ctx.parent, login=library.login)
@@ -179,7 +179,7 @@ class DecisionController(QObject):
         return True
 
     def amend(self, meeting_id: int | None) -> bool:
-        library = self.library.library()
+        library = self.library.reachable(self.tr("Cannot amend the meeting"))
         if library is None or meeting_id is None:
             return False
         answer = board_dialogs.ask_amendment(self.ctx.parent, login=library.login)

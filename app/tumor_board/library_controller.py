@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 
@@ -35,9 +36,23 @@ from pathways.case import Case, dump_case, load_case
 from pathways.errors import PathwayError
 from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 log = logging.getLogger(__name__)
 
-RECONNECT_MS = 2000  # a lost server is tried again this often (each try waits at most 5 s)
+RECONNECT_MS = 2000  # a lost server is tried again this long after the last try ended
+PROBE_CHECK_MS = 100  # how often the window looks whether a try (in a thread) has ended
+
+
+def _can_open(location: Location) -> bool:
+    """Whether the library can be opened now (run in a worker thread, on its own connection:
+    nothing is shared with the window's)."""
+    try:
+        CaseLibrary.open(location, read_only=True).close()
+    except Exception:  # any failure means "not yet"; the message is not needed here
+        return False
+    return True
 
 
 class LibraryController(QObject):
@@ -81,6 +96,10 @@ class LibraryController(QObject):
         self._reconnect.setSingleShot(True)  # the next try is armed after this one ends
         self._reconnect.setInterval(RECONNECT_MS)
         self._reconnect.timeout.connect(self._on_reconnect_timeout)
+        self._probe: Future[bool] | None = None  # a reconnection try running in a thread
+        self._probe_check = QTimer(self)
+        self._probe_check.setInterval(PROBE_CHECK_MS)
+        self._probe_check.timeout.connect(self._on_probe_check)
         self.binding = LibraryBinding(ctx.document, self)
         self.binding.case_written.connect(lambda _id: self.cases_changed.emit())
         self.binding.write_failed.connect(self._on_binding_write_failed)
@@ -94,6 +113,8 @@ class LibraryController(QObject):
             if event.type() == QEvent.Type.Hide and not event.spontaneous():
                 self._stop_watching()
                 self._reconnect.stop()
+                self._probe_check.stop()
+                self._probe = None
             elif event.type() == QEvent.Type.Show and self._watcher is None:
                 if self.available:
                     self._watch()
@@ -198,6 +219,8 @@ class LibraryController(QObject):
     def close(self) -> None:
         self._stop_watching()
         self._reconnect.stop()
+        self._probe_check.stop()
+        self._probe = None  # a try still running is ignored when it ends
         if not self.available:  # the lost server's banner goes with its library
             self.available = True
             self.availability_changed.emit(True)
@@ -250,9 +273,27 @@ class LibraryController(QObject):
             self._reconnect.start()
 
     def _on_reconnect_timeout(self) -> None:
+        """Ask, in a worker thread, whether the library can be opened: an unreachable host
+        makes a connection wait up to its timeout (5 s), which the window must not."""
+        if self._library is None or self.available or self._probe is not None:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-probe")
+        self._probe = executor.submit(_can_open, self.location)
+        executor.shutdown(wait=False)  # the thread ends with the probe
+        self._probe_check.start()
+
+    def _on_probe_check(self) -> None:
+        probe = self._probe
+        if probe is None or not probe.done():
+            return
+        self._probe_check.stop()
+        self._probe = None
         if self._library is None or self.available:
             return
-        if not self._back():
+        # Reached from the worker: this connection's own reconnection is quick now.
+        if not (probe.result() and self._back()):
             self._reconnect.start()
 
     def _back(self) -> bool:
@@ -282,8 +323,23 @@ class LibraryController(QObject):
             self.lost()
         self.ctx.error(self.tr("The edit was not saved to the library"), message)
 
-    def _writable(self, title: str) -> CaseLibrary | None:
+    def reachable(self, title: str) -> CaseLibrary | None:
+        """The library for a change, or None after one dialog while its server is lost (the
+        change is refused at once rather than after waiting for the network)."""
         library = self.library()
+        if library is not None and not self.available:
+            self.ctx.error(
+                title,
+                self.tr(
+                    "The shared library's server cannot be reached: nothing was changed. "
+                    "Changes are possible again as soon as it is back (the banner then goes)."
+                ),
+            )
+            return None
+        return library
+
+    def _writable(self, title: str) -> CaseLibrary | None:
+        library = self.reachable(title)
         if library is not None and library.read_only:
             self.ctx.error(
                 title,
@@ -310,7 +366,7 @@ class LibraryController(QObject):
         return meeting_id
 
     def add_to_agenda(self, meeting_id: int | None, case_id: int) -> bool:
-        library = self.library()
+        library = self.reachable(self.tr("Cannot add the case to the agenda"))
         if library is None or meeting_id is None:
             return False
         try:
@@ -322,7 +378,7 @@ class LibraryController(QObject):
         return True
 
     def move(self, meeting_id: int | None, case_id: int | None, delta: int) -> None:
-        library = self.library()
+        library = self.reachable(self.tr("Cannot move the case"))
         if library is None or meeting_id is None or case_id is None:
             return
         try:
@@ -334,7 +390,7 @@ class LibraryController(QObject):
 
     def remove_from_agenda(self, meeting_id: int | None, case_id: int | None) -> None:
         """Off the agenda only: the case stays in the library."""
-        library = self.library()
+        library = self.reachable(self.tr("Cannot remove the case from the agenda"))
         if library is None or meeting_id is None or case_id is None:
             return
         try:

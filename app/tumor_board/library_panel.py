@@ -345,6 +345,7 @@ class LibraryPanel(QDockWidget):
         self._library = library
         self._available = True
         self.server_banner.hide()
+        self.meeting_combo.setEnabled(True)
         self.retry_button.setVisible(library is None)
         self._show_where()
         if library is None:
@@ -359,9 +360,10 @@ class LibraryPanel(QDockWidget):
         self.refresh()
 
     def _safely(self, refresh: Callable[[CaseLibrary], None]) -> None:
-        """Run a refresh; a failed read is reported once, by the outermost refresh."""
+        """Run a refresh; a failed read is reported once, by the outermost refresh. Nothing is
+        read while the server is lost: each try could wait for the network."""
         library = self._library
-        if library is None:
+        if library is None or not self._available:
             return
         if self._refreshing:
             refresh(library)
@@ -438,6 +440,7 @@ class LibraryPanel(QDockWidget):
         """The server was lost (banner on, changes off; rows kept) or is back (banner off)."""
         self._available = available
         self.server_banner.setVisible(not available)
+        self.meeting_combo.setEnabled(available)  # another meeting's agenda cannot be read
         self._update_buttons()
 
     def refresh_agenda(self) -> None:
@@ -476,6 +479,14 @@ class LibraryPanel(QDockWidget):
         self._update_buttons()
 
     def refresh_decisions(self) -> None:
+        if not self._available:
+            # Another agenda case was selected while its decisions cannot be read: the ones on
+            # screen belong to the previous case and must not be shown beside this one.
+            selected = self.agenda_case_id()
+            if any(d.case_id != selected for d in self.decisions.decisions):
+                self.decisions.set_decisions([], {})
+                self._update_buttons()
+            return
         self._safely(self._refresh_decisions)
 
     def _refresh_decisions(self, library: CaseLibrary) -> None:

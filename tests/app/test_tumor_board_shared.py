@@ -200,6 +200,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     postgres_server: PostgresServer,
     postgres_dsn: str,
     content: Content,
+    board_dialogs_fixture: BoardDialogs,
     dialog_calls: DialogCalls,
     qtbot: QtBot,
 ) -> None:
@@ -207,6 +208,9 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     board = workstation(postgres_dsn)
     board.panel.select_meeting(meeting)
     board.panel.select_agenda_case(ids[1])
+    board_dialogs_fixture.answer("ask_decision", draft("tdm1"))
+    assert board.record_decision() is not None
+    assert board.panel.decisions.rowCount() == 1
     view = board.present(full_screen=False)
     assert view is not None
     agenda = labels(board, "agenda")
@@ -224,13 +228,19 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     assert not board.panel.import_button.isEnabled()
     assert dialog_calls.names() == []  # the banner, not a dialog
 
-    # A write is refused with one dialog that says nothing was changed.
+    assert not board.panel.meeting_combo.isEnabled()  # another meeting cannot be read
+    assert board.panel.decisions.rowCount() == 1  # kept for the case they belong to
+    board.panel.select_agenda_case(ids[0])
+    # Decisions of one case are never shown beside another: cleared, not re-read.
+    assert board.panel.decisions.rowCount() == 0
+    # A write is refused with one dialog that says nothing was changed, also from the projector.
     dialog_calls.answer("show_error", None)
     assert board.library_control.import_files(meeting, [CASES / THIRD]) == []
-    assert dialog_calls.names() == ["show_error"]
-    title, message = dialog_calls.calls[0][1][1:3]
-    assert title.startswith("Cannot import")
-    assert "nothing was changed" in message
+    view.request_record()
+    assert dialog_calls.names() == ["show_error", "show_error"]
+    for call, action in zip(dialog_calls.calls, ("import", "record"), strict=True):
+        title, message = call[1][1:3]
+        assert title.startswith(f"Cannot {action}") and "nothing was changed" in message
     assert labels(board, "agenda") == agenda  # still shown
 
     postgres_server.start()
@@ -241,7 +251,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
         assert len(library.list_cases()) == 2  # nothing half-written
         library.add_case(dump_case(load_case(CASES / THIRD, content)))
     qtbot.waitUntil(lambda: len(labels(board)) == 3, timeout=1000)  # live again
-    assert dialog_calls.names() == ["show_error"]
+    assert dialog_calls.names() == ["show_error", "show_error"]
     view.close()
 
 
@@ -444,3 +454,32 @@ def test_the_presentation_follows_the_agenda_changed_elsewhere(
     assert view.current is not None and view.current.case_id != ids[1]
     assert not view.show_identifiers  # another patient: identifiers hidden again
     view.close()
+
+
+def test_a_write_racing_the_lost_server_is_refused_whole_then_the_banner_shows(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_server: PostgresServer,
+    postgres_dsn: str,
+    content: Content,
+    dialog_calls: DialogCalls,
+    qtbot: QtBot,
+) -> None:
+    meeting, ids = meeting_on(postgres_dsn, content, [FIRST])
+    board = workstation(postgres_dsn)
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[0])
+    dialog_calls.answer("show_error", None)
+    postgres_server.stop()
+    # No event has run since: the window does not know yet, so the library itself refuses.
+    assert board.library_control.available
+    assert board.library_control.import_files(meeting, [CASES / SECOND]) == []
+    assert dialog_calls.names() == ["show_error"]
+    assert "nothing was changed" in dialog_calls.calls[0][1][2]
+    assert board.panel.server_banner.isVisible() and not board.library_control.available
+    assert labels(board, "agenda") == [label_of(FIRST, content)]
+    postgres_server.start()
+    qtbot.waitUntil(lambda: board.library_control.available, timeout=6000)
+    with CaseLibrary.open(postgres_dsn) as library:
+        assert [c.label for c in library.list_cases()] == [label_of(FIRST, content)]
+    assert board.library_control.import_files(meeting, [CASES / SECOND]) != []
+    assert dialog_calls.names() == ["show_error"]
