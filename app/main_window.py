@@ -975,15 +975,22 @@ class MainWindow(QMainWindow):
         """The window rendered offscreen at ``size`` (default: its current size)."""
         if size is not None:
             self.resize(size)
+        # The panels (graph, tables, evidence) are painted once, by grab(), synchronously: not
+        # also in the first round of events (~13 ms). The menu and tool bars paint in that round
+        # as shown windows do (without it two toolbar icons came out with other antialiasing).
+        panels = [w for w in (self.centralWidget(),) if w is not None]
+        for widget in panels:
+            widget.setUpdatesEnabled(False)
         if not self.isVisible():
             self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             self.show()
         QApplication.processEvents()
-        # The fit repaints nothing: grab() paints the picture, synchronously. (Painting off for
-        # the first round too changes the antialiasing of two toolbar icons: left on.)
+        # The fit repaints nothing either.
         self.setUpdatesEnabled(False)
         self.graph.fit()
         QApplication.processEvents()
+        for widget in panels:
+            widget.setUpdatesEnabled(True)
         self.setUpdatesEnabled(True)
         return self.grab().toImage()
 
