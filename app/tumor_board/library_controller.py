@@ -104,6 +104,7 @@ class LibraryController(QObject):
         self.binding.case_written.connect(lambda _id: self.cases_changed.emit())
         self.binding.write_failed.connect(self._on_binding_write_failed)
         self.binding.bound_changed.connect(self.case_bound)
+        self.binding.reachable = lambda: self.available
         # Live refresh and reconnection run while the window is open, not after it closed.
         ctx.parent.installEventFilter(self)
 
@@ -309,6 +310,7 @@ class LibraryController(QObject):
             log.info("case library server back")
             self.available = True
             self.availability_changed.emit(True)
+            self.binding.flush()  # an edit refused meanwhile is saved now
         self.changed_elsewhere.emit(frozenset({"*"}))  # notifications meanwhile are lost
         return True
 
@@ -319,7 +321,8 @@ class LibraryController(QObject):
         self.ctx.error(title, exc)
 
     def _on_binding_write_failed(self, message: str) -> None:
-        if self._library is not None and not self._library.reconnect():
+        library = self._library
+        if self.available and library is not None and not library.reconnect():
             self.lost()
         self.ctx.error(self.tr("The edit was not saved to the library"), message)
 

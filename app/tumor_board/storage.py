@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
@@ -113,6 +114,9 @@ class LibraryBinding(QObject):
         self._library: CaseLibrary | None = None
         self._case_id: int | None = None
         self._written: Case | None = None
+        # False while a shared library's server is lost: an edit is then refused at once
+        # (the document keeps it, unsaved) instead of waiting for the network.
+        self.reachable: Callable[[], bool] = lambda: True
         document.loaded.connect(self._on_loaded)
         document.path_changed.connect(self._on_path_changed)
         document.undo_stack.indexChanged.connect(self._on_index_changed)
@@ -152,6 +156,11 @@ class LibraryBinding(QObject):
         if path:
             self.release()  # saved as a file: from now on it is that file's document
 
+    def flush(self) -> None:
+        """Write the case shown if it differs from the library's (after a refused write)."""
+        if self._case_id is not None and self._document.case != self._written:
+            self._on_index_changed(self._document.undo_stack.index())
+
     def _on_index_changed(self, _index: int) -> None:
         """After every push, undo and redo: write the real case if it changed."""
         if self._case_id is None or self._library is None:
@@ -159,6 +168,14 @@ class LibraryBinding(QObject):
         case = self._document.case
         if case == self._written:
             self._document.undo_stack.setClean()
+            return
+        if not self.reachable():
+            self.write_failed.emit(
+                self.tr(
+                    "The shared library's server cannot be reached: the edit was not saved yet. "
+                    "It stays in the window and is saved when the server is back."
+                )
+            )
             return
         try:
             self._library.update_case(self._case_id, dump_case(case))

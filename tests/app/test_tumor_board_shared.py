@@ -483,3 +483,30 @@ def test_a_write_racing_the_lost_server_is_refused_whole_then_the_banner_shows(
         assert [c.label for c in library.list_cases()] == [label_of(FIRST, content)]
     assert board.library_control.import_files(meeting, [CASES / SECOND]) != []
     assert dialog_calls.names() == ["show_error"]
+
+
+def test_an_edit_to_a_library_case_while_the_server_is_lost_is_saved_when_it_is_back(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_server: PostgresServer,
+    postgres_dsn: str,
+    content: Content,
+    dialog_calls: DialogCalls,
+    qtbot: QtBot,
+) -> None:
+    _meeting, ids = meeting_on(postgres_dsn, content, [FIRST])
+    board = workstation(postgres_dsn)
+    assert board.library_control.open_case(ids[0])
+    document = board.ctx.document
+    postgres_server.stop()
+    qtbot.waitUntil(lambda: not board.library_control.available, timeout=5000)
+    dialog_calls.answer("show_error", None)
+    document.set_label("Renamed while the server was away")
+    assert dialog_calls.names() == ["show_error"]
+    assert "not saved yet" in dialog_calls.calls[0][1][2]
+    assert document.is_modified  # kept in the window, not dropped
+    postgres_server.start()
+    qtbot.waitUntil(lambda: board.library_control.available, timeout=6000)
+    assert not document.is_modified
+    with CaseLibrary.open(postgres_dsn) as library:
+        assert library.get_case(ids[0]).label == "Renamed while the server was away"
+    assert dialog_calls.names() == ["show_error"]
