@@ -282,3 +282,9 @@ def decision(rec: Recommendation, before: Sequence[TreatmentLine], content: Cont
 
 def join_lines(items: Sequence[str]) -> str:
     return "\n".join(items)
+
+
+def suggested_name(label: str, suffix: str) -> str:
+    """A file name offered for an export of ``label`` (letters, digits, ``-_`` and spaces)."""
+    name = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in label).strip()
+    return f"{name or 'report'}{suffix}"

@@ -141,3 +141,21 @@ def whatif_color(palette: QPalette) -> QColor:
 
 def path_color(palette: QPalette) -> QColor:
     return palette.color(QPalette.ColorRole.Highlight)
+
+
+def light_palette() -> QPalette:
+    """White paper, black ink: reports (and the projector) never follow a dark desktop theme."""
+    palette = QPalette()
+    white, black = QColor(255, 255, 255), QColor(0, 0, 0)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QPalette.ColorRole.Window, white)
+        palette.setColor(group, QPalette.ColorRole.Base, white)
+        palette.setColor(group, QPalette.ColorRole.AlternateBase, QColor(0xF2, 0xF2, 0xF2))
+        palette.setColor(group, QPalette.ColorRole.Text, black)
+        palette.setColor(group, QPalette.ColorRole.WindowText, black)
+        palette.setColor(group, QPalette.ColorRole.ButtonText, black)
+        palette.setColor(group, QPalette.ColorRole.Button, QColor(0xEE, 0xEE, 0xEE))
+        palette.setColor(group, QPalette.ColorRole.Mid, QColor(0x70, 0x70, 0x70))
+        palette.setColor(group, QPalette.ColorRole.Highlight, QColor(0x0B, 0x4F, 0xA8))
+        palette.setColor(group, QPalette.ColorRole.HighlightedText, white)
+    return palette

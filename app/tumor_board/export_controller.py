@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QTextDocument
 
 from app.tumor_board import dialogs as board_dialogs
-from app.tumor_board import report, summary
 from app.tumor_board.context import BoardContext
 from app.tumor_board.library_controller import LibraryController
 from app.tumor_board.storage import case_from_library
@@ -38,6 +37,8 @@ class ExportController(QObject):
 
     def ask_identifiers(self, cases: Iterable[Case]) -> bool | None:
         """Whether this export includes identifiers (asked only if a case has any); None: cancel."""
+        from app.tumor_board import summary
+
         if not any(summary.has_identifiers(c) for c in cases):
             return False
         return board_dialogs.ask_include_identifiers(self.ctx.parent)
@@ -56,6 +57,8 @@ class ExportController(QObject):
             return [], None
 
     def case_document(self, meeting_id: int | None, show_identifiers: bool) -> QTextDocument:
+        from app.tumor_board import report
+
         decisions, meeting = self._open_case_decisions(meeting_id)
         case = self.ctx.document.case
         return report.case_document(
@@ -69,6 +72,8 @@ class ExportController(QObject):
         )
 
     def export_case_pdf(self, meeting_id: int | None, path: Path | None = None) -> bool:
+        from app.tumor_board import report
+
         case = self.ctx.document.case
         show = self.ask_identifiers([case])
         if show is None:
@@ -88,6 +93,8 @@ class ExportController(QObject):
         return True
 
     def export_meeting_pdf(self, meeting_id: int | None, path: Path | None = None) -> bool:
+        from app.tumor_board import report
+
         library = self.library.library()
         if library is None and self.library.problem is not None:
             self.ctx.error(self.tr("Cannot open the case library"), self.library.problem)
@@ -128,6 +135,8 @@ class ExportController(QObject):
         return True
 
     def export_graph(self, path: Path | None = None) -> bool:
+        from app.tumor_board import report
+
         case = self.ctx.document.case
         if path is None:
             suggested = self.ctx.folder() / report.suggested_name(case.label, ".png")
@@ -146,6 +155,8 @@ class ExportController(QObject):
         return True
 
     def print_case(self, meeting_id: int | None) -> bool:
+        from app.tumor_board import report
+
         show = self.ask_identifiers([self.ctx.document.case])
         if show is None:
             return False

@@ -35,11 +35,12 @@ from PySide6.QtGui import (
     QTextDocument,
     QTextFormat,
 )
-from PySide6.QtSvg import QSvgGenerator
 
 from app import text, theme
 from app.document import CaseDocument
 from app.safe_output import qt_output
+from app.text import suggested_name as suggested_name
+from app.theme import light_palette as light_palette
 from app.tumor_board import summary
 from app.widgets.graph_view import NodeScene
 from app.widgets.story import StoryScene, story_of
@@ -53,6 +54,8 @@ from pathways.version import APP_VERSION
 from pathways.walkthrough import Walkthrough
 
 log = logging.getLogger(__name__)
+# suggested_name and light_palette are imported above for this module's callers: they live in
+# light modules, so that code needing only them need not import this one at start-up.
 tr = summary.tr
 
 REPORT_WIDTH_PX = 680  # layout width of the report body (device-independent pixels)
@@ -63,24 +66,6 @@ GRAPH_IMAGE_WIDTH = 2200  # pixels of the embedded graph image (sharp when print
 
 class ReportError(Exception):
     """A report could not be written; the message names the file and the reason."""
-
-
-def light_palette() -> QPalette:
-    """White paper, black ink: reports (and the projector) never follow a dark desktop theme."""
-    palette = QPalette()
-    white, black = QColor(255, 255, 255), QColor(0, 0, 0)
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        palette.setColor(group, QPalette.ColorRole.Window, white)
-        palette.setColor(group, QPalette.ColorRole.Base, white)
-        palette.setColor(group, QPalette.ColorRole.AlternateBase, QColor(0xF2, 0xF2, 0xF2))
-        palette.setColor(group, QPalette.ColorRole.Text, black)
-        palette.setColor(group, QPalette.ColorRole.WindowText, black)
-        palette.setColor(group, QPalette.ColorRole.ButtonText, black)
-        palette.setColor(group, QPalette.ColorRole.Button, QColor(0xEE, 0xEE, 0xEE))
-        palette.setColor(group, QPalette.ColorRole.Mid, QColor(0x70, 0x70, 0x70))
-        palette.setColor(group, QPalette.ColorRole.Highlight, QColor(0x0B, 0x4F, 0xA8))
-        palette.setColor(group, QPalette.ColorRole.HighlightedText, white)
-    return palette
 
 
 # ---------------------------------------------------------------------------- the graph
@@ -136,6 +121,8 @@ def export_graph(scene: NodeScene, path: Path, inputs: Sequence[Path] = ()) -> N
                     out.fail(f"cannot write the PNG file ({writer.errorString()})")
                 return
             source = scene.focus_rect()
+            from PySide6.QtSvg import QSvgGenerator
+
             generator = QSvgGenerator()
             generator.setOutputDevice(out.device)
             generator.setSize(source.size().toSize())
@@ -871,8 +858,3 @@ def write_pdf(
 
 def print_document(doc: QTextDocument, printer: QPagedPaintDevice, content: Content) -> None:
     _print(doc, printer, _footer(content))
-
-
-def suggested_name(label: str, suffix: str) -> str:
-    name = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in label).strip()
-    return f"{name or 'report'}{suffix}"
