@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 
+from app import text
 from app.tumor_board import dialogs as board_dialogs
-from app.tumor_board import report
 from app.tumor_board.context import BoardContext
 from app.tumor_board.live import LibraryWatcher
 from app.tumor_board.storage import (
@@ -479,7 +479,7 @@ class LibraryController(QObject):
         except LibraryError as exc:
             self.failed(self.tr("Cannot export the case"), exc)
             return False
-        suggested = self.ctx.folder() / report.suggested_name(stored.label, ".json")
+        suggested = self.ctx.folder() / text.suggested_name(stored.label, ".json")
         path = board_dialogs.ask_case_export_path(self.ctx.parent, str(suggested))
         if path is None:
             return False

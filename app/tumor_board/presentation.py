@@ -38,7 +38,6 @@ from app import content_update, text, theme
 from app.document import CaseDocument
 from app.tumor_board import summary
 from app.tumor_board.library_panel import banner
-from app.tumor_board.report import light_palette
 from app.widgets.graph_view import PathwayGraphView
 from app.widgets.story import StoryScene, story_of
 from pathways.case import Case
@@ -105,7 +104,7 @@ class PresentationWindow(QWidget):
         self._show_identifiers = show_identifiers
         self._index = 0
         self.document = CaseDocument(content, engine, self)
-        self.setPalette(light_palette())
+        self.setPalette(theme.light_palette())
         self.setAutoFillBackground(True)
 
         # the patient's story (path, position, next options), as in the window, readable at a
@@ -117,7 +116,7 @@ class PresentationWindow(QWidget):
         pinned.setFamily(pinned.family())
         pinned.setPointSizeF(pinned.pointSizeF())
         self.scene.setFont(pinned)
-        self.scene.setPalette(light_palette())
+        self.scene.setPalette(theme.light_palette())
         self.graph = PathwayGraphView(self)
         self.graph.setObjectName("presentation_graph")
         self.graph.set_pathway_scene(self.scene)
@@ -528,7 +527,7 @@ class PresentationWindow(QWidget):
 
     def _set_warnings(self, palette: QPalette) -> None:
         notices = self.document.recommendation.warnings
-        background, border, fg = theme.warning_colors(light_palette())
+        background, border, fg = theme.warning_colors(theme.light_palette())
         if not notices:
             self.warnings.setVisible(False)
             return
