@@ -32,9 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.tumor_board import summary
-from app.tumor_board.models import CaseListModel, DecisionTableModel, MeetingListModel
+from app.tumor_board.models import (
+    CaseListModel,
+    DecisionTableModel,
+    MeetingListModel,
+    PagedCaseListModel,
+)
 from pathways.content import Content
-from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable, Meeting
+from pathways.library import CaseLibrary, CaseSummary, LibraryError, LibraryUnavailable, Meeting
 
 # Amber, dark text: visible on light and dark themes, and not the red of the privacy band.
 BANNER_STYLE = (
@@ -121,7 +126,8 @@ class LibraryPanel(QDockWidget):
         body.setObjectName("tumor_board_panel")
         self.meetings = MeetingListModel(self)
         self.agenda = CaseListModel(self)
-        self.cases = CaseListModel(self)
+        # Read a page at a time as the list scrolls: a library may hold 100,000 cases.
+        self.cases = PagedCaseListModel(self)
         self.decisions = DecisionTableModel(content, self)
 
         self.open_library_action = QAction(self.tr("&Open library…"), self)
@@ -327,7 +333,7 @@ class LibraryPanel(QDockWidget):
         return self.cases.case_id(self.case_view.currentIndex().row())
 
     def select_library_case(self, case_id: int) -> None:
-        row = self.cases.row_of(case_id)
+        row = self.cases.fetch_until(case_id)
         self.case_view.setCurrentIndex(self.cases.index(row) if row >= 0 else QModelIndex())
 
     # ------------------------------------------------------------------ notes
@@ -351,7 +357,7 @@ class LibraryPanel(QDockWidget):
         if library is None:
             self.meetings.clear()
             self.agenda.set_cases([])
-            self.cases.set_cases([])
+            self.cases.clear()
             self.decisions.set_decisions([], {})
             self.status.setText(problem)
             self.minutes.setText("")
@@ -473,7 +479,13 @@ class LibraryPanel(QDockWidget):
     def _refresh_cases(self, library: CaseLibrary) -> None:
         keep = self.library_case_id()
         pattern = self.search.text().strip()
-        self.cases.set_cases(library.search_cases(pattern) if pattern else library.list_cases())
+
+        def page(after: CaseSummary | None, limit: int) -> list[CaseSummary]:
+            if pattern:
+                return library.search_cases(pattern, after=after, limit=limit)
+            return library.list_cases(after=after, limit=limit)
+
+        self.cases.load(page)
         if keep is not None:
             self.select_library_case(keep)
         self._update_buttons()

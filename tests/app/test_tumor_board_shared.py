@@ -1,8 +1,10 @@
 """A tumor board on a shared library (issue 17): two workstations, live refresh, a lost server.
 
 Against a real PostgreSQL server (``postgres_dsn``; skipped, with the reason, without one), and
-the same behaviour where it applies on an SQLite file. "Within a second" is each wait's limit
-(``qtbot.waitUntil(..., timeout=1000)``): a change that does not arrive in time fails the test.
+the same behaviour where it applies on an SQLite file. A change made elsewhere must arrive
+(``qtbot.waitUntil``); how fast it arrives ("within a second") is measured by the benchmark
+(``python -m benchmarks --only library-pg``, "live refresh"), not asserted here, where a loaded
+machine would make a time limit flaky: the waits allow a generous ``LIVE_MS``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
+# How long a change made elsewhere may take to appear, here: far above the second the
+# benchmark measures, so that a busy CI machine does not fail a behaviour that works.
+LIVE_MS = 5000
 FIRST, SECOND, THIRD = (
     "02-after-first-line.json",
     "05-brain-metastases.json",
@@ -104,8 +109,10 @@ def test_two_workstations_run_a_meeting_together(
     assert meeting is not None
     coordinator.library_control.import_files(meeting, [CASES / FIRST])
     # …and seen on the clinician's, within a second.
-    qtbot.waitUntil(lambda: clinician.panel.meeting_id() == meeting, timeout=1000)
-    qtbot.waitUntil(lambda: labels(clinician, "agenda") == [label_of(FIRST, content)], timeout=1000)
+    qtbot.waitUntil(lambda: clinician.panel.meeting_id() == meeting, timeout=LIVE_MS)
+    qtbot.waitUntil(
+        lambda: labels(clinician, "agenda") == [label_of(FIRST, content)], timeout=LIVE_MS
+    )
 
     # The clinician adds a case to the agenda; the coordinator sees it, keeping his selection.
     coordinator.panel.select_agenda_case(coordinator.panel.agenda.case_id(0) or 0)
@@ -113,7 +120,7 @@ def test_two_workstations_run_a_meeting_together(
     assert selected is not None
     clinician.library_control.import_files(meeting, [CASES / SECOND])
     expected = [label_of(FIRST, content), label_of(SECOND, content)]
-    qtbot.waitUntil(lambda: labels(coordinator, "agenda") == expected, timeout=1000)
+    qtbot.waitUntil(lambda: labels(coordinator, "agenda") == expected, timeout=LIVE_MS)
     assert coordinator.panel.agenda_case_id() == selected
     assert set(labels(coordinator)) == set(expected)  # the library's list too
 
@@ -133,7 +140,7 @@ def test_two_workstations_run_a_meeting_together(
     assert view.current.case_id == selected  # still the case on screen
     assert view.current.decisions[0].recorded_by == "postgres"  # the login, not the text
     assert view.decision.text() != undecided  # shown on the projector, not only stored
-    qtbot.waitUntil(lambda: clinician.panel.decisions.rowCount() == 1, timeout=1000)
+    qtbot.waitUntil(lambda: clinician.panel.decisions.rowCount() == 1, timeout=LIVE_MS)
     agenda = clinician.panel.agenda
     assert agenda.data(agenda.index(agenda.row_of(selected))).endswith("✔")
 
@@ -145,7 +152,7 @@ def test_two_workstations_run_a_meeting_together(
     second = view.cases[1].case_id
     assert second is not None and len(view.cases[1].decisions) == 1
     coordinator.panel.select_agenda_case(second)
-    qtbot.waitUntil(lambda: coordinator.panel.decisions.rowCount() == 1, timeout=1000)
+    qtbot.waitUntil(lambda: coordinator.panel.decisions.rowCount() == 1, timeout=LIVE_MS)
     view.close()
 
 
@@ -168,7 +175,7 @@ def test_a_change_made_by_another_process_appears_in_the_dock(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    qtbot.waitUntil(lambda: labels(board) == [label_of(FIRST, content)], timeout=1000)
+    qtbot.waitUntil(lambda: labels(board) == [label_of(FIRST, content)], timeout=LIVE_MS)
 
 
 def test_the_same_file_on_two_windows_is_refreshed_too(
@@ -178,7 +185,7 @@ def test_the_same_file_on_two_windows_is_refreshed_too(
     one, other = workstation(db), workstation(db)
     assert not one.library_control.watching_socket  # a file is polled on a timer
     one.library_control.import_files(None, [CASES / FIRST])
-    qtbot.waitUntil(lambda: labels(other) == [label_of(FIRST, content)], timeout=1000)
+    qtbot.waitUntil(lambda: labels(other) == [label_of(FIRST, content)], timeout=LIVE_MS)
 
 
 # -- the server gone mid-meeting -----------------------------------------------------------------
@@ -250,7 +257,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     with CaseLibrary.open(postgres_dsn) as library:
         assert len(library.list_cases()) == 2  # nothing half-written
         library.add_case(dump_case(load_case(CASES / THIRD, content)))
-    qtbot.waitUntil(lambda: len(labels(board)) == 3, timeout=1000)  # live again
+    qtbot.waitUntil(lambda: len(labels(board)) == 3, timeout=LIVE_MS)  # live again
     assert dialog_calls.names() == ["show_error", "show_error"]
     view.close()
 
@@ -270,7 +277,7 @@ def test_killed_connections_are_replaced_without_a_banner(
     # Still live: a change made elsewhere arrives, and this workstation can write.
     with CaseLibrary.open(postgres_dsn) as library:
         library.add_case(dump_case(load_case(CASES / SECOND, content)))
-    qtbot.waitUntil(lambda: len(labels(board)) == 2, timeout=1000)
+    qtbot.waitUntil(lambda: len(labels(board)) == 2, timeout=LIVE_MS)
     assert board.library_control.import_files(meeting, [CASES / THIRD]) != []
     assert len(labels(board, "agenda")) == 2
     assert states == [] and not board.panel.server_banner.isVisible()
@@ -389,7 +396,7 @@ def test_open_library_switches_live_and_is_remembered(
     # Live on the new library, not on the old one.
     with CaseLibrary.open(postgres_dsn) as library:
         library.add_case(dump_case(load_case(CASES / FIRST, content)))
-    qtbot.waitUntil(lambda: len(labels(board)) == 3, timeout=1000)
+    qtbot.waitUntil(lambda: len(labels(board)) == 3, timeout=LIVE_MS)
     # The next window (no --db, no environment) opens the library chosen last.
     assert resolve_db_path(None, store) == postgres_dsn
     # A library that cannot be opened leaves the open one in place, with one dialog.
@@ -443,14 +450,14 @@ def test_the_presentation_follows_the_agenda_changed_elsewhere(
     with CaseLibrary.open(db) as library:  # another workstation puts a case first
         third = library.add_case(dump_case(load_case(CASES / THIRD, content)))
         library.add_to_agenda(meeting, third, 0)
-    qtbot.waitUntil(lambda: len(view.cases) == 3, timeout=1000)
+    qtbot.waitUntil(lambda: len(view.cases) == 3, timeout=LIVE_MS)
     # The same patient stays on screen, at the same step, at its new place.
     assert view.current is not None and view.current.case_id == ids[1] and view.index == 2
     assert view.document.step == 0 and view.show_identifiers
     assert "Case 3 of 3" in view.position_label.text()
     with CaseLibrary.open(db) as library:  # and then takes it off the agenda
         library.remove_from_agenda(meeting, ids[1])
-    qtbot.waitUntil(lambda: len(view.cases) == 2, timeout=1000)
+    qtbot.waitUntil(lambda: len(view.cases) == 2, timeout=LIVE_MS)
     assert view.current is not None and view.current.case_id != ids[1]
     assert not view.show_identifiers  # another patient: identifiers hidden again
     view.close()
