@@ -135,7 +135,7 @@ def test_two_workstations_run_a_meeting_together(
     decision = coordinator.record_decision()
     assert decision is not None
     qtbot.waitUntil(
-        lambda: view.current is not None and len(view.current.decisions) == 1, timeout=1000
+        lambda: view.current is not None and len(view.current.decisions) == 1, timeout=LIVE_MS
     )
     assert view.current.case_id == selected  # still the case on screen
     assert view.current.decisions[0].recorded_by == "postgres"  # the login, not the text
@@ -517,3 +517,65 @@ def test_an_edit_to_a_library_case_while_the_server_is_lost_is_saved_when_it_is_
     with CaseLibrary.open(postgres_dsn) as library:
         assert library.get_case(ids[0]).label == "Renamed while the server was away"
     assert dialog_calls.names() == ["show_error"]
+
+
+def test_two_app_processes_run_a_meeting_together(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_dsn: str,
+    content: Content,
+    board_dialogs_fixture: BoardDialogs,
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    """Two instances of the app, each in its own process, on one server: the agenda is built
+    here, the decision is recorded there during the presentation shown here, and each sees the
+    other's work by its own live refresh."""
+    import threading
+
+    here = workstation(postgres_dsn)
+    board_dialogs_fixture.answer("ask_meeting", ("Breast board", dt.date(2026, 5, 12)))
+    meeting = here.library_control.new_meeting()
+    assert meeting is not None
+    here.library_control.import_files(meeting, [CASES / FIRST])
+    here.panel.select_agenda_case(here.panel.agenda.case_id(0) or 0)
+    view = here.present(full_screen=False)
+    assert view is not None and view.current is not None and not view.current.decisions
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("second_workstation.py")),
+            postgres_dsn,
+            str(meeting),
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(other.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        # The decision recorded on the other workstation reaches the presentation shown here.
+        qtbot.waitUntil(
+            lambda: view.current is not None and len(view.current.decisions) == 1,
+            timeout=30_000,
+        )
+        recorded = view.current.decisions[0]
+        assert recorded.chosen_regimen == "tdm1" and recorded.recorded_by == "postgres"
+        # A case added here reaches the other workstation's agenda.
+        here.library_control.import_files(meeting, [CASES / SECOND])
+        other.wait(60)  # stdout is the reader's; stderr is read below
+    finally:
+        if other.poll() is None:
+            other.kill()
+            other.wait(10)
+    reader.join(10)
+    errors = other.stderr.read() if other.stderr else ""
+    assert other.returncode == 0, errors
+    assert lines == [f"recorded {recorded.id}\n", "saw 2 cases\n"]
+    view.close()
