@@ -542,40 +542,35 @@ def test_two_app_processes_run_a_meeting_together(
     assert view is not None and view.current is not None and not view.current.decisions
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    other = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("second_workstation.py")),
-            postgres_dsn,
-            str(meeting),
-            str(tmp_path),
-        ],
+    script = str(Path(__file__).with_name("second_workstation.py"))
+    lines: list[str] = []
+    with subprocess.Popen(
+        [sys.executable, script, postgres_dsn, str(meeting), str(tmp_path)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(other.stdout or ()), daemon=True)
-    reader.start()
-    try:
-        # The decision recorded on the other workstation reaches the presentation shown here.
-        qtbot.waitUntil(
-            lambda: view.current is not None and len(view.current.decisions) == 1,
-            timeout=30_000,
-        )
-        recorded = view.current.decisions[0]
-        assert recorded.chosen_regimen == "tdm1" and recorded.recorded_by == "postgres"
-        # A case added here reaches the other workstation's agenda.
-        here.library_control.import_files(meeting, [CASES / SECOND])
-        other.wait(60)  # stdout is the reader's; stderr is read below
-    finally:
-        if other.poll() is None:
-            other.kill()
-            other.wait(10)
-    reader.join(10)
-    errors = other.stderr.read() if other.stderr else ""
+    ) as other:
+        reader = threading.Thread(target=lambda: lines.extend(other.stdout or ()), daemon=True)
+        reader.start()
+        try:
+            # The decision recorded on the other workstation reaches the presentation here.
+            qtbot.waitUntil(
+                lambda: view.current is not None and len(view.current.decisions) == 1,
+                timeout=30_000,
+            )
+            recorded = view.current.decisions[0]
+            assert recorded.chosen_regimen == "tdm1" and recorded.recorded_by == "postgres"
+            # A case added here reaches the other workstation's agenda.
+            here.library_control.import_files(meeting, [CASES / SECOND])
+            other.wait(60)  # stdout is the reader's; stderr is read below
+        finally:
+            if other.poll() is None:
+                other.kill()
+                other.wait(10)
+        reader.join(10)
+        errors = other.stderr.read() if other.stderr else ""
     assert other.returncode == 0, errors
     assert lines == [f"recorded {recorded.id}\n", "saw 2 cases\n"]
     view.close()
