@@ -38,6 +38,7 @@ from pathways.library_schema import frozen as _frozen
 from pathways.library_store import Failure
 from pathways.library_store import LibraryError as LibraryError
 from pathways.library_store import LibraryUnavailable as LibraryUnavailable
+from pathways.library_store import PasswordRequired as PasswordRequired
 
 if TYPE_CHECKING:
     from pathways.library_store import ChangeFeed, Cursor, Store
@@ -204,7 +205,12 @@ class CaseLibrary:
 
     @classmethod
     def open(
-        cls, location: Path | str, *, read_only: bool = False, timeout: float | None = None
+        cls,
+        location: Path | str,
+        *,
+        read_only: bool = False,
+        timeout: float | None = None,
+        password: str | None = None,
     ) -> CaseLibrary:
         """Open (or create) the library at ``location``: an SQLite file's path, or a PostgreSQL
         database (``postgresql://…`` URL or ``service=NAME`` for libpq's service file).
@@ -212,13 +218,18 @@ class CaseLibrary:
         A library that cannot be written (a read-only file, folder or disk) is opened read-only
         rather than refused, so that it can still be read and printed; ``read_only`` asks for
         that mode explicitly. ``timeout``: how long to wait for another program's lock (SQLite)
-        or for the server to answer the connection (PostgreSQL).
+        or for the server to answer the connection (PostgreSQL). ``password``: typed by the
+        user when the server asked for one (:class:`PasswordRequired`) and libpq found none;
+        kept in this object's memory for reconnections, never written anywhere.
         """
         if is_server_location(location):
             from pathways.library_postgres import CONNECT_TIMEOUT_S, PostgresStore
 
             pg = PostgresStore.open(
-                str(location), read_only=read_only, timeout=timeout or CONNECT_TIMEOUT_S
+                str(location),
+                read_only=read_only,
+                timeout=timeout or CONNECT_TIMEOUT_S,
+                password=password,
             )
             return cls(pg, str(location).strip())
         from pathways.library_sqlite import BUSY_TIMEOUT_S, SqliteStore

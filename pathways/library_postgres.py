@@ -28,7 +28,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pathways.library_schema import NOTIFY_CHANNEL, POSTGRESQL, SCHEMA_VERSION, migration
-from pathways.library_store import ChangeFeed, Cursor, Failure, LibraryError
+from pathways.library_store import ChangeFeed, Cursor, Failure, LibraryError, PasswordRequired
 
 CONNECT_TIMEOUT_S = 5.0
 _STATEMENT_TIMEOUT_MS = 30_000
@@ -52,21 +52,34 @@ class PostgresStore:
     errors: tuple[type[BaseException], ...] = (psycopg.Error,)
 
     def __init__(
-        self, conninfo: str, conn: psycopg.Connection[Any], read_only_reason: str | None
+        self,
+        conninfo: str,
+        conn: psycopg.Connection[Any],
+        read_only_reason: str | None,
+        password: str | None = None,
     ) -> None:
         self._conninfo = conninfo
+        self._password = password  # typed by the user: in memory only, for reconnections
         self._conn = conn
         self.where = describe(conninfo)
         self.read_only_reason = read_only_reason
         self.login: str | None = _login(conn)
 
     @classmethod
-    def open(cls, location: str, *, read_only: bool, timeout: float) -> PostgresStore:
+    def open(
+        cls, location: str, *, read_only: bool, timeout: float, password: str | None = None
+    ) -> PostgresStore:
         conninfo = _conninfo(location, timeout)
         where = describe(conninfo)
         try:
-            conn = _connect(conninfo)
+            conn = _connect(conninfo, password)
         except psycopg.Error as exc:
+            if _asks_for_password(exc):
+                why = "a wrong password" if password else "no password found"
+                raise PasswordRequired(
+                    f"{where}: the server asks for a password ({why}); it can be typed, or "
+                    "kept in the PostgreSQL password file (pgpass) or a service file"
+                ) from None
             raise LibraryError(f"{where}: {_explain(exc, None)}") from None
         login = None
         try:
@@ -80,7 +93,7 @@ class PostgresStore:
         except BaseException:
             conn.close()
             raise
-        return cls(conninfo, conn, "opened read-only" if read_only else None)
+        return cls(conninfo, conn, "opened read-only" if read_only else None, password)
 
     @property
     def backend_pid(self) -> int:
@@ -140,11 +153,11 @@ class PostgresStore:
         if not (self._conn.closed or self._conn.broken):
             return
         self._conn.close()
-        self._conn = _connect(self._conninfo)
+        self._conn = _connect(self._conninfo, self._password)
         self.login = _login(self._conn)
 
     def changes(self) -> ChangeFeed:
-        return NotifyFeed(self._conninfo, lambda: self._conn.info.backend_pid)
+        return NotifyFeed(self._conninfo, self._password, lambda: self._conn.info.backend_pid)
 
     def close(self) -> None:
         self._conn.close()
@@ -153,10 +166,11 @@ class PostgresStore:
 class NotifyFeed:
     """The other workstations' commits, as PostgreSQL's notifications on their own connection."""
 
-    def __init__(self, conninfo: str, own_pid: Any) -> None:
+    def __init__(self, conninfo: str, password: str | None, own_pid: Any) -> None:
         self._conninfo = conninfo
+        self._password = password
         self._own_pid = own_pid  # this workstation's own changes are refreshed already
-        self._conn: psycopg.Connection[Any] = _connect(conninfo)
+        self._conn: psycopg.Connection[Any] = _connect(conninfo, password)
         self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
 
     def fileno(self) -> int | None:
@@ -167,7 +181,7 @@ class NotifyFeed:
         if self._conn.closed or self._conn.broken:
             # Reconnect, and report everything changed: notifications sent meanwhile are lost.
             self._conn.close()
-            self._conn = _connect(self._conninfo)
+            self._conn = _connect(self._conninfo, self._password)
             self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             return frozenset({"*"})
         own = self._own_pid()
@@ -221,9 +235,23 @@ def _conninfo(location: str, timeout: float) -> str:
     )
 
 
-def _connect(conninfo: str) -> psycopg.Connection[Any]:
-    # autocommit: the library issues BEGIN / COMMIT itself, as it does on SQLite.
+def _connect(conninfo: str, password: str | None = None) -> psycopg.Connection[Any]:
+    # autocommit: the library issues BEGIN / COMMIT itself, as it does on SQLite. A typed
+    # password goes to libpq as a parameter, never into the address that messages show.
+    if password:
+        return psycopg.Connection.connect(conninfo, autocommit=True, password=password)
     return psycopg.Connection.connect(conninfo, autocommit=True)
+
+
+def _asks_for_password(exc: BaseException) -> bool:
+    """libpq found no password for a server that wants one, or the password was refused."""
+    state = getattr(exc, "sqlstate", None)
+    text = str(exc)
+    return (
+        state == "28P01"
+        or "no password supplied" in text
+        or "password authentication failed" in text
+    )
 
 
 def _login(conn: psycopg.Connection[Any]) -> str:
@@ -318,6 +346,11 @@ def _explain(exc: BaseException, login: str | None) -> str:
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         who = f"your login {login!r}" if login else "your login"
         return f"{who} is not allowed to do this ({ROLES_HELP}); nothing was changed"
+    if "certificate" in str(exc) or "does not support SSL" in str(exc):
+        return (
+            "the secure connection failed: the server's certificate could not be checked "
+            "(sslrootcert), does not name this server, or the server does not offer TLS"
+        )
     if state.startswith("28"):
         return "the server refused the login (check the user name, pgpass or the service file)"
     if state == "3D000":

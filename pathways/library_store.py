@@ -22,6 +22,11 @@ class LibraryUnavailable(LibraryError):
     """The library's server cannot be reached: nothing was read or changed; try again later."""
 
 
+class PasswordRequired(LibraryError):
+    """The server wants a password that libpq did not find (pgpass, service file) or that was
+    wrong: the user may type it; it is then kept in memory only, never stored."""
+
+
 class Failure(Enum):
     """What a driver error means for the library."""
 

@@ -167,6 +167,7 @@ class PostgresServer:
         self.socket_dir = self.root / "socket"
         self.log_file = self.root / "server.log"
         self.port = _free_port()
+        self._extra_settings: list[str] = []
         self._initialised = False
         self._cleaned = False
         atexit.register(self.cleanup)
@@ -252,6 +253,30 @@ class PostgresServer:
             conf.write(f"\ninclude '{self.root / 'test-server.conf'}'\n")
         self._initialised = True
 
+    def install_file(self, name: str, data: bytes, mode: int = 0o600) -> Path:
+        """A file in the server's folder that the server may read (a certificate, a key)."""
+        path = self.root / name
+        path.write_bytes(data)
+        path.chmod(mode)
+        if self._ids is not None:
+            os.chown(path, *self._ids)
+        return path
+
+    def configure(self, *settings: str) -> None:
+        """Server settings (``name = value``) added from the next start on."""
+        self._extra_settings.extend(settings)
+
+    def prepend_hba(self, *lines: str) -> None:
+        """Client authentication rules put first (the first that matches decides); reloaded."""
+        if not self._initialised:
+            self._initdb()
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text("\n".join(lines) + "\n" + hba.read_text(encoding="utf-8"), "utf-8")
+        if self.is_running():
+            done = self._run(["pg_ctl", "reload", f"--pgdata={self.data_dir}"], "pg_ctl reload")
+            if done.returncode != 0:
+                raise self._fail("pg_ctl reload", done)
+
     def _write_settings(self) -> None:
         settings = self.root / "test-server.conf"
         settings.write_text(
@@ -265,6 +290,7 @@ class PostgresServer:
                     # killed (stop("immediate")), as the fault tests expect.
                     "fsync = off",
                     "full_page_writes = off",
+                    *self._extra_settings,
                     "",
                 ]
             ),
