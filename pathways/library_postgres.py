@@ -78,7 +78,8 @@ class PostgresStore:
                 why = "a wrong password" if password else "no password found"
                 raise PasswordRequired(
                     f"{where}: the server asks for a password ({why}); it can be typed, or "
-                    "kept in the PostgreSQL password file (pgpass) or a service file"
+                    "kept in the PostgreSQL password file (pgpass) or a service file",
+                    where,
                 ) from None
             raise LibraryError(f"{where}: {_explain(exc, None)}") from None
         login = None

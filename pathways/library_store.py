@@ -26,6 +26,10 @@ class PasswordRequired(LibraryError):
     """The server wants a password that libpq did not find (pgpass, service file) or that was
     wrong: the user may type it; it is then kept in memory only, never stored."""
 
+    def __init__(self, message: str, where: str) -> None:
+        super().__init__(message)
+        self.where = where  # the server, as messages name it
+
 
 class Failure(Enum):
     """What a driver error means for the library."""

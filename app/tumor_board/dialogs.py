@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -374,6 +375,27 @@ class LibraryLocationDialog(QDialog):
     def accept(self) -> None:
         if self.location() is not None:
             super().accept()
+
+
+def ask_password(parent: QWidget | None, where: str, retry: bool) -> str | None:
+    """The password the library's server asks for (kept in memory only); None when cancelled."""
+    text, ok = QInputDialog.getText(
+        parent,
+        QCoreApplication.translate("BoardDialogs", "Password for the shared library"),
+        QCoreApplication.translate(
+            "BoardDialogs",
+            "{wrong}The server {where} asks for your database password. It is kept in memory "
+            "until the app closes, never written anywhere (to avoid typing it, keep it in the "
+            "PostgreSQL password file or a service file).",
+        ).format(
+            wrong=QCoreApplication.translate("BoardDialogs", "That password was refused. ")
+            if retry
+            else "",
+            where=where,
+        ),
+        QLineEdit.EchoMode.Password,
+    )
+    return text if ok and text else None
 
 
 def ask_library_location(parent: QWidget | None, current: Path | str) -> Path | str | None:

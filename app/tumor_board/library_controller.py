@@ -34,22 +34,23 @@ from app.tumor_board.storage import (
 from pathways import safe_write
 from pathways.case import Case, dump_case, load_case
 from pathways.errors import PathwayError
-from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable
+from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable, PasswordRequired
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 
+MAX_PASSWORD_TRIES = 3  # a password asked for again after a refusal, then the error
 RECONNECT_MS = 2000  # a lost server is tried again this long after the last try ended
 PROBE_CHECK_MS = 100  # how often the window looks whether a try (in a thread) has ended
 
 
-def _can_open(location: Location) -> bool:
+def _can_open(location: Location, password: str | None = None) -> bool:
     """Whether the library can be opened now (run in a worker thread, on its own connection:
     nothing is shared with the window's)."""
     try:
-        CaseLibrary.open(location, read_only=True).close()
+        CaseLibrary.open(location, read_only=True, password=password).close()
     except Exception:  # any failure means "not yet"; the message is not needed here
         return False
     return True
@@ -89,6 +90,7 @@ class LibraryController(QObject):
         self.location: Location = db_path
         self._settings = settings  # where Open library… remembers its choice
         self._library: CaseLibrary | None = None
+        self._password: str | None = None  # typed when the server asked: memory only
         self._watcher: LibraryWatcher | None = None
         self.available = True
         self.problem: str | None = None  # why the last attempt to open failed (for the dock)
@@ -175,12 +177,27 @@ class LibraryController(QObject):
             self.problem = problem
             self.ctx.error(self.tr("Cannot open the case library"), problem)
             return None
-        try:
-            library = CaseLibrary.open(location)
-        except LibraryError as exc:
-            self.problem = str(exc)
-            self.ctx.error(self.tr("Cannot open the case library"), exc)
-            return None
+        password = self._password if location == self.location else None
+        for attempt in range(MAX_PASSWORD_TRIES + 1):
+            try:
+                library = CaseLibrary.open(location, password=password)
+                break
+            except PasswordRequired as exc:
+                if attempt == MAX_PASSWORD_TRIES:
+                    self.problem = str(exc)
+                    self.ctx.error(self.tr("Cannot open the case library"), exc)
+                    return None
+                password = board_dialogs.ask_password(
+                    self.ctx.parent, exc.where, retry=password is not None
+                )
+                if password is None:
+                    self.problem = str(exc)
+                    return None
+            except LibraryError as exc:
+                self.problem = str(exc)
+                self.ctx.error(self.tr("Cannot open the case library"), exc)
+                return None
+        self._password = password
         self.problem = None
         return library
 
@@ -281,7 +298,7 @@ class LibraryController(QObject):
         from concurrent.futures import ThreadPoolExecutor
 
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-probe")
-        self._probe = executor.submit(_can_open, self.location)
+        self._probe = executor.submit(_can_open, self.location, self._password)
         executor.shutdown(wait=False)  # the thread ends with the probe
         self._probe_check.start()
 

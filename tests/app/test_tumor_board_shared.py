@@ -574,3 +574,44 @@ def test_two_app_processes_run_a_meeting_together(
     assert other.returncode == 0, errors
     assert lines == [f"recorded {recorded.id}\n", "saw 2 cases\n"]
     view.close()
+
+
+def test_a_password_the_server_asks_for_is_typed_and_kept_in_memory_only(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_server: PostgresServer,
+    postgres_dsn: str,
+    board_dialogs_fixture: BoardDialogs,
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "board-pw-7Q"
+    login = "typed_pw_user"
+    postgres_server.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{login}') THEN"
+        f" CREATE ROLE {login} LOGIN PASSWORD '{secret}'; END IF; END $$"
+    )
+    database = dbname(postgres_dsn)
+    postgres_server.execute(f"ALTER DATABASE {database} OWNER TO {login}")
+    postgres_server.execute(f"GRANT CREATE ON SCHEMA public TO {login}", dbname=database)
+    postgres_server.prepend_hba(f"host all {login} 127.0.0.1/32 scram-sha-256")
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    typed = iter(["wrong guess", secret])
+    board_dialogs_fixture.answer("ask_password", lambda *args: next(typed))
+
+    board = workstation(postgres_dsn.replace("postgres@", f"{login}@", 1))
+    library = board.library()
+    assert library is not None and library.login == login
+    assert board_dialogs_fixture.calls.count("ask_password") == 2  # refused once, then right
+    # Never written: not in the settings, the location or the log folder's files.
+    settings_text = "".join(
+        p.read_text("utf-8", "replace") for p in tmp_path.parent.rglob("*.ini") if p.is_file()
+    )
+    assert secret not in settings_text and secret not in str(board.library_control.location)
+
+    # The server restarts: the window reconnects with the password it keeps, asking nothing.
+    postgres_server.stop()
+    board.library_control.lost()
+    postgres_server.start()
+    qtbot.waitUntil(lambda: board.library_control.available, timeout=10_000)
+    assert board_dialogs_fixture.calls.count("ask_password") == 2

@@ -20,6 +20,7 @@ from pathways.library import CaseLibrary
 from tests.app.conftest import CASES
 
 BOARD_DIALOGS = (
+    "ask_password",
     "ask_meeting",
     "ask_decision",
     "ask_import_paths",
