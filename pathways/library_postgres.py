@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -28,7 +29,14 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pathways.library_schema import NOTIFY_CHANNEL, POSTGRESQL, SCHEMA_VERSION, migration
-from pathways.library_store import ChangeFeed, Cursor, Failure, LibraryError, PasswordRequired
+from pathways.library_store import (
+    ChangeFeed,
+    Cursor,
+    Failure,
+    LibraryError,
+    LibraryUnavailable,
+    PasswordRequired,
+)
 
 CONNECT_TIMEOUT_S = 5.0
 _STATEMENT_TIMEOUT_MS = 30_000
@@ -178,18 +186,26 @@ class NotifyFeed:
         return None if self._conn.closed else self._conn.fileno()
 
     def poll(self) -> frozenset[str]:
-        """Tables changed by others since the last call; raises psycopg's error when gone."""
-        if self._conn.closed or self._conn.broken:
-            # Reconnect, and report everything changed: notifications sent meanwhile are lost.
-            self._conn.close()
-            self._conn = _connect(self._conninfo, self._password)
-            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            return frozenset({"*"})
-        own = self._own_pid()
-        return frozenset(n.payload for n in self._conn.notifies(timeout=0) if n.pid != own)
+        """Tables changed by others since the last call; LibraryUnavailable when gone."""
+        try:
+            if self._conn.closed or self._conn.broken:
+                # Reconnect, and report everything changed: notifications sent meanwhile are
+                # lost.
+                self._conn.close()
+                self._conn = _connect(self._conninfo, self._password)
+                self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                return frozenset({"*"})
+            own = self._own_pid()
+            return frozenset(n.payload for n in self._conn.notifies(timeout=0) if n.pid != own)
+        except psycopg.Error as exc:
+            raise LibraryUnavailable(
+                f"{describe(self._conninfo)}: {_explain(exc, None)}; changes made elsewhere "
+                "are not shown until it is back"
+            ) from None
 
     def close(self) -> None:
-        self._conn.close()
+        with suppress(psycopg.Error):  # a broken connection may complain while closing
+            self._conn.close()
 
 
 def describe(conninfo: str) -> str:

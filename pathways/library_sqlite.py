@@ -116,6 +116,7 @@ class _DataVersionFeed:
     """
 
     def __init__(self, path: Path, timeout: float) -> None:
+        self._path = path
         self._conn: sqlite3.Connection | None = _connect(path, True, timeout)
         self._version = self._read()
 
@@ -129,7 +130,12 @@ class _DataVersionFeed:
         return None
 
     def poll(self) -> frozenset[str]:
-        version = self._read()
+        try:
+            version = self._read()
+        except sqlite3.Error as exc:
+            raise LibraryError(
+                f"{self._path}: cannot watch the case library: {_explain(exc)}"
+            ) from None
         if version == self._version:
             return frozenset()
         self._version = version

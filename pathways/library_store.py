@@ -85,7 +85,7 @@ class ChangeFeed(Protocol):
     ``fileno()`` is a socket to watch for readability (PostgreSQL's notifications), or None when
     the feed must be polled on a timer (SQLite). ``poll()`` never blocks: it returns the names
     of the tables changed since the last call (``{"*"}`` when the backend cannot tell which),
-    and raises the driver's error when the server is gone.
+    and raises :class:`LibraryError` (:class:`LibraryUnavailable` when the server is gone).
     """
 
     def fileno(self) -> int | None: ...

@@ -12,7 +12,7 @@ import logging
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from pathways.library import CaseLibrary
+from pathways.library import CaseLibrary, LibraryError
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ class LibraryWatcher(QObject):
         """Read what changed; never blocks (the feed only reads what has arrived)."""
         try:
             tables = self._feed.poll()
-        except Exception as exc:
-            # The driver's errors cannot be named without importing the driver here (psycopg
-            # stays unimported until a server is opened); any failure means the feed is gone.
+        except LibraryError as exc:
             self.stop()
             log.warning("case library change feed lost: %s", type(exc).__name__)
             self.failed.emit(str(exc))
@@ -100,7 +98,4 @@ class LibraryWatcher(QObject):
         self._coalesce.stop()
         self._pending.clear()
         self._drop_notifier()
-        try:
-            self._feed.close()
-        except Exception:  # closing a broken connection may raise the driver's error
-            log.debug("change feed closed with an error")
+        self._feed.close()
