@@ -20,7 +20,7 @@ import pathways.content_checks
 import pathways.content_diff  # with it the engine (networkx) and the schema (pydantic)
 import pathways.content_store
 import pathways.errors
-import pathways.library  # the tumor board's case library (sqlite3)
+import pathways.library  # the case library's interface (its backends load when one is opened)
 import pathways.scenarios
 import pathways.signoff
 import pathways.site
