@@ -6,8 +6,17 @@ tumor-board mode can find it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPalette, QTextOption
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QPalette, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -334,6 +343,26 @@ class OptionsPanel(QWidget):
 
 
 # ---------------------------------------------------------------------------- evidence
+def _settle(browser: QTextBrowser, geometry: QRect) -> None:
+    """Give a hidden browser the place it will be shown at before it is given a page.
+
+    A hidden widget is told its new size only when shown, and a text browser lays its whole
+    page out again at every resize, even one that leaves its width as it was. A browser made
+    now, or one last shown before the panel changed height (another case, another banner),
+    laid its page out at the old size, then again when shown (1.7-2.4 ms). Emptied and told
+    its size first (as Qt tells it when showing it), it lays the page out once."""
+    browser.setGeometry(geometry)
+    if not browser.testAttribute(Qt.WidgetAttribute.WA_PendingResizeEvent):
+        return
+    browser.clear()  # (the page it had is not laid out again at the new size)
+    # The browser first, then its viewport and scroll bars, which it has just placed: the
+    # viewport's resize is the one that lays the page out.
+    for widget in (browser, *browser.findChildren(QWidget)):
+        if widget.testAttribute(Qt.WidgetAttribute.WA_PendingResizeEvent):
+            widget.setAttribute(Qt.WidgetAttribute.WA_PendingResizeEvent, False)
+            QCoreApplication.sendEvent(widget, QResizeEvent(widget.size(), QSize()))
+
+
 class EvidencePanel(QWidget):
     """The evidence notes of the selected option, one laid-out page per browser.
 
@@ -404,11 +433,12 @@ class EvidencePanel(QWidget):
                 browser = old
             elif len(self._browsers) < self.BROWSERS_KEPT:
                 browser = self._new_browser()
-                browser.setGeometry(old.geometry())  # laid out once, at the width it will have
             else:  # the least recently shown page gives its browser up
                 stale = next(b for b in self._browsers.values() if b is not old)
                 del self._browsers[next(k for k, b in self._browsers.items() if b is stale)]
                 browser = stale
+            if browser is not old:
+                _settle(browser, old.geometry())
             browser.setHtml(html)
             browser.setProperty("regimen", regimen)
         self._browsers[html] = browser
