@@ -263,6 +263,16 @@ class CaseLibrary:
     def read_only_reason(self) -> str | None:
         return self._read_only_reason
 
+    def rights(self) -> frozenset[str]:
+        """What this login may change: ``meetings`` (meetings, agendas, attendees), ``cases``,
+        ``decisions`` and ``minutes`` (sign-off, amendment); none when read-only. On
+        PostgreSQL the database's grants decide (the window disables what would be refused);
+        on a file, everything."""
+        if self.read_only:
+            return frozenset()
+        with self._read() as store:
+            return store.rights()
+
     def changes(self) -> ChangeFeed:
         """A feed of what others commit to this library (see :class:`ChangeFeed`)."""
         store = self._connection()

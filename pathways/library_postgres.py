@@ -165,6 +165,18 @@ class PostgresStore:
         self._conn = _connect(self._conninfo, self._password)
         self.login = _login(self._conn)
 
+    def rights(self) -> frozenset[str]:
+        """What the database grants this login (docs/postgresql-roles.sql), as RIGHTS."""
+        row = self.execute(
+            "SELECT has_table_privilege('meetings', 'INSERT')"
+            " AND has_table_privilege('agenda', 'INSERT'),"
+            " has_table_privilege('cases', 'INSERT'),"
+            " has_table_privilege('decisions', 'INSERT'),"
+            " has_table_privilege('meeting_signoffs', 'INSERT')"
+        ).fetchone()
+        granted = zip(("meetings", "cases", "decisions", "minutes"), row or (), strict=False)
+        return frozenset(name for name, ok in granted if ok)
+
     def changes(self) -> ChangeFeed:
         return NotifyFeed(self._conninfo, self._password, lambda: self._conn.info.backend_pid)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pathways.library_schema import SCHEMA_VERSION, SQLITE, migration
-from pathways.library_store import ChangeFeed, Cursor, Failure, LibraryError
+from pathways.library_store import RIGHTS, ChangeFeed, Cursor, Failure, LibraryError
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
@@ -103,6 +103,10 @@ class SqliteStore:
 
     def changes(self) -> ChangeFeed:
         return _DataVersionFeed(self.path, self._timeout)
+
+    def rights(self) -> frozenset[str]:
+        """A file has no logins: whoever may write it may do everything."""
+        return RIGHTS
 
     def close(self) -> None:
         self._conn.close()

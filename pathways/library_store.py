@@ -31,6 +31,10 @@ class PasswordRequired(LibraryError):
         self.where = where  # the server, as messages name it
 
 
+# What a login may change, by the board's roles (pathways.library.CaseLibrary.rights).
+RIGHTS: frozenset[str] = frozenset({"meetings", "cases", "decisions", "minutes"})
+
+
 class Failure(Enum):
     """What a driver error means for the library."""
 
@@ -75,6 +79,8 @@ class Store(Protocol):
     def reconnect(self) -> None: ...
 
     def changes(self) -> ChangeFeed: ...
+
+    def rights(self) -> frozenset[str]: ...
 
     def close(self) -> None: ...
 

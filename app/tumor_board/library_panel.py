@@ -122,6 +122,7 @@ class LibraryPanel(QDockWidget):
         self._refreshing = False
         self._last_failure = ""
         self._available = True
+        self._rights: frozenset[str] = frozenset()
         body = QWidget(self)
         body.setObjectName("tumor_board_panel")
         self.meetings = MeetingListModel(self)
@@ -406,6 +407,9 @@ class LibraryPanel(QDockWidget):
             self._safely(self._refresh_meetings)
 
     def _refresh_all(self, library: CaseLibrary) -> None:
+        # What this login may change (the database's grants on a shared library): what would
+        # be refused is not offered. Read again at each full refresh: roles can be granted.
+        self._rights = library.rights()
         self._refresh_meetings(library)
         self._refresh_cases(library)
         self._show_where()
@@ -522,21 +526,24 @@ class LibraryPanel(QDockWidget):
         current = [
             d for d in self.decisions.decisions if d.is_current and d.meeting_id == meeting_id
         ]
-        self.new_meeting_button.setEnabled(writable)
-        self.attendees_button.setEnabled(open_meeting)
-        self.sign_off_button.setEnabled(open_meeting)
-        self.amend_button.setEnabled(writable and meeting is not None and meeting.signed_off)
-        self.up_button.setEnabled(open_meeting and agenda_case and row > 0)
-        self.down_button.setEnabled(
-            open_meeting and agenda_case and row < self.agenda.rowCount() - 1
+        may = self._rights.__contains__
+        agenda_ok, minutes_ok = open_meeting and may("meetings"), may("minutes")
+        self.new_meeting_button.setEnabled(writable and may("meetings"))
+        self.attendees_button.setEnabled(agenda_ok)
+        self.sign_off_button.setEnabled(open_meeting and minutes_ok)
+        self.amend_button.setEnabled(
+            writable and minutes_ok and meeting is not None and meeting.signed_off
         )
-        self.remove_button.setEnabled(open_meeting and agenda_case)
+        self.up_button.setEnabled(agenda_ok and agenda_case and row > 0)
+        self.down_button.setEnabled(agenda_ok and agenda_case and row < self.agenda.rowCount() - 1)
+        self.remove_button.setEnabled(agenda_ok and agenda_case)
         self.open_agenda_button.setEnabled(agenda_case)
-        self.record_button.setEnabled(open_meeting and agenda_case and not current)
-        self.correct_button.setEnabled(open_meeting and bool(current))
-        self.add_button.setEnabled(open_meeting and library_case)
-        self.import_button.setEnabled(writable)
-        self.store_button.setEnabled(writable)
+        decide_ok = open_meeting and may("decisions")
+        self.record_button.setEnabled(decide_ok and agenda_case and not current)
+        self.correct_button.setEnabled(decide_ok and bool(current))
+        self.add_button.setEnabled(agenda_ok and library_case)
+        self.import_button.setEnabled(writable and may("cases"))
+        self.store_button.setEnabled(writable and may("cases"))
         self.export_button.setEnabled(library_case)
         self.open_case_button.setEnabled(library_case)
         frozen = self.tr(
@@ -544,7 +551,7 @@ class LibraryPanel(QDockWidget):
             "version, with a reason."
         )
         tip = frozen if meeting is not None and meeting.signed_off else ""
-        for button in (
+        frozen_buttons = (
             self.attendees_button,
             self.sign_off_button,
             self.up_button,
@@ -553,5 +560,37 @@ class LibraryPanel(QDockWidget):
             self.record_button,
             self.correct_button,
             self.add_button,
-        ):
+        )
+        for button in frozen_buttons:
             button.setToolTip(tip)
+        self._explain_rights(writable, frozen_buttons)
+
+    def _explain_rights(self, writable: bool, keep: tuple[QPushButton, ...]) -> None:
+        """Say on each button the login may not use which role it lacks (shared library);
+        the other buttons keep the tool tip just set (``keep``) or get none."""
+        library = self._library
+        login = library.login if library is not None else None
+        roles = {
+            "meetings": (
+                "pathways_coordinator",
+                (
+                    self.new_meeting_button,
+                    self.attendees_button,
+                    self.up_button,
+                    self.down_button,
+                    self.remove_button,
+                    self.add_button,
+                ),
+            ),
+            "cases": ("pathways_member", (self.import_button, self.store_button)),
+            "decisions": ("pathways_member", (self.record_button, self.correct_button)),
+            "minutes": ("pathways_chair", (self.sign_off_button, self.amend_button)),
+        }
+        for right, (role, buttons) in roles.items():
+            lacking = writable and login is not None and right not in self._rights
+            text = self.tr("Your login {login} may not do this: it needs the role {role}.")
+            for button in buttons:
+                if lacking:
+                    button.setToolTip(text.format(login=login, role=role))
+                elif button not in keep:
+                    button.setToolTip("")

@@ -10,6 +10,7 @@ machine would make a time limit flaky: the waits allow a generous ``LIVE_MS``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -615,3 +616,40 @@ def test_a_password_the_server_asks_for_is_typed_and_kept_in_memory_only(
     postgres_server.start()
     qtbot.waitUntil(lambda: board.library_control.available, timeout=10_000)
     assert board_dialogs_fixture.calls.count("ask_password") == 2
+
+
+def test_what_a_login_may_not_do_is_not_offered(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_server: PostgresServer,
+    postgres_dsn: str,
+    board_dialogs_fixture: BoardDialogs,
+) -> None:
+    """A member of the board (cases and decisions) sees the coordinator's and the chair's
+    buttons disabled, each saying which role it needs; the database would refuse them anyway."""
+    owner = CaseLibrary.open(postgres_dsn)
+    try:
+        meeting = owner.create_meeting("Breast board", dt.date(2026, 5, 12))
+        case_id = owner.add_case(json.dumps({"label": "On the agenda"}))
+        owner.add_to_agenda(meeting, case_id)
+    finally:
+        owner.close()
+    roles = (ROOT / "docs" / "postgresql-roles.sql").read_text("utf-8")
+    postgres_server.execute(roles, dbname=dbname(postgres_dsn))
+    postgres_server.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'board_member') THEN"
+        " CREATE ROLE board_member LOGIN; END IF; END $$"
+    )
+    postgres_server.execute("GRANT pathways_member TO board_member")
+
+    board = workstation(postgres_dsn.replace("postgres@", "board_member@", 1))
+    panel = board.panel
+    panel.select_meeting(meeting)
+    panel.select_agenda_case(case_id)
+    assert panel.record_button.isEnabled() and panel.import_button.isEnabled()
+    for button, role in (
+        (panel.sign_off_button, "pathways_chair"),
+        (panel.new_meeting_button, "pathways_coordinator"),
+        (panel.remove_button, "pathways_coordinator"),
+    ):
+        assert not button.isEnabled()
+        assert "board_member" in button.toolTip() and role in button.toolTip()

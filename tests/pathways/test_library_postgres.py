@@ -201,6 +201,16 @@ def test_roles_decide_who_may_do_what_in_the_database(
     postgres_server: PostgresServer, postgres_dsn: str
 ) -> None:
     dsn = _roles(postgres_server, postgres_dsn)
+    expected = {
+        "coord": {"meetings"},
+        "member": {"cases", "decisions"},
+        "chair": {"minutes"},
+    }
+    for login, rights in expected.items():
+        with CaseLibrary.open(dsn[login]) as lib:
+            assert lib.rights() == rights, login
+    with CaseLibrary.open(postgres_dsn) as owner:
+        assert owner.rights() == {"meetings", "cases", "decisions", "minutes"}
     with CaseLibrary.open(dsn["member"]) as member:
         case_id = member.add_case(case("Brought by a member"))
         with pytest.raises(LibraryError, match="'member' is not allowed") as refused:

@@ -373,9 +373,11 @@ def test_flipped_bytes_raise_library_error_only(db_path: Path) -> None:
 def test_read_only_mode_reads_and_refuses_writes(board: tuple[CaseLibrary, int, int]) -> None:
     lib, meeting, case_id = board
     decide(lib, meeting, case_id)
+    assert lib.rights() == {"meetings", "cases", "decisions", "minutes"}  # a file, or the owner
     lib.close()
     with CaseLibrary.open(lib.location, read_only=True) as ro:
         assert ro.read_only and ro.read_only_reason
+        assert ro.rights() == frozenset()
         assert [c.id for c in ro.agenda(meeting)] == [case_id]
         assert ro.current_decision(meeting, case_id) is not None
         with pytest.raises(LibraryError, match=r"read-only.*nothing was changed"):
