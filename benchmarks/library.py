@@ -78,26 +78,35 @@ def run(ctx: Context) -> list[Figure]:
             "library_meetings": ("list meetings", library.list_meetings),
             "library_agenda": ("one agenda", lambda: library.agenda(agenda_id)),
         }
-        figures = []
-        for name, (what, op) in ops.items():
-            op()  # warm-up
-            samples = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                result = op()
-                samples.append((time.perf_counter() - start) * 1000)
-            rows = len(result) if isinstance(result, list) else None
-            figures.append(
-                measured(
-                    name,
-                    f"library {what} ({cases:,} cases, {meetings} meetings)",
-                    "ms",
-                    samples,
-                    target=TARGET,
-                    limit=LIMIT_MS,
-                    details={"rows": rows},
-                )
-            )
+        figures = time_operations(ops, repeats, f"{cases:,} cases, {meetings} meetings", "library")
         return figures
     finally:
         library.close()
+
+
+def time_operations(
+    ops: dict[str, tuple[str, Callable[[], object]]], repeats: int, scale: str, prefix: str
+) -> list[Figure]:
+    """Each operation timed ``repeats`` times after one warm-up, as one figure (ms)."""
+    figures = []
+    for name, (what, op) in ops.items():
+        op()  # warm-up
+        samples = []
+        result: object = None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = op()
+            samples.append((time.perf_counter() - start) * 1000)
+        rows = len(result) if isinstance(result, list) else None
+        figures.append(
+            measured(
+                name,
+                f"{prefix} {what} ({scale})",
+                "ms",
+                samples,
+                target=TARGET,
+                limit=LIMIT_MS,
+                details={"rows": rows},
+            )
+        )
+    return figures

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import ERROR, NA, PASS, Context, Figure, measured, percentile
+from benchmarks.library import time_operations
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -619,27 +620,9 @@ def run_scale(server: PostgresServer, cases: int, meetings: int, repeats: int) -
             "library_pg_meetings": ("list meetings", library.list_meetings),
             "library_pg_agenda": ("one agenda", lambda: library.agenda(agenda_id)),
         }
-        figures = []
-        for name, (what, op) in ops.items():
-            op()  # warm-up
-            samples = []
-            result: object = None
-            for _ in range(repeats):
-                start = time.perf_counter()
-                result = op()
-                samples.append((time.perf_counter() - start) * 1000)
-            rows = len(result) if isinstance(result, list) else None
-            figures.append(
-                measured(
-                    name,
-                    f"PG library {what} ({cases:,} cases, {meetings} meetings)",
-                    "ms",
-                    samples,
-                    target=TARGET,
-                    limit=LIMIT_MS,
-                    details={"rows": rows},
-                )
-            )
+        figures = time_operations(
+            ops, repeats, f"{cases:,} cases, {meetings} meetings", "PG library"
+        )
         figures.append(_list_breakdown(dsn, cases, meetings, repeats))
     finally:
         library.close()

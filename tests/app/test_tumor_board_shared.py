@@ -35,7 +35,7 @@ from pathways.case import dump_case, load_case
 from pathways.content import Content
 from pathways.library import CaseLibrary
 from tests.app.conftest import CASES, DialogCalls
-from tests.app.tumor_board_support import BoardDialogs, draft
+from tests.app.tumor_board_support import BoardDialogs, draft, fill_library
 
 if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
@@ -192,17 +192,6 @@ def test_the_same_file_on_two_windows_is_refreshed_too(
 # -- the server gone mid-meeting -----------------------------------------------------------------
 
 
-def meeting_on(location: Path | str, content: Content, names: list[str]) -> tuple[int, list[int]]:
-    with CaseLibrary.open(location) as library:
-        meeting = library.create_meeting("Breast board", dt.date(2026, 5, 12))
-        ids = []
-        for name in names:
-            case_id = library.add_case(dump_case(load_case(CASES / name, content)))
-            library.add_to_agenda(meeting, case_id)
-            ids.append(case_id)
-    return meeting, ids
-
-
 def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     workstation: Callable[[Path | str], TumorBoard],
     postgres_server: PostgresServer,
@@ -212,7 +201,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     dialog_calls: DialogCalls,
     qtbot: QtBot,
 ) -> None:
-    meeting, ids = meeting_on(postgres_dsn, content, [FIRST, SECOND])
+    meeting, ids = fill_library(postgres_dsn, content, [FIRST, SECOND])
     board = workstation(postgres_dsn)
     board.panel.select_meeting(meeting)
     board.panel.select_agenda_case(ids[1])
@@ -225,7 +214,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     assert len(agenda) == 2 and not board.panel.server_banner.isVisible()
 
     postgres_server.stop()
-    qtbot.waitUntil(lambda: board.panel.server_banner.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: board.panel.server_banner.isVisible(), timeout=15_000)
     assert board.panel.server_banner.text() == server_lost_text()
     assert view.server_band.isVisible() and not view.record.isEnabled()
     # What was loaded stays readable, and changes are off in the dock.
@@ -252,7 +241,7 @@ def test_server_stopped_mid_meeting_banner_rows_kept_writes_refused_then_back(
     assert labels(board, "agenda") == agenda  # still shown
 
     postgres_server.start()
-    qtbot.waitUntil(lambda: not board.panel.server_banner.isVisible(), timeout=6000)
+    qtbot.waitUntil(lambda: not board.panel.server_banner.isVisible(), timeout=15_000)
     assert not view.server_band.isVisible() and view.record.isEnabled()
     assert board.panel.import_button.isEnabled()
     with CaseLibrary.open(postgres_dsn) as library:
@@ -270,7 +259,7 @@ def test_killed_connections_are_replaced_without_a_banner(
     content: Content,
     qtbot: QtBot,
 ) -> None:
-    meeting, _ids = meeting_on(postgres_dsn, content, [FIRST])
+    meeting, _ids = fill_library(postgres_dsn, content, [FIRST])
     board = workstation(postgres_dsn)
     states: list[bool] = []
     board.library_control.availability_changed.connect(states.append)
@@ -293,7 +282,7 @@ def test_on_postgresql_the_author_fields_show_the_login_read_only(
     content: Content,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    meeting, ids = meeting_on(postgres_dsn, content, [FIRST])
+    meeting, ids = fill_library(postgres_dsn, content, [FIRST])
     board = workstation(postgres_dsn)
     assert "signed in as postgres" in board.panel.where.text()
     seen: dict[str, Any] = {}
@@ -382,8 +371,8 @@ def test_open_library_switches_live_and_is_remembered(
 ) -> None:
     monkeypatch.delenv(DB_ENV, raising=False)
     first = tmp_path / "first.sqlite3"
-    meeting_on(first, content, [FIRST])
-    meeting_on(postgres_dsn, content, [SECOND, THIRD])
+    fill_library(first, content, [FIRST])
+    fill_library(postgres_dsn, content, [SECOND, THIRD])
     board = workstation(first)
     assert labels(board) == [label_of(FIRST, content)]
     board_dialogs_fixture.answer("ask_library_location", postgres_dsn)
@@ -419,7 +408,7 @@ def test_a_change_elsewhere_rereads_the_case_list_only_when_cases_changed(
     workstation: Callable[[Path | str], TumorBoard], tmp_path: Path, content: Content
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = meeting_on(db, content, [FIRST, SECOND])
+    meeting, ids = fill_library(db, content, [FIRST, SECOND])
     board = workstation(db)
     resets: list[str] = []
     board.panel.cases.modelReset.connect(lambda: resets.append("cases"))
@@ -440,7 +429,7 @@ def test_the_presentation_follows_the_agenda_changed_elsewhere(
     qtbot: QtBot,
 ) -> None:
     db = tmp_path / "library.sqlite3"
-    meeting, ids = meeting_on(db, content, [FIRST, SECOND])
+    meeting, ids = fill_library(db, content, [FIRST, SECOND])
     board = workstation(db)
     board.panel.select_meeting(meeting)
     board.panel.select_agenda_case(ids[1])
@@ -472,7 +461,7 @@ def test_a_write_racing_the_lost_server_is_refused_whole_then_the_banner_shows(
     dialog_calls: DialogCalls,
     qtbot: QtBot,
 ) -> None:
-    meeting, ids = meeting_on(postgres_dsn, content, [FIRST])
+    meeting, ids = fill_library(postgres_dsn, content, [FIRST])
     board = workstation(postgres_dsn)
     board.panel.select_meeting(meeting)
     board.panel.select_agenda_case(ids[0])
@@ -486,7 +475,7 @@ def test_a_write_racing_the_lost_server_is_refused_whole_then_the_banner_shows(
     assert board.panel.server_banner.isVisible() and not board.library_control.available
     assert labels(board, "agenda") == [label_of(FIRST, content)]
     postgres_server.start()
-    qtbot.waitUntil(lambda: board.library_control.available, timeout=6000)
+    qtbot.waitUntil(lambda: board.library_control.available, timeout=15_000)
     with CaseLibrary.open(postgres_dsn) as library:
         assert [c.label for c in library.list_cases()] == [label_of(FIRST, content)]
     assert board.library_control.import_files(meeting, [CASES / SECOND]) != []
@@ -501,19 +490,19 @@ def test_an_edit_to_a_library_case_while_the_server_is_lost_is_saved_when_it_is_
     dialog_calls: DialogCalls,
     qtbot: QtBot,
 ) -> None:
-    _meeting, ids = meeting_on(postgres_dsn, content, [FIRST])
+    _meeting, ids = fill_library(postgres_dsn, content, [FIRST])
     board = workstation(postgres_dsn)
     assert board.library_control.open_case(ids[0])
     document = board.ctx.document
     postgres_server.stop()
-    qtbot.waitUntil(lambda: not board.library_control.available, timeout=5000)
+    qtbot.waitUntil(lambda: not board.library_control.available, timeout=15_000)
     dialog_calls.answer("show_error", None)
     document.set_label("Renamed while the server was away")
     assert dialog_calls.names() == ["show_error"]
     assert "not saved yet" in dialog_calls.calls[0][1][2]
     assert document.is_modified  # kept in the window, not dropped
     postgres_server.start()
-    qtbot.waitUntil(lambda: board.library_control.available, timeout=6000)
+    qtbot.waitUntil(lambda: board.library_control.available, timeout=15_000)
     assert not document.is_modified
     with CaseLibrary.open(postgres_dsn) as library:
         assert library.get_case(ids[0]).label == "Renamed while the server was away"

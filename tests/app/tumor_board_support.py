@@ -66,7 +66,7 @@ def make_board(window: MainWindow, db: Path, show_identifiers: bool = False) -> 
     return install_tumor_board(window, db, show_identifiers)
 
 
-def fill_library(db: Path, content: Content, names: list[str]) -> tuple[int, list[int]]:
+def fill_library(db: Path | str, content: Content, names: list[str]) -> tuple[int, list[int]]:
     """A meeting with the demo cases ``names`` on its agenda, in that order."""
     with CaseLibrary.open(db) as library:
         meeting = library.create_meeting("Breast board", dt.date(2026, 5, 12))
