@@ -12,8 +12,8 @@
 -- How to set up a board's library (a database administrator, once):
 --   1. createuser --login pathways_admin        -- the owner of the library's tables
 --      createdb --owner pathways_admin tumorboard
---   2. Open the library once as its owner, which creates the tables:
---      python -m pathways library --db postgresql://pathways_admin@DBHOST/tumorboard list
+--   2. Create the library's tables, as their owner:
+--      python -m pathways library --db postgresql://pathways_admin@DBHOST/tumorboard init
 --   3. Run this script as the owner:
 --      psql "postgresql://pathways_admin@DBHOST/tumorboard" -v ON_ERROR_STOP=1 \
 --           -f docs/postgresql-roles.sql

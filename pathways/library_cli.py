@@ -12,6 +12,7 @@ Coordinators and scripts prepare agendas from files, record decisions and sign m
         [--supersedes DECISION_ID]
     python -m pathways library --db DB sign-off MEETING --by NAME
     python -m pathways library --db DB amend MEETING --by NAME --reason TEXT
+    python -m pathways library --db DB init                          # create or upgrade it
     python -m pathways library --db DB list [--json]
     python -m pathways library copy SRC DST   # a whole library into an empty one, verified
 
@@ -39,6 +40,7 @@ from pathways.engine import Engine
 from pathways.errors import PathwayError
 from pathways.library import (
     OFF_PATHWAY_REASONS,
+    SCHEMA_VERSION,
     Attendee,
     CaseLibrary,
     LibraryError,
@@ -126,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", type=int, metavar="MEETING")
     p.add_argument("--by", metavar="NAME", help=_BY_HELP)
     p.add_argument("--reason", required=True, metavar="TEXT")
+    sub.add_parser(
+        "init",
+        help="create the library, or upgrade it to this version's schema "
+        "(on PostgreSQL: with the login that is to own its tables)",
+    )
     p = sub.add_parser("list", help="cases, meetings, agendas and decisions")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("copy", help="copy a whole library into an empty one, then verify it")
@@ -169,6 +176,16 @@ def run(argv: Sequence[str]) -> int:
             print(line)
         return EXIT_OK
     db = _db(args)
+    if args.command == "init":
+        if isinstance(db, Path) and (problem := network_problem(db)) is not None:
+            raise _Refused(problem)
+        with CaseLibrary.open(db) as library:
+            if library.read_only:
+                raise _Refused(
+                    f"{library.where}: the case library is read-only ({library.read_only_reason})"
+                )
+            print(f"{library.where}: case library ready (schema {SCHEMA_VERSION})")
+        return EXIT_OK
     if args.command == "list":
         if isinstance(db, Path) and not db.exists():
             raise _Refused(f"{db}: there is no case library there")

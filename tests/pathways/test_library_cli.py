@@ -195,3 +195,30 @@ def test_as_a_real_process(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_init_creates_a_library_that_list_can_then_read(
+    location: Path | str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``init`` makes the library (``list`` only reads: it refuses a library not made yet)."""
+    db = str(location)
+    if isinstance(location, str):  # an empty PostgreSQL database: not a library yet
+        assert "created or upgraded" in refused(capsys, "--db", db, "list")
+    assert "case library ready (schema" in ok(capsys, "--db", db, "init")
+    assert json.loads(ok(capsys, "--db", db, "list", "--json")) == {"cases": [], "meetings": []}
+    assert "ready" in ok(capsys, "--db", db, "init")  # again: nothing to do
+
+
+def test_on_postgresql_the_login_is_who_decided(
+    postgres_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = ok(capsys, "--db", postgres_dsn, "add-case", str(AFTER_FIRST_LINE))
+    meeting = ok(capsys, "--db", postgres_dsn, "new-meeting", "Breast board", "2026-05-12")
+    ok(capsys, "--db", postgres_dsn, "agenda-add", meeting, case_id)
+    decision = ok(capsys, "--db", postgres_dsn, "decide", meeting, case_id, "tdxd")  # no --by
+    ok(capsys, "--db", postgres_dsn, "sign-off", meeting, "--by", "Someone Else")
+    listed = json.loads(ok(capsys, "--db", postgres_dsn, "list", "--json"))
+    (entry,) = listed["meetings"][0]["decisions"]
+    assert entry["id"] == int(decision) and entry["recorded_by"] == "postgres"
+    with CaseLibrary.open(postgres_dsn) as library:
+        assert library.minutes_history(int(meeting))[0].by == "postgres"
