@@ -233,7 +233,15 @@ def describe(conninfo: str) -> str:
     return f"PostgreSQL {host}{port}/{parts.get('dbname') or parts.get('user') or ''}"
 
 
+# A real address is a line; anything longer is refused before libpq parses it.
+MAX_ADDRESS_CHARS = 2_000
+
+
 def _conninfo(location: str, timeout: float) -> str:
+    if len(location) > MAX_ADDRESS_CHARS:
+        raise LibraryError(
+            f"the library's address is over {MAX_ADDRESS_CHARS:,} characters: not an address"
+        )
     try:
         parts = conninfo_to_dict(location.strip())
     except psycopg.Error:

@@ -391,3 +391,8 @@ def test_server_stopped_during_writes_refuses_clearly_and_loses_nothing(
     positions = raw(postgres_dsn, "SELECT position FROM agenda WHERE meeting_id = ?", (meeting,))
     assert sorted(p for (p,) in positions) == list(range(len(agenda)))
     assert len(saved) > 5 and len(agenda) >= len(saved) - 1
+
+
+def test_an_overlong_address_is_refused_before_it_is_parsed() -> None:
+    with pytest.raises(LibraryError, match="over 2,000 characters"):
+        CaseLibrary.open("postgresql://a@h/" + "d" * 1_000_000)
