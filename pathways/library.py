@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -189,6 +190,21 @@ def is_server_location(location: str | Path) -> bool:
         return False
     text = location.strip()
     return text.startswith(("postgresql://", "postgres://")) or text.startswith("service=")
+
+
+def address_has_password(address: str) -> bool:
+    """Whether a server address carries a password (refused: the app never keeps one; libpq's
+    pgpass or service file hold it, or the user types it when asked)."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return False
+        return parts.password is not None or "password=" in parts.query.lower()
+    return re.search(r"(^|\s)password\s*=", text, re.IGNORECASE) is not None
 
 
 class CaseLibrary:

@@ -249,7 +249,7 @@ def _conninfo(location: str, timeout: float) -> str:
             "this is not a PostgreSQL address: write postgresql://USER@HOST:PORT/DATABASE "
             "or service=NAME"
         ) from None
-    if "password" in parts:
+    if "password" in parts:  # what libpq would read, however it was written
         raise LibraryError(
             "the library's address holds a password: put it in the PostgreSQL password file "
             "(pgpass) or a service file instead, so that it is not stored or shown"

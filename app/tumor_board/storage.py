@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +23,12 @@ from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
 from app.document import CaseDocument
 from pathways.case import Case, dump_case, parse_case
-from pathways.library import CaseLibrary, LibraryError, is_server_location
+from pathways.library import (
+    CaseLibrary,
+    LibraryError,
+    address_has_password,
+    is_server_location,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +76,8 @@ def remember_location(settings: QSettings | None, location: Location) -> None:
 
 
 def password_in(address: str) -> bool:
-    """Whether a server address carries a password (the app never stores one: libpq's pgpass
-    or service file hold it)."""
-    from urllib.parse import urlsplit
-
-    text = address.strip()
-    if text.startswith(("postgresql://", "postgres://")):
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            return False
-        return parts.password is not None or "password=" in parts.query.lower()
-    return re.search(r"(^|\s)password\s*=", text, re.IGNORECASE) is not None
+    """Whether a server address carries a password (see :func:`address_has_password`)."""
+    return address_has_password(address)
 
 
 def case_from_library(library: CaseLibrary, case_id: int, content: object) -> Case:
