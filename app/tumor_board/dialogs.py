@@ -38,7 +38,13 @@ from app.tumor_board.decision_dialog import (
 from app.tumor_board.summary import Identity
 from pathways.content import Content
 from pathways.engine import Recommendation
-from pathways.library import MAX_ATTENDEES, Attendee, Decision, is_server_location
+from pathways.library import (
+    MAX_ATTENDEES,
+    Attendee,
+    Decision,
+    address_has_password,
+    is_server_location,
+)
 
 CASE_FILTER = "Case files (*.json);;All files (*)"
 PDF_FILTER = "PDF (*.pdf)"
@@ -260,12 +266,6 @@ def ask_attendees(
         dialog.deleteLater()
 
 
-def _password_in(address: str) -> bool:
-    from app.tumor_board.storage import password_in
-
-    return password_in(address)
-
-
 class LibraryLocationDialog(QDialog):
     """*Open library…*: an SQLite file on this computer, or a PostgreSQL database."""
 
@@ -309,7 +309,7 @@ class LibraryLocationDialog(QDialog):
             self.file.setText(str(current))
             self.file_choice.setChecked(True)
         else:
-            if not _password_in(current):
+            if not address_has_password(current):
                 self.address.setText(current)
             self.server_choice.setChecked(True)
         file_row = QHBoxLayout()
@@ -354,7 +354,7 @@ class LibraryLocationDialog(QDialog):
                     tr("Enter a server address: postgresql://user@host/db or service=NAME.")
                 )
                 return None
-            if _password_in(address):
+            if address_has_password(address):
                 self.problem.setText(
                     tr(
                         "The address holds a password: put it in your pgpass or service file "

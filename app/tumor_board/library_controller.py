@@ -28,13 +28,18 @@ from app.tumor_board.storage import (
     LibraryBinding,
     Location,
     case_from_library,
-    password_in,
     remember_location,
 )
 from pathways import safe_write
 from pathways.case import Case, dump_case, load_case
 from pathways.errors import PathwayError
-from pathways.library import CaseLibrary, LibraryError, LibraryUnavailable, PasswordRequired
+from pathways.library import (
+    CaseLibrary,
+    LibraryError,
+    LibraryUnavailable,
+    PasswordRequired,
+    address_has_password,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -222,7 +227,7 @@ class LibraryController(QObject):
             self.ctx.status(self.tr("The open case is no longer saved to a library."))
         self.close()
         self.location = location
-        if not (isinstance(location, str) and password_in(location)):
+        if not (isinstance(location, str) and address_has_password(location)):
             remember_location(self._settings, location)
         self._start(library)
         return True

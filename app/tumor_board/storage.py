@@ -26,7 +26,6 @@ from pathways.case import Case, dump_case, parse_case
 from pathways.library import (
     CaseLibrary,
     LibraryError,
-    address_has_password,
     is_server_location,
 )
 
@@ -73,11 +72,6 @@ def remembered_location(settings: QSettings | None) -> Location | None:
 def remember_location(settings: QSettings | None, location: Location) -> None:
     if settings is not None:
         settings.setValue(LOCATION_KEY, str(location))
-
-
-def password_in(address: str) -> bool:
-    """Whether a server address carries a password (see :func:`address_has_password`)."""
-    return address_has_password(address)
 
 
 def case_from_library(library: CaseLibrary, case_id: int, content: object) -> Case:

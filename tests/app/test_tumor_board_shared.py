@@ -30,10 +30,10 @@ from app.tumor_board.decision_dialog import DecisionDialog, DecisionDraft, lock_
 from app.tumor_board.dialogs import LibraryLocationDialog
 from app.tumor_board.install import TumorBoard, install_tumor_board
 from app.tumor_board.library_panel import server_lost_text
-from app.tumor_board.storage import DB_ENV, LOCATION_KEY, password_in, resolve_db_path
+from app.tumor_board.storage import DB_ENV, LOCATION_KEY, resolve_db_path
 from pathways.case import dump_case, load_case
 from pathways.content import Content
-from pathways.library import CaseLibrary
+from pathways.library import CaseLibrary, address_has_password
 from tests.app.conftest import CASES, DialogCalls
 from tests.app.tumor_board_support import BoardDialogs, draft, fill_library
 
@@ -343,11 +343,11 @@ def test_db_accepts_a_server_address(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 
 def test_passwords_are_never_taken_in_the_address(qtbot: QtBot) -> None:
-    assert password_in("postgresql://board:secret@host/db")
-    assert password_in("postgresql://board@host/db?password=secret")
-    assert password_in("service=board password=secret")
-    assert not password_in("postgresql://board@host/db?sslmode=verify-full")
-    assert not password_in("service=board")
+    assert address_has_password("postgresql://board:secret@host/db")
+    assert address_has_password("postgresql://board@host/db?password=secret")
+    assert address_has_password("service=board password=secret")
+    assert not address_has_password("postgresql://board@host/db?sslmode=verify-full")
+    assert not address_has_password("service=board")
     dialog = LibraryLocationDialog("service=board")
     qtbot.addWidget(dialog)
     assert dialog.server_choice.isChecked() and dialog.location() == "service=board"
