@@ -143,6 +143,8 @@ class PresentationWindow(QWidget):
         self.privacy.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.privacy.setChecked(show_identifiers)
         self.privacy.toggled.connect(self.set_show_identifiers)
+        self._may_record = True  # this login may record decisions (set_may_record)
+        self._server_lost = False
         self.record = QPushButton(self)
         self.record.setObjectName("presentation_record")
         self.record.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -305,9 +307,22 @@ class PresentationWindow(QWidget):
     def set_server_lost(self, lost: bool) -> None:
         """The shared library's server is gone (band on, no recording) or back."""
         self.server_band.setVisible(lost)
-        self.record.setEnabled(not lost)
+        self._server_lost = lost
+        self.record.setEnabled(self._may_record and not lost)
+
+    def set_may_record(self, may: bool, why: str = "") -> None:
+        """Whether this login may record decisions (the database's grants); ``why`` if not."""
+        self._may_record = may
+        self.record.setToolTip(why)
+        self.record.setEnabled(may and not self._server_lost)
+
+    @property
+    def may_record(self) -> tuple[bool, str]:
+        """Whether this login may record decisions, and why not."""
+        return self._may_record, self.record.toolTip()
 
     def request_record(self) -> None:
+        # Also when the button is disabled (R): the controller then says why it cannot be.
         if self.current is not None and self.current.case_id is not None:
             self.record_requested.emit(self._index)
 

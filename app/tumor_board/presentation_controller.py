@@ -108,6 +108,20 @@ class PresentationController(QObject):
         view.closed.connect(self._on_view_closed)
         self.view = view
         view.set_server_lost(not self.library.available)
+        if library is not None and library.login is not None:
+            try:
+                may_record = "decisions" in library.rights()
+            except LibraryError:
+                may_record = True  # unknown now: the database decides when it is tried
+            view.set_may_record(
+                may_record,
+                ""
+                if may_record
+                else self.tr(
+                    "Your login {login} may not record decisions: it needs the role "
+                    "pathways_member."
+                ).format(login=library.login),
+            )
         view.start(start, full_screen)
         return view
 
@@ -138,6 +152,10 @@ class PresentationController(QObject):
         if view is None or self._meeting is None or not 0 <= index < len(view.cases):
             return
         entry = view.cases[index]
+        may, why = view.may_record
+        if not may:  # said before the form is filled in, not after
+            self.ctx.error(self.tr("Cannot record the decision"), why)
+            return
         decision = self.decisions.record(
             self._meeting,
             entry.case_id,

@@ -642,3 +642,32 @@ def test_what_a_login_may_not_do_is_not_offered(
     ):
         assert not button.isEnabled()
         assert "board_member" in button.toolTip() and role in button.toolTip()
+
+
+def test_a_coordinator_presenting_is_not_offered_to_record(
+    workstation: Callable[[Path | str], TumorBoard],
+    postgres_server: PostgresServer,
+    postgres_dsn: str,
+    content: Content,
+    dialog_calls: DialogCalls,
+) -> None:
+    meeting, ids = fill_library(postgres_dsn, content, [FIRST])
+    roles = (ROOT / "docs" / "postgresql-roles.sql").read_text("utf-8")
+    postgres_server.execute(roles, dbname=dbname(postgres_dsn))
+    postgres_server.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'board_coord') THEN"
+        " CREATE ROLE board_coord LOGIN; END IF; END $$"
+    )
+    postgres_server.execute("GRANT pathways_coordinator TO board_coord")
+    board = workstation(postgres_dsn.replace("postgres@", "board_coord@", 1))
+    board.panel.select_meeting(meeting)
+    board.panel.select_agenda_case(ids[0])
+    view = board.present(full_screen=False)
+    assert view is not None
+    assert not view.record.isEnabled()
+    assert "board_coord" in view.record.toolTip() and "pathways_member" in view.record.toolTip()
+    dialog_calls.answer("show_error", None)
+    view.request_record()  # what R does: says why, opens no decision form
+    assert dialog_calls.names() == ["show_error"]
+    assert "pathways_member" in dialog_calls.calls[0][1][2]
+    view.close()
