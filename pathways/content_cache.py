@@ -100,13 +100,15 @@ def cache_dir() -> Path | None:
 
 
 @cache
-def _code_fingerprint(here: Path = _HERE) -> bytes:
-    """What validates the content: versions and the source of the validating modules in
-    ``here`` (this package)."""
+def code_fingerprint(names: tuple[str, ...] = _CODE, here: Path = _HERE) -> bytes:
+    """What validates a file: versions (app, Python, pydantic) and the source of the modules
+    ``names`` in ``here`` (this package). Pydantic's version is read from its files, not
+    imported: a start from the caches never loads it."""
     h = hashlib.sha256(MAGIC)
-    for part in (APP_VERSION, sys.version, _pydantic_version()):
+    for part in (APP_VERSION, sys.version):
         h.update(part.encode() + b"\0")
-    for name in _CODE:
+    h.update(_pydantic_release())
+    for name in names:
         try:
             h.update(name.encode() + b"\0" + (here / name).read_bytes())
         except OSError:
@@ -120,17 +122,31 @@ def _code_fingerprint(here: Path = _HERE) -> bytes:
     return h.digest()
 
 
-def _pydantic_version() -> str:
-    from pydantic.version import VERSION
+def _pydantic_release() -> bytes:
+    """Pydantic's ``version.py`` and the file names in its compiled core's folder (which name
+    the release), found without importing either; random bytes (never a hit) when they cannot
+    be read."""
+    import importlib.util
 
-    return str(VERSION)
+    try:
+        specs = [importlib.util.find_spec(name) for name in ("pydantic", "pydantic_core")]
+        origins = [Path(spec.origin) for spec in specs if spec is not None and spec.origin]
+        if len(origins) != 2:
+            raise OSError("not found")
+        version = (origins[0].parent / "version.py").read_bytes()
+        core = sorted(p.name for p in origins[1].parent.iterdir() if p.suffix in {".so", ".pyd"})
+        return version + b"\0" + "\0".join(core).encode() + b"\0"
+    except (ImportError, ValueError, OSError):
+        if getattr(sys, "frozen", False):
+            return b"frozen\0"  # the executable's size and time stand for it (above)
+        return os.urandom(16)
 
 
 def cache_key(texts: Mapping[str, str], origin: str) -> str:
     """The key of the content in these texts, from this folder, validated by this code."""
     from pathways.content import FILES
 
-    h = hashlib.sha256(_code_fingerprint())
+    h = hashlib.sha256(code_fingerprint())
     h.update(origin.encode("utf-8", "surrogatepass") + b"\0")
     for name in FILES:
         text = texts.get(name)
@@ -249,4 +265,4 @@ class _ContentUnpickler(pickle.Unpickler):
         raise _Refused(f"names {module}.{name}, which content does not use")
 
 
-__all__ = ["CACHE_DIR_ENV", "cache_dir", "cache_key", "cached_content"]
+__all__ = ["CACHE_DIR_ENV", "cache_dir", "cache_key", "cached_content", "code_fingerprint"]

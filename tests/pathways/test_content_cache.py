@@ -127,12 +127,12 @@ def test_another_schema_or_check_code_is_another_key(tmp_path: Path) -> None:
     code.mkdir()
     for name in content_cache._CODE:
         shutil.copy(Path(content_cache.__file__).with_name(name), code / name)
-    same = content_cache._code_fingerprint(code)
-    assert same == content_cache._code_fingerprint(content_cache._HERE)
+    same = content_cache.code_fingerprint(here=code)
+    assert same == content_cache.code_fingerprint(here=content_cache._HERE)
     schema = code / "schema.py"
     schema.write_text(schema.read_text("utf-8") + "\n# a changed schema\n", "utf-8")
-    content_cache._code_fingerprint.cache_clear()
-    assert content_cache._code_fingerprint(code) != same
+    content_cache.code_fingerprint.cache_clear()
+    assert content_cache.code_fingerprint(here=code) != same
 
 
 def test_a_cache_written_by_other_code_is_not_used(
@@ -140,7 +140,7 @@ def test_a_cache_written_by_other_code_is_not_used(
 ) -> None:
     spy = Spy(monkeypatch)
     with monkeypatch.context() as m:
-        m.setattr(content_cache, "_code_fingerprint", lambda: b"an older schema")
+        m.setattr(content_cache, "code_fingerprint", lambda: b"an older schema")
         load_content(folder)
     assert spy.calls == 1 and len(entries(cache)) == 1
 
