@@ -77,7 +77,7 @@ class Record:
     Subclasses are ``@dataclass(frozen=True, slots=True)``. Class attributes tune validation:
     ``__pydantic_config__`` (unknown keys are refused), ``_aliases`` (field name → the key in
     the file, for keys that are Python keywords such as ``from``); :meth:`_validate` holds the
-    checks over several fields.
+    checks over several fields, :meth:`_prepare` reshapes the input before the fields see it.
     """
 
     __slots__ = ()
@@ -86,6 +86,12 @@ class Record:
 
     def _validate(self) -> None:
         """Checks across fields, run by :func:`validate` after the fields': raise ValueError."""
+
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        """The input as the fields are to see it, run by :func:`validate` before them (e.g.
+        defaults that depend on other keys); it gets whatever the file holds."""
+        return data
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -99,6 +105,10 @@ class Record:
             from pydantic_core import core_schema
 
             schema = core_schema.no_info_after_validator_function(_run_checks, schema)
+        if cls._prepare.__func__ is not Record._prepare.__func__:  # type: ignore[attr-defined]
+            from pydantic_core import core_schema
+
+            schema = core_schema.no_info_before_validator_function(cls._prepare, schema)
         return schema
 
 
