@@ -6,43 +6,45 @@ guideline section or reference that the expectation comes from. The library is r
 suite, printed in the review packet beside the engine's answers, and replayed by the clinical
 diff to show which answers a content change moves.
 
-Loading validates every file (pydantic) and names the file, line and place of each problem, as
+Loading validates every file (:func:`pathways.records.validate`: pydantic, imported only then)
+and names the file, line and place of each problem, as
 the content loader does. Running a scenario never raises: a scenario that cannot be run on some
 content (a regimen it names was removed) comes back with the reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated, Any, Final, Literal
 
 from pathways.case import Case, check_history
 from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.engine import Engine, Recommendation
 from pathways.errors import CaseError, ContentError, ContentErrors
 from pathways.placed_yaml import compose, found_repr, line_of, place_of, read_yaml, validate
+from pathways.records import Limits, Record
 from pathways.vocab import WarningKind
 
 SCENARIO_FORMAT = "her2-pathway-scenarios"
 MAX_SCENARIO_FILES = 200  # a library is a handful of files; more is not a library
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-RegimenId = Annotated[str, Field(min_length=1, max_length=80)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Id = Annotated[str, Limits(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+RegimenId = Annotated[str, Limits(min_length=1, max_length=80)]
+Text = Annotated[str, Limits(min_length=1, max_length=2000)]
+# Expect.line when the file has no "line" key: the answer's line is not checked ("line: null"
+# expects the early setting). Metastatic lines count from 1, so no line a file may name is it.
+LINE_NOT_CHECKED: Final = 0
 
 
 class ScenarioError(ContentError):
     """A scenario file is malformed, or names something the content does not have."""
 
 
-class Expect(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expect(Record):
     """What the engine must answer. Every key is optional; an absent key is not checked."""
-
-    # defer_build: validators made when scenarios are first read, not at every start-up
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     # The options ranked first, exactly (several = they tie).
     first: tuple[RegimenId, ...] = ()
@@ -61,7 +63,7 @@ class Expect(BaseModel):
     # Warning kinds that must not be present.
     no_warnings: tuple[WarningKind, ...] = ()
     # The metastatic line of the answer (null: the early setting).
-    line: int | None = None
+    line: Annotated[int, Limits(ge=1)] | None = LINE_NOT_CHECKED
     # Pairs [a, b]: a is listed before b (ranked strictly ahead when the engine ranks).
     before: tuple[tuple[RegimenId, RegimenId], ...] = ()
 
@@ -71,22 +73,20 @@ class Expect(BaseModel):
         return ids
 
 
-class Scenario(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario(Record):
     id: Id
     title: Text
     reference: Text
     case: Case
-    step: Annotated[int, Field(ge=0, le=1000)] | None = None
+    step: Annotated[int, Limits(ge=0, le=1000)] | None = None
     expect: Expect
     # Filled in by the loader: where the scenario came from.
-    file: str = Field(default="", exclude=True)
-    line_no: int | None = Field(default=None, exclude=True)
+    file: str = field(default="", metadata={"exclude": True})
+    line_no: int | None = field(default=None, metadata={"exclude": True})
 
-    @model_validator(mode="before")
     @classmethod
-    def _case_defaults(cls, data: Any) -> Any:
+    def _prepare(cls, data: Any) -> Any:
         # The case body is a case file without its format and version; the title labels it.
         if isinstance(data, dict) and isinstance(data.get("case"), dict):
             case = dict(data["case"])
@@ -95,16 +95,13 @@ class Scenario(BaseModel):
             data = {**data, "case": case}
         return data
 
-    @model_validator(mode="after")
-    def _step_in_history(self) -> Scenario:
+    def _validate(self) -> None:
         if self.step is not None and self.step > len(self.case.history):
             raise ValueError(f"step {self.step} is beyond the history ({len(self.case.history)})")
-        return self
 
 
-class ScenarioFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioFile(Record):
     format: Literal["her2-pathway-scenarios"]
     version: Literal[1]
     scenarios: tuple[Scenario, ...] = ()
@@ -154,7 +151,7 @@ def parse_scenarios(
         except CaseError as exc:
             sub = _loc_of(exc.place)
             errors.append(ScenarioError(name, place_of(root, (*loc, "case", *sub)), exc.problem))
-        out.append(s.model_copy(update={"file": name, "line_no": line_no}))
+        out.append(dataclasses.replace(s, file=name, line_no=line_no))
     if errors:
         raise ContentErrors(errors)
     return tuple(out)
@@ -342,7 +339,7 @@ def _checks(e: Expect, rec: Recommendation, content: Content) -> list[Check]:
                 k not in kinds,
             )
         )
-    if "line" in e.model_fields_set:
+    if e.line != LINE_NOT_CHECKED:
         want = "early setting" if e.line is None else f"line {e.line}"
         got = "early setting" if rec.line is None else f"line {rec.line}"
         out.append(Check("line", want, got, rec.line == e.line))
@@ -379,7 +376,7 @@ def describe_expect(e: Expect, content: Content | None = None) -> list[str]:
         out.append(f"warnings: {', '.join(e.warnings)}")
     if e.no_warnings:
         out.append(f"no warnings: {', '.join(e.no_warnings)}")
-    if "line" in e.model_fields_set:
+    if e.line != LINE_NOT_CHECKED:
         out.append("early setting" if e.line is None else f"line {e.line}")
     for a, b in e.before:
         out.append(f"{names([a])} before {names([b])}")

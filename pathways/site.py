@@ -13,24 +13,33 @@ A small YAML file (``resources/site/example-site.yaml`` documents the format)::
 The engine applies the settings as explained site rules ("not available at this site"), shown
 as site choices and never mixed into the evidence. Every PDF's footer carries
 :meth:`SiteSettings.footer`.
+
+The file is read at every start of a site that has one. Validating it imports pydantic (~0.1 s,
+19 MB), so a file accepted once is remembered by its digest (:mod:`pathways.known_valid`): the
+same bytes, with the same code, are then read without it. The agents it names are checked
+against the content each time (the content may have changed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated, Any, Final, Literal
 
 from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
-from pathways.placed_yaml import compose, found_repr, place_of, read_yaml, validate
+from pathways.known_valid import KnownValid
+from pathways.placed_yaml import Parsed, compose, found_repr, place_of, read_yaml, validate
+from pathways.records import Limits, Record, from_valid_data
 from pathways.safe_write import read_bounded, write_text
 
 SITE_FORMAT = "her2-pathway-site"
 MAX_SITE_BYTES = 64_000
 Guideline = Literal["NCCN", "ESMO", "ASCO"]
+# The modules that decide whether a site file is valid: a change to any of them forgets the
+# files known to be valid (pathways.known_valid).
+KNOWN_VALID_CODE: Final = ("site.py", "records.py", "placed_yaml.py", "signoff.py")
 
 
 class SiteError(ContentError):
@@ -92,40 +101,62 @@ class SiteSettings:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-class _SiteFile(BaseModel):
-    # made when a site file is first read (most starts have none)
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class _After:
+    """``Annotated[str, _After(check)]``: ``check`` runs on the value once its type is valid
+    (pydantic's AfterValidator, which would import pydantic with this module); a ValueError it
+    raises is reported at the field's place."""
 
+    __slots__ = ("check",)
+
+    def __init__(self, check: Callable[[Any], Any]) -> None:
+        self.check = check
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+def _public_key_text(value: str) -> str:
+    from pathways.signoff import parse_public_key
+
+    parse_public_key(value)  # raises ValueError with the reason
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SiteFile(Record):
     format: Literal["her2-pathway-site"]
     version: Literal[1]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    unavailable_agents: tuple[
-        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)], ...
-    ] = Field(default=(), max_length=200)
+    name: Annotated[str, Limits(min_length=1, max_length=200)]
+    unavailable_agents: Annotated[
+        tuple[Annotated[str, Limits(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)], ...],
+        Limits(max_length=200),
+    ] = ()
     guideline_first: Guideline | None = None
-    review_max_age_months: int = Field(default=6, ge=1, le=60)
-    content_public_key: Annotated[str, Field(max_length=200)] | None = None
-
-    @field_validator("content_public_key")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        if value is not None:
-            from pathways.signoff import parse_public_key
-
-            parse_public_key(value)  # raises ValueError with the reason
-        return value
+    review_max_age_months: Annotated[int, Limits(ge=1, le=60)] = 6
+    content_public_key: Annotated[str, Limits(max_length=200), _After(_public_key_text)] | None = (
+        None
+    )
 
 
 def parse_site(text: str, name: str = "<site>", content: Content | None = None) -> SiteSettings:
     """Validate a site file's text; with ``content``, every agent id must exist in it."""
     parsed = read_yaml(name, text, MAX_CONTENT_BYTES)
-    model = validate(parsed, _SiteFile, SiteError, found_repr(100))
+    return _settings(parsed, _validated(parsed), content)
+
+
+def _validated(parsed: Parsed) -> _SiteFile:
+    return validate(parsed, _SiteFile, SiteError, found_repr(100))
+
+
+def _settings(parsed: Parsed, model: _SiteFile, content: Content | None) -> SiteSettings:
     if content is not None:
-        root = compose(parsed)
         for i, agent in enumerate(model.unavailable_agents):
             if agent not in content.agents:
                 where: tuple[int | str, ...] = ("unavailable_agents", i)
-                raise SiteError(name, place_of(root, where), f"unknown agent {agent!r}")
+                place = place_of(compose(parsed), where)
+                raise SiteError(parsed.name, place, f"unknown agent {agent!r}")
     return SiteSettings(
         name=model.name,
         unavailable_agents=frozenset(model.unavailable_agents),
@@ -141,7 +172,27 @@ def load_site(path: Path, content: Content | None = None) -> SiteSettings:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SiteError(str(path), "", "not UTF-8 text") from None
-    return parse_site(text, str(path), content)
+    parsed = read_yaml(str(path), text, MAX_CONTENT_BYTES)
+    known = KnownValid("site", KNOWN_VALID_CODE)
+    digest = known.digest(data)
+    if digest in known:
+        model: _SiteFile = from_valid_data(_SiteFile, parsed.data)
+    else:
+        model = _validated(parsed)
+        if _rebuilt_alike(parsed, model):
+            known.add(digest)
+    return _settings(parsed, model, content)
+
+
+def _rebuilt_alike(parsed: Parsed, model: _SiteFile) -> bool:
+    """Whether the data, built without pydantic, makes exactly what pydantic made of it (the
+    same values of the same types: a file saying ``true`` where a number is due is made 1 by
+    pydantic), so that the next start may skip it."""
+    try:
+        fast = from_valid_data(_SiteFile, parsed.data)
+    except (TypeError, ValueError, KeyError, StopIteration):  # data it cannot convert
+        return False
+    return bool(fast == model and repr(fast) == repr(model))
 
 
 def save_site(site: SiteSettings, path: Path) -> None:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pathways.bundled import bundled_folder
 from pathways.content import Content
+from pathways.content_cache import CACHE_DIR_ENV
 from pathways.engine import Engine
 from pathways.errors import ContentError
-from pathways.site import SiteSettings, load_site, parse_site, save_site
+from pathways.known_valid import KnownValid
+from pathways.site import KNOWN_VALID_CODE, SiteSettings, load_site, parse_site, save_site
 from tests.pathways.conftest import line, make_case
+
+ROOT = Path(__file__).parents[2]
 
 EXAMPLE = bundled_folder("site") / "example-site.yaml"
 GOOD = """\
@@ -89,3 +99,99 @@ def test_unavailable_agent_is_avoid_with_the_sites_reason(content: Content) -> N
     assert tdxd.evidence == plain.evidence
     kinds = {w.kind for w in rec.warnings} | {w.kind for w in tdxd.warnings}
     assert "site" in kinds
+
+
+# ---------------------------------------------------------------------------- known valid
+def _known(path: Path) -> bool:
+    store = KnownValid("site", KNOWN_VALID_CODE)
+    return store.digest(path.read_bytes()) in store
+
+
+def test_a_site_file_read_again_is_the_same_and_new_bytes_are_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: Content
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "site.yaml"
+    path.write_text(GOOD.replace("ESMO", "ESMO\nreview_max_age_months: 12"), "utf-8")
+    first = load_site(path, content)
+    assert _known(path)
+    assert load_site(path, content) == first  # read without validation
+    # The agents are checked against the content on every read, known or not.
+    other = dict(content.agents)
+    del other["trastuzumab-deruxtecan"]
+    with pytest.raises(ContentError, match=r"line 4, unavailable_agents\[0\]: unknown agent"):
+        load_site(path, dataclasses.replace(content, agents=other))
+    path.write_text(GOOD.replace("guideline_first: ESMO", "guideline_first: WHO"), "utf-8")
+    with pytest.raises(ContentError, match="line 5, guideline_first"):
+        load_site(path, content)
+    assert not _known(path)
+
+
+def test_a_file_pydantic_coerces_is_not_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pydantic makes "true" the number 1 where a number is due; the records built without it
+    # would keep True: such a file is validated at every read, so that both ways never differ.
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "site.yaml"
+    path.write_text(GOOD + "review_max_age_months: true\n", "utf-8")
+    site = load_site(path)
+    assert site.review_max_age_months == 1 and type(site.review_max_age_months) is int
+    assert not _known(path)
+    assert load_site(path) == site
+
+
+_START = """
+import dataclasses, json, sys
+from pathlib import Path
+from pathways.content import load_content
+from pathways.site import load_site
+site = load_site(Path(sys.argv[1]), load_content())
+print(json.dumps({
+    "site": {k: sorted(v) if isinstance(v, frozenset) else v
+             for k, v in dataclasses.asdict(site).items()},
+    "pydantic": sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")),
+}))
+"""
+
+
+def _start(cache: Path, site_file: Path) -> dict[str, Any]:
+    env = dict(os.environ)
+    env[CACHE_DIR_ENV] = str(cache)
+    proc = subprocess.run(
+        [sys.executable, "-c", _START, str(site_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+@pytest.mark.slow
+def test_a_second_start_with_the_same_site_file_imports_no_pydantic(tmp_path: Path) -> None:
+    site_file = tmp_path / "site.yaml"
+    site_file.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    first = _start(tmp_path / "cache", site_file)
+    assert first["site"]["unavailable_agents"] == ["margetuximab", "pyrotinib"]
+    assert first["pydantic"]  # content and site file validated
+    second = _start(tmp_path / "cache", site_file)
+    assert second["pydantic"] == []
+    assert second["site"] == first["site"]
+
+
+@pytest.mark.slow
+def test_the_site_and_scenario_modules_import_no_pydantic() -> None:
+    code = (
+        "import sys, pathways.site, pathways.scenarios\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
