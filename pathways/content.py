@@ -6,6 +6,7 @@ other. Every problem names the file, the line and the path inside it, and what i
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import string
@@ -15,11 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel
-
 from pathways.errors import ContentError, ContentErrors, shown
 from pathways.names import Resolution
 from pathways.placed_yaml import read_yaml, validate
+from pathways.records import Record
 from pathways.safe_write import read_bounded
 from pathways.schema import (
     Agent,
@@ -42,7 +42,7 @@ from pathways.schema import (
     TransitionsFile,
 )
 
-FILES: dict[str, type[BaseModel]] = {
+FILES: dict[str, type[Record]] = {
     "pathway.yaml": Header,
     "drugs.yaml": DrugsFile,
     "evidence.yaml": EvidenceFile,
@@ -50,7 +50,7 @@ FILES: dict[str, type[BaseModel]] = {
     "rules.yaml": RulesFile,
 }
 MAX_CONTENT_BYTES = 5_000_000
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Record)
 
 # Placeholders each built-in message may use; a typo in the content is caught on load.
 MESSAGE_FIELDS: dict[str, set[str]] = {
@@ -320,7 +320,7 @@ def load_content_texts(texts: Mapping[str, str], origin: str = "<content>") -> C
 
 def _load(texts: Mapping[str, str], origin: str, digest: str) -> Content:
     errors: list[ContentError] = []
-    models: dict[str, BaseModel] = {}
+    models: dict[str, Record] = {}
     for name, model in FILES.items():
         if name not in texts:
             errors.append(ContentError(name, "", "file missing"))
@@ -378,7 +378,8 @@ def _rule_model_check(c: Content) -> list[ContentError]:
     errors: list[ContentError] = status_problems(
         c.header.sources, c.evidence.values(), c.guidelines.values(), c.safety.values(), c.pitfalls
     )
-    for role, node in c.header.engine.nodes:
+    nodes = c.header.engine.nodes
+    for role, node in ((f.name, getattr(nodes, f.name)) for f in dataclasses.fields(nodes)):
         if node not in c.entry_points:
             errors.append(
                 ContentError(

@@ -48,12 +48,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "HER2_PATHWAYS_CACHE_DIR"  # a folder to use instead of the user cache folder
-MAGIC = b"HER2PWC\x01"  # format version in the last byte
+MAGIC = b"HER2PWC\x02"  # format version in the last byte
 MAX_CACHE_BYTES = 32_000_000
 KEEP = 4  # entries kept: the bundled content, a site's, and a few being edited
 SUFFIX = ".content-cache"
 # The modules whose code decides what valid content is: a change to any of them is a new key.
 _CODE = (
+    "records.py",
     "schema.py",
     "content.py",
     "placed_yaml.py",
@@ -246,10 +247,9 @@ class _ContentUnpickler(pickle.Unpickler):
     """Builds only the content's record types: no other class or function can be named."""
 
     def find_class(self, module: str, name: str) -> Any:
-        from pydantic import BaseModel
-
         from pathways import schema, vocab
         from pathways.content import Content
+        from pathways.records import Record
 
         if (module, name) == ("datetime", "date"):
             from datetime import date
@@ -260,7 +260,7 @@ class _ContentUnpickler(pickle.Unpickler):
         source = {"pathways.schema": schema, "pathways.vocab": vocab}.get(module)
         found = getattr(source, name, None) if source is not None and name.isidentifier() else None
         # The records, and the vocabulary's enums.
-        if isinstance(found, type) and issubclass(found, BaseModel | Enum):
+        if isinstance(found, type) and found is not Record and issubclass(found, Record | Enum):
             return found
         raise _Refused(f"names {module}.{name}, which content does not use")
 

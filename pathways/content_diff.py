@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
 from pathways.content import Content
 from pathways.engine import Engine, Recommendation
+from pathways.records import Record, to_data
 from pathways.scenarios import Scenario, option_order, run_scenario
 
 RecordKind = Literal["added", "removed", "figures", "retiered", "reworded", "changed"]
@@ -118,7 +117,7 @@ _ANSWER_WORDS: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------- records
-def transition_key(t: BaseModel) -> str:
+def transition_key(t: Record) -> str:
     """A transition's name in the diff: its id if it has one, else (some of) from -> to."""
     own = getattr(t, "id", None)
     if isinstance(own, str):
@@ -129,14 +128,14 @@ def transition_key(t: BaseModel) -> str:
 
 
 def _pair_transitions(
-    old: Iterable[BaseModel], new: Iterable[BaseModel]
-) -> tuple[list[tuple[BaseModel, BaseModel]], list[BaseModel], list[BaseModel]]:
+    old: Iterable[Record], new: Iterable[Record]
+) -> tuple[list[tuple[Record, Record]], list[Record], list[Record]]:
     """Match transitions by id, else by target and the most shared sources (a source list
     that gains or loses a node is the same transition, changed)."""
-    pairs: list[tuple[BaseModel, BaseModel]] = []
+    pairs: list[tuple[Record, Record]] = []
     left, right = list(old), list(new)
     for a in list(left):
-        best: BaseModel | None = None
+        best: Record | None = None
         best_score = 0.0
         for b in right:
             if getattr(a, "id", None) is not None or getattr(b, "id", None) is not None:
@@ -158,14 +157,14 @@ def _pair_transitions(
 def records_of(content: Content) -> dict[str, dict[str, dict[str, Any]]]:
     """Every reviewable record as plain data, by section and id."""
 
-    def dump(items: Iterable[BaseModel], key: Any = None) -> dict[str, dict[str, Any]]:
+    def dump(items: Iterable[Record], key: Any = None) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for item in items:
             k = key(item) if key else str(getattr(item, "id", ""))
-            out[k] = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+            out[k] = to_data(item, exclude_none=True)
         return out
 
-    messages = content.messages.model_dump(mode="json")
+    messages = to_data(content.messages)
     return {
         "source": dump(content.header.sources, key=lambda s: s.key),
         "entry point": dump(content.header.entry_points),
@@ -238,8 +237,9 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[RecordKind,
     return out
 
 
-def _dump(item: BaseModel) -> dict[str, Any]:
-    return item.model_dump(mode="json", by_alias=True, exclude_none=True)
+def _dump(item: Record) -> dict[str, Any]:
+    data: dict[str, Any] = to_data(item, exclude_none=True)
+    return data
 
 
 def diff_records(old: Content, new: Content) -> list[RecordChange]:

@@ -258,9 +258,8 @@ class Engine:
         """A pseudo-transition back to a regimen already given, so the usual rules judge it."""
         c = self.content
         text = c.message("previously_given", regimen=c.regimens[regimen_id].name)
-        # Built from validated content and constants: model_construct, not model_validate,
-        # which would build Transition's validator (~20 ms) on a start from the content cache.
-        return Transition.model_construct(
+        # Built from validated content and constants: a plain record, not validated.
+        return Transition(
             from_=(c.header.engine.nodes.metastatic_diagnosis,),
             to=regimen_id,
             tier="alternative",
@@ -273,7 +272,7 @@ class Engine:
         pregnancy or heart failure during treatment is judged like any other option)."""
         c = self.content
         text = c.message("continue_ongoing", regimen=c.regimens[regimen_id].name)
-        t = Transition.model_construct(  # (see _revisit)
+        t = Transition(  # (see _revisit)
             from_=(c.header.engine.nodes.metastatic_diagnosis,),
             to=regimen_id,
             tier="preferred",

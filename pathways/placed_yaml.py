@@ -2,9 +2,9 @@
 
 Shared by the content loader, the scenario library and the site file: each reads its text with
 :func:`read_yaml` (bounded, no aliases, duplicate keys refused, dates kept as text) and validates
-it with :func:`validate`, which turns pydantic's errors into the caller's error class with the
-line of each. :func:`compose` gives the node tree for checks made after validation, and
-:func:`place_of` names a place in it.
+it with :func:`validate`, which turns the validation errors (:func:`pathways.records.validate`)
+into the caller's error class with the line of each. :func:`compose` gives the node tree for
+checks made after validation, and :func:`place_of` names a place in it.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from pathways.errors import ContentError, ContentErrors, shown
+from pathways.records import Record, RecordError
+from pathways.records import validate as validate_record
 
 if TYPE_CHECKING:
     import yaml
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Record)
 
 # PyYAML is imported when a file is first read (~12 ms): a start whose content comes from the
 # cache (pathways.content_cache) reads no YAML at all.
@@ -176,8 +176,8 @@ def validate(
     empty string to show none).
     """
     try:
-        return model.model_validate(parsed.data)
-    except ValidationError as exc:
+        return validate_record(model, parsed.data)
+    except RecordError as exc:
         # Only now build the node tree: it is needed to name the lines, and costs a second parse.
         root = compose(parsed)
         errors: list[ContentError] = []

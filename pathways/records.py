@@ -171,7 +171,15 @@ def _as_model_error(error: Any) -> dict[str, Any]:
     if out.get("type") == "unexpected_keyword_argument":
         out["type"] = "extra_forbidden"
         out["msg"] = "Extra inputs are not permitted"
+    elif out.get("type") == "dataclass_type":  # "a dictionary or an instance of": as for models
+        out["type"] = "model_type"
+        out["msg"] = f"Input should be a valid dictionary or instance of {_class_name(out)}"
     return out
+
+
+def _class_name(error: dict[str, Any]) -> str:
+    ctx = error.get("ctx")
+    return str(ctx.get("class_name", "")) if isinstance(ctx, dict) else ""
 
 
 # ---------------------------------------------------------------------------- writing out

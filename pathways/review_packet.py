@@ -21,11 +21,11 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from pydantic import BaseModel
 
 from pathways.content import Content
 from pathways.content_diff import ContentDiff, transition_key
 from pathways.engine import Engine
+from pathways.records import Record, to_data
 from pathways.safe_write import write_bytes
 from pathways.scenarios import (
     Scenario,
@@ -165,10 +165,10 @@ class _Writer:
 
 
 # ---------------------------------------------------------------------------- plain words
-def _cond(cond: BaseModel | None) -> str:
+def _cond(cond: Record | None) -> str:
     if cond is None:
         return ""
-    data = cond.model_dump(mode="json", exclude_none=True, by_alias=True)
+    data = to_data(cond, exclude_none=True)
     return json.dumps(data, ensure_ascii=False)[1:-1].replace('"', "") if data else ""
 
 
@@ -281,7 +281,7 @@ def safety_items(content: Content) -> list[Item]:
 
 def message_items(content: Content) -> list[Item]:
     """The texts of the engine's built-in rules, as the user reads them."""
-    texts = content.messages.model_dump(mode="json")
+    texts = to_data(content.messages)
     return [("confirmed", f"Built-in rule text {name}", [str(t)]) for name, t in texts.items()]
 
 
@@ -424,7 +424,7 @@ def _scenario_section(w: _Writer, content: Content, results: Sequence[ScenarioRe
 
 def _case_words(s: Scenario) -> str:
     case = s.case
-    factors = case.factors.model_dump(mode="json", exclude_defaults=True)
+    factors = to_data(case.factors, exclude_defaults=True)
     history = [f"{h.regimen} ({h.setting.value}, {h.outcome.value})" for h in case.history]
     parts = [f"history: {' -> '.join(history) or 'none'}"]
     if factors:

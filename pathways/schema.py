@@ -1,17 +1,21 @@
 """The schema of the clinical content files (resources/pathway/*.yaml).
 
-Pydantic models validate each file on load; cross-file checks (every reference resolves, every
-regimen has evidence, every evidence record has a citation) live in :mod:`pathways.content`.
-Field docs here are the reviewer's guide to the YAML.
+Each file is a frozen dataclass record (:class:`pathways.records.Record`), validated by
+pydantic on load (:func:`pathways.records.validate`; only when the content is not read back
+from its cache, :mod:`pathways.content_cache`); cross-file checks (every reference resolves,
+every regimen has evidence, every evidence record has a citation) live in
+:mod:`pathways.content`. The ``#:`` comments over the fields are the reviewer's guide to the
+YAML; :class:`~pathways.records.Limits` in an annotation states what values a field accepts.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from pathways.records import Limits, Record
 from pathways.vocab import TIER_ORDER as TIER_ORDER
 from pathways.vocab import AgentClass as AgentClass
 from pathways.vocab import OutcomeName as OutcomeName
@@ -20,99 +24,92 @@ from pathways.vocab import Tier as Tier
 from pathways.vocab import ToxicityName as ToxicityName
 from pathways.vocab import WarningKind as WarningKind
 
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-SourceKey = Annotated[str, Field(pattern=r"^S\d+[a-z]?$")]
+Id = Annotated[str, Limits(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Text = Annotated[str, Limits(min_length=1, max_length=4000)]
+SourceKey = Annotated[str, Limits(pattern=r"^S\d+[a-z]?$")]
 
 # "confirmed" = the figure or position is in the checked clinical reference;
 # "secondary" = only a secondary (news or summary) source had it;
 # "unconfirmed" = the reference marks it UNCONFIRMED: the app must show it as such.
 Status = Literal["confirmed", "secondary", "unconfirmed"]
 
-
-class Strict(BaseModel):
-    # defer_build: a model's validator is made when it first validates. The content usually
-    # comes from the cache (pathways.content_cache), already validated: then start-up makes
-    # none of them (~17 ms), only a cache miss, an edit or a what-if does.
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+# Records are keyword-only (kw_only): required and defaulted fields mix freely, in the order a
+# reviewer reads them in the files.
 
 
 # ---------------------------------------------------------------------------- header
-class Source(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source(Record):
     key: SourceKey
     title: Text
     reliability: Literal["primary", "secondary", "low"]
 
 
-class Reviewer(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    role: Annotated[str, Field(min_length=1, max_length=200)]
-    date: date
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reviewer(Record):
+    name: Annotated[str, Limits(min_length=1, max_length=200)]
+    role: Annotated[str, Limits(min_length=1, max_length=200)]
+    # datetime.date, not date: in a slotted record the field ``date`` hides the type's name.
+    date: datetime.date
 
 
-class SignOff(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignOff(Record):
     """Who reviewed the content, and the digest of exactly what they reviewed.
 
     The digest covers the five content files with this ``signoff`` block itself left out
     (``python -m pathways sign-off`` computes it; :mod:`pathways.signoff` checks it).
     """
 
-    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    reviewers: tuple[Reviewer, ...] = Field(min_length=1, max_length=50)
+    digest: Annotated[str, Limits(pattern=r"^[0-9a-f]{64}$")]
+    reviewers: Annotated[tuple[Reviewer, ...], Limits(min_length=1, max_length=50)]
 
 
-class Header(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Header(Record):
     """pathway.yaml: what this content is, who checked it, and when."""
 
     schema_version: Literal[1]
-    content_version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
-    reviewed: date
+    content_version: Annotated[str, Limits(pattern=r"^\d+\.\d+\.\d+$")]
+    reviewed: datetime.date
     review_note: Text
     scope: Text
     disclaimer: Text
-    sources: tuple[Source, ...] = Field(min_length=1)
-    entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
+    sources: Annotated[tuple[Source, ...], Limits(min_length=1)]
+    entry_points: Annotated[tuple[EntryPoint, ...], Limits(min_length=1)]
     signoff: SignOff | None = None
     engine: EngineSettings
 
 
-class Thresholds(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Thresholds(Record):
     """Cut-offs the engine applies; each is a guideline's number, with its source."""
 
-    early_relapse_months: float = Field(
-        gt=0,
-        le=60,
-        description="ASCO 5.0: relapse within this many months of (neo)adjuvant "
-        "trastuzumab-based therapy follows the second-line pathway",
-    )
-    rapid_relapse_months: float = Field(
-        gt=0, le=60, description="NCCN footnote e: rapid relapse after (neo)adjuvant therapy"
-    )
-    rapid_relapse_months_pertuzumab: float = Field(
-        gt=0, le=60, description="NCCN footnote e: the same, when it contained pertuzumab"
-    )
-    later_lines_from: int = Field(
-        ge=2,
-        le=10,
-        description="from this metastatic line on, every later-line option not yet "
-        "given stays available (ASCO 3.x)",
-    )
-    lvef_hold_below: float = Field(gt=0, lt=100, description="LVEF band 'hold' below this")
-    lvef_caution_below: float = Field(
-        gt=0, lt=100, description="LVEF band 'caution' from lvef_hold_below up to this"
-    )
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    #: ASCO 5.0: relapse within this many months of (neo)adjuvant trastuzumab-based therapy
+    #: follows the second-line pathway
+    early_relapse_months: Annotated[float, Limits(gt=0, le=60)]
+    #: NCCN footnote e: rapid relapse after (neo)adjuvant therapy
+    rapid_relapse_months: Annotated[float, Limits(gt=0, le=60)]
+    #: NCCN footnote e: the same, when it contained pertuzumab
+    rapid_relapse_months_pertuzumab: Annotated[float, Limits(gt=0, le=60)]
+    #: from this metastatic line on, every later-line option not yet given stays available
+    #: (ASCO 3.x)
+    later_lines_from: Annotated[int, Limits(ge=2, le=10)]
+    #: LVEF band 'hold' below this
+    lvef_hold_below: Annotated[float, Limits(gt=0, lt=100)]
+    #: LVEF band 'caution' from lvef_hold_below up to this
+    lvef_caution_below: Annotated[float, Limits(gt=0, lt=100)]
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
 
-    @model_validator(mode="after")
-    def _bands_ordered(self) -> Thresholds:
+    def _validate(self) -> None:
         if self.lvef_hold_below >= self.lvef_caution_below:
             raise ValueError("lvef_hold_below must be below lvef_caution_below")
         if self.rapid_relapse_months > self.early_relapse_months:
             raise ValueError("rapid_relapse_months must not exceed early_relapse_months")
-        return self
 
 
-class EngineNodes(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineNodes(Record):
     """The entry points the engine places a patient on; each must be an entry point id."""
 
     early_diagnosis: Id
@@ -124,99 +121,98 @@ class EngineNodes(Strict):
     later_lines: Id
 
 
-class EngineSettings(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineSettings(Record):
     nodes: EngineNodes
     thresholds: Thresholds
 
 
-class EntryPoint(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryPoint(Record):
     """A graph node that is not a regimen: where a patient enters the pathway."""
 
     id: Id
     name: Text
     setting: Literal["early", "metastatic"]
-    line: int = Field(ge=0, le=6, description="column in the graph layout (0 = early)")
+    #: column in the graph layout (0 = early)
+    line: Annotated[int, Limits(ge=0, le=6)]
     description: Text
 
 
 # ---------------------------------------------------------------------------- drugs
-class Agent(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agent(Record):
     id: Id
     name: Text
-    classes: tuple[AgentClass, ...] = Field(min_length=1)
+    classes: Annotated[tuple[AgentClass, ...], Limits(min_length=1)]
     aliases: tuple[str, ...] = ()
-    includes: tuple[Id, ...] = Field(
-        default=(),
-        description="agents this one contains (T-DXd and T-DM1 carry the trastuzumab "
-        "antibody): a patient who received it counts as exposed to them in trial populations",
-    )
+    #: agents this one contains (T-DXd and T-DM1 carry the trastuzumab antibody): a patient
+    #: who received it counts as exposed to them in trial populations
+    includes: tuple[Id, ...] = ()
 
 
-class Product(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Product(Record):
     """A brand name for a fixed combination of agents (e.g. Phesgo: pertuzumab + trastuzumab)."""
 
     name: Text
-    agents: tuple[Id, ...] = Field(min_length=2)
+    agents: Annotated[tuple[Id, ...], Limits(min_length=2)]
     aliases: tuple[str, ...] = ()
 
 
-class ComponentChoice(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentChoice(Record):
     """One slot of a regimen filled by any one of several agents (e.g. any taxane)."""
 
-    any_of: tuple[Id, ...] = Field(min_length=1)
+    any_of: Annotated[tuple[Id, ...], Limits(min_length=1)]
     optional: bool = False
 
 
 Component = Id | ComponentChoice
 
 
-class Regimen(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Regimen(Record):
     id: Id
     name: Text
-    short: Annotated[str, Field(min_length=1, max_length=24)]
+    short: Annotated[str, Limits(min_length=1, max_length=24)]
     setting: Literal["early", "metastatic"]
-    line: int = Field(ge=0, le=6, description="usual line, used for the graph layout (0 = early)")
-    components: tuple[Component, ...] = Field(min_length=1)
-    defining_agents: tuple[Id, ...] = Field(
-        default=(),
-        description="agents whose prior progression rules this regimen out (no re-use after "
-        "progression); trastuzumab is usually left out because it is continued beyond progression",
-    )
-    maintenance_of: tuple[Id, ...] = Field(
-        default=(),
-        description="regimens this one continues as maintenance within the same line "
-        "(e.g. HP after THP): it does not start a new line",
-    )
-    beyond_progression: bool = Field(
-        default=False,
-        description="may be given again after progression on it, with a partner from its "
-        "choice slot not given before (trastuzumab beyond progression, GBG 26)",
-    )
+    #: usual line, used for the graph layout (0 = early)
+    line: Annotated[int, Limits(ge=0, le=6)]
+    components: Annotated[tuple[Component, ...], Limits(min_length=1)]
+    #: agents whose prior progression rules this regimen out (no re-use after progression);
+    #: trastuzumab is usually left out because it is continued beyond progression
+    defining_agents: tuple[Id, ...] = ()
+    #: regimens this one continues as maintenance within the same line (e.g. HP after THP):
+    #: it does not start a new line
+    maintenance_of: tuple[Id, ...] = ()
+    #: may be given again after progression on it, with a partner from its choice slot not
+    #: given before (trastuzumab beyond progression, GBG 26)
+    beyond_progression: bool = False
     aliases: tuple[str, ...] = ()
     summary: Text
     dosing: Text | None = None
-    evidence: tuple[Id, ...] = Field(min_length=1)
+    evidence: Annotated[tuple[Id, ...], Limits(min_length=1)]
     guidelines: tuple[Id, ...] = ()
     safety: tuple[Id, ...] = ()
 
 
 # ---------------------------------------------------------------------------- evidence
-class Endpoint(Strict):
-    name: Annotated[
-        str, Field(min_length=1, max_length=60)
-    ]  # e.g. "median PFS", "ORR", "3-yr iDFS"
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint(Record):
+    #: e.g. "median PFS", "ORR", "3-yr iDFS"
+    name: Annotated[str, Limits(min_length=1, max_length=60)]
     value: float | None = None  # experimental arm
     comparator_value: float | None = None
     unit: Literal["months", "%", "ratio"] | None = None
-    hr: float | None = Field(default=None, gt=0, lt=10)
+    hr: Annotated[float, Limits(gt=0, lt=10)] | None = None
     ci_low: float | None = None
     ci_high: float | None = None
     p: str | None = None  # as reported: "<0.001", "0.02", "NS"
     note: str | None = None
     status: Status = "confirmed"
 
-    @model_validator(mode="after")
-    def _ci_brackets_hr(self) -> Endpoint:
+    def _validate(self) -> None:
         if (self.ci_low is None) != (self.ci_high is None):
             raise ValueError("give both ci_low and ci_high, or neither")
         if self.ci_low is not None and self.ci_high is not None:
@@ -226,53 +222,50 @@ class Endpoint(Strict):
                 raise ValueError(f"hr {self.hr} lies outside its CI {self.ci_low}-{self.ci_high}")
         if self.value is None and self.hr is None and self.note is None:
             raise ValueError("an endpoint needs a value, an hr or a note")
-        return self
 
 
-class Population(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Population(Record):
     description: Text
-    prior_required_classes: tuple[AgentClass, ...] = Field(
-        default=(), description="drug classes every enrolled patient had received (e.g. a taxane)"
-    )
-    prior_required: tuple[Id, ...] = Field(
-        default=(), description="agents every enrolled patient had received"
-    )
-    naive_to: tuple[Id, ...] = Field(
-        default=(), description="agents no enrolled patient had received (or that did not exist)"
-    )
-    min_prior_her2_lines: int | None = Field(default=None, ge=0, le=10)
-    max_prior_lines: int | None = Field(default=None, ge=0, le=10)
+    #: drug classes every enrolled patient had received (e.g. a taxane)
+    prior_required_classes: tuple[AgentClass, ...] = ()
+    #: agents every enrolled patient had received
+    prior_required: tuple[Id, ...] = ()
+    #: agents no enrolled patient had received (or that did not exist)
+    naive_to: tuple[Id, ...] = ()
+    min_prior_her2_lines: Annotated[int, Limits(ge=0, le=10)] | None = None
+    max_prior_lines: Annotated[int, Limits(ge=0, le=10)] | None = None
 
 
-class Citation(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation(Record):
     text: Text
-    pmid: Annotated[str, Field(pattern=r"^\d{6,9}$")] | None = None
-    doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    pmid: Annotated[str, Limits(pattern=r"^\d{6,9}$")] | None = None
+    doi: Annotated[str, Limits(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
     identifier_note: Text | None = None
 
-    @model_validator(mode="after")
-    def _has_identifier(self) -> Citation:
+    def _validate(self) -> None:
         if not (self.pmid or self.doi or self.identifier_note):
             raise ValueError(
                 "a citation needs a pmid or doi, or an identifier_note saying why neither is given"
             )
-        return self
 
 
-class Evidence(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence(Record):
     id: Id
     trial: Text
-    phase: Annotated[str, Field(max_length=40)]
-    n: int | None = Field(default=None, gt=0)
+    phase: Annotated[str, Limits(max_length=40)]
+    n: Annotated[int, Limits(gt=0)] | None = None
     design: Text
     arms: Text
     comparator: Text
     population: Population
-    endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+    endpoints: Annotated[tuple[Endpoint, ...], Limits(min_length=1)]
     safety: Text | None = None
     citation: Citation
-    year: int = Field(ge=1990, le=2030)
+    year: Annotated[int, Limits(ge=1990, le=2030)]
     status: Status = "confirmed"
     note: Text | None = None
 
@@ -282,27 +275,29 @@ GuidelineBody = Literal["NCCN", "ESMO", "ASCO"]
 LvefBand = Literal["hold", "caution", "normal", "unknown"]
 
 
-class Guideline(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guideline(Record):
     """A guideline body's position on a regimen in a setting, stated in our own words."""
 
     id: Id
     body: Literal["NCCN", "ESMO", "ASCO", "FDA", "EMA"]
-    version: Annotated[str, Field(min_length=1, max_length=60)]
-    regimens: tuple[Id, ...] = Field(min_length=1)
+    version: Annotated[str, Limits(min_length=1, max_length=60)]
+    regimens: Annotated[tuple[Id, ...], Limits(min_length=1)]
     setting: Text  # "first line", "second line", "third line and later", "brain metastases", ...
     position: Literal[
         "preferred", "recommended", "option", "selected-patients", "not-recommended", "approved"
     ]
-    strength: Annotated[str, Field(max_length=120)] | None = None  # "category 1", "Strong; EB; H"
+    strength: Annotated[str, Limits(max_length=120)] | None = None  # "category 1", "Strong; EB; H"
     statement: Text
     status: Status
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
 
 
 # ---------------------------------------------------------------------------- safety
-class SafetyNote(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafetyNote(Record):
     id: Id
-    agents: tuple[Id, ...] = Field(min_length=1)
+    agents: Annotated[tuple[Id, ...], Limits(min_length=1)]
     kind: Literal[
         "monitoring",
         "dose-modification",
@@ -313,11 +308,12 @@ class SafetyNote(Strict):
     ]
     text: Text
     status: Status = "confirmed"
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
 
 
 # ---------------------------------------------------------------------------- conditions
-class Condition(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Condition(Record):
     """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds.
 
     Patient factors are matched against their *effective* value: a toxicity recorded in the
@@ -334,10 +330,9 @@ class Condition(Strict):
     taxane_contraindicated: bool | None = None
     chemotherapy_unsuitable: bool | None = None
     residual_high_risk: bool | None = None
-    lvef_below: float | None = Field(default=None, gt=0, lt=100)
-    lvef_band: tuple[LvefBand, ...] | None = Field(
-        default=None, description="bands from pathway.yaml engine.thresholds"
-    )
+    lvef_below: Annotated[float, Limits(gt=0, lt=100)] | None = None
+    #: bands from pathway.yaml engine.thresholds
+    lvef_band: tuple[LvefBand, ...] | None = None
     # -- where the patient is
     line_at_least: int | None = None
     line_at_most: int | None = None
@@ -347,29 +342,26 @@ class Condition(Strict):
     last_outcome: tuple[OutcomeName, ...] | None = None
     last_toxicity: tuple[ToxicityName, ...] | None = None
     # -- what the history holds
-    received_any: tuple[Id, ...] | None = Field(
-        default=None, description="regimen or agent ids; true if any was ever given"
-    )
+    #: regimen or agent ids; true if any was ever given
+    received_any: tuple[Id, ...] | None = None
     received_none: tuple[Id, ...] | None = None
     progressed_on_any: tuple[Id, ...] | None = None
-    toxicity_on_any: tuple[Id, ...] | None = Field(
-        default=None, description="with toxicity_detail: a line with these agents stopped for it"
-    )
+    #: with toxicity_detail: a line with these agents stopped for it
+    toxicity_on_any: tuple[Id, ...] | None = None
     toxicity_detail: tuple[ToxicityName, ...] | None = None
     # -- the site's choices (site settings, apart from the content)
     guideline_first: tuple[GuidelineBody, ...] | None = None
     # -- what the rules decided (pitfalls only: evaluated after the options are ranked)
-    offered: tuple[Id, ...] | None = Field(
-        default=None, description="pitfalls only: all these regimens are offered (not avoid)"
-    )
-    not_offered: tuple[Id, ...] | None = Field(
-        default=None, description="pitfalls only: none of these regimens is offered"
-    )
+    #: pitfalls only: all these regimens are offered (not avoid)
+    offered: tuple[Id, ...] | None = None
+    #: pitfalls only: none of these regimens is offered
+    not_offered: tuple[Id, ...] | None = None
     any_of: tuple[Condition, ...] | None = None
     none_of: tuple[Condition, ...] | None = None
 
 
-class Adjustment(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adjustment(Record):
     """A change to an option's tier or order when a condition holds; its reason is shown.
 
     ``rank`` sets the option's place within its tier; when several rules set a rank, the one
@@ -380,39 +372,38 @@ class Adjustment(Strict):
     when: Condition
     tier: Tier | None = None
     mode: Literal["set", "cap", "raise"] = "set"
-    rank: int | None = Field(default=None, ge=0, le=99)
-    priority: int = Field(default=0, ge=0, le=100)
+    rank: Annotated[int, Limits(ge=0, le=99)] | None = None
+    priority: Annotated[int, Limits(ge=0, le=100)] = 0
     reason: Text
     warning: WarningKind | None = None
     evidence: tuple[Id, ...] = ()
 
 
-class Transition(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transition(Record):
     """Edges "may follow": from each node in ``from`` to the regimen ``to``."""
 
+    # ``from`` is a Python keyword: the attribute is ``from_``, the key in the file ``from``.
+    _aliases: ClassVar[Mapping[str, str]] = {"from_": "from"}
+
     id: Id | None = None
-    from_: tuple[Id, ...] = Field(alias="from", min_length=1)
+    from_: Annotated[tuple[Id, ...], Limits(min_length=1)]
     to: Id
     tier: Tier
-    rank: int = Field(ge=0, le=99)
+    rank: Annotated[int, Limits(ge=0, le=99)]
     why: Text
     evidence: tuple[Id, ...] = ()
     guidelines: tuple[Id, ...] = ()
     when: Condition | None = None
     adjust: tuple[Adjustment, ...] = ()
-    rechallenge: bool = Field(
-        default=False,
-        description="a regimen offered again after itself (a self-loop), with its evidence",
-    )
-    resumes: bool = Field(
-        default=False,
-        description="the option resumes the current line after a pause (not a new line)",
-    )
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+    #: a regimen offered again after itself (a self-loop), with its evidence
+    rechallenge: bool = False
+    #: the option resumes the current line after a pause (not a new line)
+    resumes: bool = False
 
 
-class ScopedRule(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScopedRule(Record):
     """A rule over every option whose regimen matches the scope (agents, classes or ids).
 
     A rule that lowers a tier (``cap``, or ``set`` to avoid) applies when ANY variant of the
@@ -426,28 +417,30 @@ class ScopedRule(Strict):
     when: Condition
     tier: Tier | None = None
     mode: Literal["set", "cap", "raise"] = "cap"
-    rank: int | None = Field(default=None, ge=0, le=99)
-    priority: int = Field(default=0, ge=0, le=100)
+    rank: Annotated[int, Limits(ge=0, le=99)] | None = None
+    priority: Annotated[int, Limits(ge=0, le=100)] = 0
     reason: Text
     warning: WarningKind | None = None
     evidence: tuple[Id, ...] = ()
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
 
 
-class Pitfall(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pitfall(Record):
     """A case-level warning shown when its condition holds at the current step."""
 
     id: Id
     kind: WarningKind
-    title: Annotated[str, Field(min_length=1, max_length=120)]
+    title: Annotated[str, Limits(min_length=1, max_length=120)]
     text: Text
     when: Condition
-    sources: tuple[SourceKey, ...] = Field(min_length=1)
+    sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
     evidence: tuple[Id, ...] = ()
     status: Status = "confirmed"
 
 
-class Messages(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Messages(Record):
     """Texts of the engine's built-in rules; ``{placeholders}`` are filled in by the engine."""
 
     repeated_regimen: Text
@@ -479,23 +472,27 @@ class Messages(Strict):
     change_order: Text
 
 
-class TransitionsFile(Strict):
-    transitions: tuple[Transition, ...] = Field(min_length=1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionsFile(Record):
+    transitions: Annotated[tuple[Transition, ...], Limits(min_length=1)]
 
 
-class RulesFile(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RulesFile(Record):
     rules: tuple[ScopedRule, ...] = ()
     pitfalls: tuple[Pitfall, ...] = ()
     messages: Messages
 
 
-class DrugsFile(Strict):
-    agents: tuple[Agent, ...] = Field(min_length=1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DrugsFile(Record):
+    agents: Annotated[tuple[Agent, ...], Limits(min_length=1)]
     products: tuple[Product, ...] = ()
-    regimens: tuple[Regimen, ...] = Field(min_length=1)
+    regimens: Annotated[tuple[Regimen, ...], Limits(min_length=1)]
 
 
-class EvidenceFile(Strict):
-    evidence: tuple[Evidence, ...] = Field(min_length=1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceFile(Record):
+    evidence: Annotated[tuple[Evidence, ...], Limits(min_length=1)]
     guidelines: tuple[Guideline, ...] = ()
     safety: tuple[SafetyNote, ...] = ()

@@ -23,6 +23,7 @@ from typing import Literal
 
 from pathways.content import FILES, MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
+from pathways.records import validate
 from pathways.safe_write import read_bounded, write_bytes, write_text
 from pathways.schema import Reviewer, SignOff
 
@@ -190,7 +191,7 @@ def _signoff_of(header_text: str) -> SignOff | None:
     block = data.get("signoff") if isinstance(data, dict) else None
     if block is None:
         return None
-    return SignOff.model_validate(block)
+    return validate(SignOff, block)
 
 
 # ---------------------------------------------------------------------------- the state

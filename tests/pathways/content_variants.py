@@ -10,6 +10,7 @@ import yaml
 
 from pathways.content import bundled_content_dir
 from pathways.content_diff import transition_key
+from pathways.records import validate
 from pathways.schema import Transition
 
 REMOVED = "tucatinib-tdm1"
@@ -76,7 +77,7 @@ def changed_content(target: Path) -> dict[str, str]:
             and t["tier"] != "preferred"
         ):
             t["tier"] = "preferred"
-            retiered = transition_key(Transition.model_validate(t))
+            retiered = transition_key(validate(Transition, t))
         out.append(t)
     assert retiered
     transitions["transitions"] = out

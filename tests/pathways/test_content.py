@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,7 @@ from pathways.content import Content, bundled_content_dir, load_content
 from pathways.content_checks import status_ceiling, status_problems
 from pathways.errors import ContentError, ContentErrors
 from pathways.graph import build_graph
+from pathways.records import validate
 from pathways.schema import Evidence, Guideline, SafetyNote, Source
 
 FIXED_IDS = {
@@ -172,6 +174,22 @@ def test_schema_error_names_file_line_and_field(content_copy: Path) -> None:
     assert any(m.startswith("evidence.yaml: line ") and "phasee" in m for m in msgs), msgs
 
 
+def test_a_record_that_is_not_a_mapping_is_named_with_its_kind(content_copy: Path) -> None:
+    """The wording of the errors stays the one the reviewers know: a list item that should be
+    a record (a plain dataclass now, a pydantic model before) names what it should be."""
+    path = content_copy / "rules.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nrules:\n", "\nrules:\n  - just a line\n", 1), encoding="utf-8")
+    msgs = _errors(content_copy)
+    assert any(
+        m.startswith(
+            "rules.yaml: line 13, rules[0]: Input should be a valid dictionary or instance "
+            "of ScopedRule"
+        )
+        for m in msgs
+    ), msgs
+
+
 def test_unknown_reference_is_named(content_copy: Path) -> None:
     path = content_copy / "transitions.yaml"
     text = path.read_text(encoding="utf-8")
@@ -229,14 +247,15 @@ def test_bad_message_placeholder_is_refused(content_copy: Path) -> None:
 
 # ----------------------------------------------------------------------------- status vs sources
 def _source(key: str, reliability: str) -> Source:
-    return Source.model_validate({"key": key, "title": f"source {key}", "reliability": reliability})
+    return validate(Source, {"key": key, "title": f"source {key}", "reliability": reliability})
 
 
 SOURCES = (_source("S1", "primary"), _source("S2", "secondary"), _source("S3", "low"))
 
 
 def _trial(status: str, sources: list[str], endpoint_status: str = "unconfirmed") -> Evidence:
-    return Evidence.model_validate(
+    return validate(
+        Evidence,
         {
             "id": "a-trial",
             "trial": "A trial",
@@ -249,12 +268,13 @@ def _trial(status: str, sources: list[str], endpoint_status: str = "unconfirmed"
             "citation": {"text": "A paper", "pmid": "12345678", "sources": sources},
             "year": 2020,
             "status": status,
-        }
+        },
     )
 
 
 def _guideline(status: str, sources: list[str]) -> Guideline:
-    return Guideline.model_validate(
+    return validate(
+        Guideline,
         {
             "id": "a-position",
             "body": "NCCN",
@@ -265,12 +285,13 @@ def _guideline(status: str, sources: list[str]) -> Guideline:
             "statement": "A position",
             "status": status,
             "sources": sources,
-        }
+        },
     )
 
 
 def _note(status: str, sources: list[str]) -> SafetyNote:
-    return SafetyNote.model_validate(
+    return validate(
+        SafetyNote,
         {
             "id": "a-note",
             "agents": ["tucatinib"],
@@ -278,7 +299,7 @@ def _note(status: str, sources: list[str]) -> SafetyNote:
             "text": "Check.",
             "status": status,
             "sources": sources,
-        }
+        },
     )
 
 
@@ -350,5 +371,5 @@ def test_records_the_review_named_are_no_longer_confirmed(content: Content) -> N
         assert all(e.status != "confirmed" for e in ev.endpoints), eid
     assert content.safety["safety-tdxd-dose-levels"].status == "unconfirmed"
     # Regression guard on the check itself: the old status of DESTINY-Breast09 is caught.
-    old = content.evidence["destiny-breast09"].model_copy(update={"status": "confirmed"})
+    old = replace(content.evidence["destiny-breast09"], status="confirmed")
     assert status_problems(content.header.sources, evidence=[old])

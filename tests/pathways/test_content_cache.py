@@ -8,6 +8,7 @@ lives in the test's own folder. Whether a load validated is seen through a spy o
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -285,3 +287,72 @@ def test_the_app_starts_with_an_unwritable_cache_folder(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("her2-pathways ")
     assert proc.stderr == ""
+
+
+_LOAD_AND_REPORT = """
+import json, sys
+from pathways.content import load_content
+content = load_content()
+print(json.dumps({
+    "regimens": len(content.regimens),
+    "pydantic": sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")),
+    "yaml": "yaml" in sys.modules,
+}))
+"""
+
+
+def _load_in_a_process(cache_dir: Path) -> dict[str, Any]:
+    env = dict(os.environ)
+    env[content_cache.CACHE_DIR_ENV] = str(cache_dir)
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOAD_AND_REPORT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+@pytest.mark.slow
+def test_a_start_from_a_warm_cache_imports_no_pydantic(tmp_path: Path) -> None:
+    """Pydantic validates the content on a cache miss only: the records are plain dataclasses,
+    and a start that reads them back imports neither pydantic nor the YAML parser."""
+    cold = _load_in_a_process(tmp_path)
+    assert cold["pydantic"] and cold["yaml"]  # the miss: parsed and validated
+    assert entries(tmp_path / "content")
+    warm = _load_in_a_process(tmp_path)
+    assert warm["regimens"] == cold["regimens"] > 0
+    assert not warm["yaml"]  # read back from the cache, not parsed
+    assert warm["pydantic"] == []
+
+
+@pytest.mark.slow
+def test_the_content_modules_import_no_pydantic() -> None:
+    modules = [
+        "pathways.schema",
+        "pathways.content",
+        "pathways.engine",
+        "pathways.content_diff",
+        "pathways.review_packet",
+        "pathways.content_cache",
+        "pathways.signoff",
+    ]
+    code = (
+        f"import sys\nimport {', '.join(modules)}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
