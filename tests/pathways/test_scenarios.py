@@ -6,6 +6,7 @@ Each scenario names its basis (a guideline section or a section of the clinical 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -138,8 +139,8 @@ def test_third_line_says_guidelines_do_not_rank(engine: Engine) -> None:
 
 def test_factor_change_is_explained(engine: Engine) -> None:
     base = make_case(line(THP))
-    changed = base.model_copy(
-        update={"factors": base.factors.model_copy(update={"tdxd_available": False})}
+    changed = dataclasses.replace(
+        base, factors=dataclasses.replace(base.factors, tdxd_available=False)
     )
     before, after = engine.next_options(base), engine.next_options(changed)
     tdxd = after.option("tdxd")
@@ -164,3 +165,25 @@ def test_steps_mark_whether_given_next_was_on_pathway(engine: Engine) -> None:
 def test_engine_is_deterministic(engine: Engine) -> None:
     case = make_case(line(THP), line("tdxd"), brain_metastases="stable")
     assert engine.next_options(case) == engine.next_options(case)
+
+
+def test_line_is_checked_only_when_the_file_names_it(engine: Engine, content: Content) -> None:
+    def keys(expect: str) -> list[str]:
+        text = BAD_EXPECT.replace("avoid: [pertuzumab-trastuzumab-taxane]", expect)
+        (s,) = load_scenario_texts({"t.yaml": text}, content)
+        return [c.key for c in run_scenario(engine, s).checks]
+
+    assert keys("offered: [tdxd]") == ["offered"]  # no "line" key: not checked
+    assert keys("line: 2") == ["line"]
+    # null expects the early setting: checked, and failing for a second metastatic line.
+    (s,) = load_scenario_texts(
+        {"t.yaml": BAD_EXPECT.replace("avoid: [pertuzumab-trastuzumab-taxane]", "line: null")},
+        content,
+    )
+    result = run_scenario(engine, s)
+    assert [(c.key, c.expected, c.ok) for c in result.checks] == [("line", "early setting", False)]
+    assert describe_expect(s.expect) == ["early setting"]
+    with pytest.raises(ContentErrors, match=r"line 11, scenarios\[0\]\.expect\.line: "):
+        load_scenario_texts(
+            {"t.yaml": BAD_EXPECT.replace("avoid: [pertuzumab-trastuzumab-taxane]", "line: 0")}
+        )
