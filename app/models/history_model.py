@@ -33,6 +33,10 @@ from pathways.case import TreatmentLine
 from pathways.engine import StepResult
 
 Index = QModelIndex | QPersistentModelIndex
+# Combined once: the view asks for every visible cell's flags at every paint.
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
 
 
 class HistoryTableModel(QAbstractTableModel):
@@ -50,6 +54,11 @@ class HistoryTableModel(QAbstractTableModel):
         self._results: tuple[StepResult, ...] = tuple(document.steps)
         self._step = document.step
         self._rows = len(self._results)
+        # What a cell shows depends only on the snapshot (and, for the tooltip, on whether it
+        # is the current row): the view asks for it at every paint of every visible row,
+        # so it is phrased once per snapshot. Looks (fonts, colours) once per palette.
+        self._texts: dict[tuple[int, int, int, bool], str | None] = {}
+        self._looks: dict[tuple[object, ...], Any] = {}
         document.case_changed.connect(self._on_document_case_changed)
         document.step_changed.connect(self._on_document_step_changed)
 
@@ -63,11 +72,7 @@ class HistoryTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | (Qt.ItemFlag.ItemNeverHasChildren)
-        )
+        return _ROW_FLAGS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -104,31 +109,57 @@ class HistoryTableModel(QAbstractTableModel):
         if role == TIER_ROLE:
             return result.given_tier if result else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col, line, current, result.given_tier if result else None)
+            key = (row, col, role, False)
+            if key not in self._texts:
+                tier = result.given_tier if result else None
+                self._texts[key] = self._display(row, col, line, current, tier)
+            return self._texts[key]
         if role == Qt.ItemDataRole.ToolTipRole or role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._describe(row, line, current, result.given_tier if result else None)
+            key = (row, -1, Qt.ItemDataRole.ToolTipRole, current)  # one text for both roles
+            if key not in self._texts:
+                tier = result.given_tier if result else None
+                self._texts[key] = self._describe(row, line, current, tier)
+            return self._texts[key]
+        hypothetical = line is not None and line.hypothetical
         if role == Qt.ItemDataRole.FontRole:
-            font = QFont()
-            if current:
-                font.setBold(True)
-            if line is not None and line.hypothetical:
-                font.setItalic(True)
-            return font
+            return QFont(self._look(("font", current, hypothetical)))
         if role == Qt.ItemDataRole.ForegroundRole:
-            palette = QApplication.palette()
-            if line is not None and line.hypothetical:
-                return theme.whatif_color(palette)
+            if hypothetical:
+                return self._look(("whatif",))
             if row > self._step:
-                return theme.dimmed_text(palette)
+                return self._look(("dimmed",))
             return None
         if role == Qt.ItemDataRole.BackgroundRole and current:
-            palette = QApplication.palette()
-            return theme.mix(
-                palette.color(QPalette.ColorRole.Highlight),
-                palette.color(QPalette.ColorRole.Base),
-                0.16,
-            )
+            return self._look(("current",))
         return None
+
+    def _look(self, key: tuple[object, ...]) -> Any:
+        """A font or colour of the rows, made once per application palette."""
+        palette = QApplication.palette()
+        full = (palette.cacheKey(), *key)
+        found = self._looks.get(full)
+        if found is None:
+            if len(self._looks) > 64:  # palettes come and go (theme changes)
+                self._looks.clear()
+            found = self._looks[full] = self._make_look(key, palette)
+        return found
+
+    @staticmethod
+    def _make_look(key: tuple[object, ...], palette: QPalette) -> Any:
+        if key[0] == "font":
+            font = QFont()
+            font.setBold(bool(key[1]))
+            font.setItalic(bool(key[2]))
+            return font
+        if key[0] == "whatif":
+            return theme.whatif_color(palette)
+        if key[0] == "dimmed":
+            return theme.dimmed_text(palette)
+        return theme.mix(
+            palette.color(QPalette.ColorRole.Highlight),
+            palette.color(QPalette.ColorRole.Base),
+            0.16,
+        )
 
     def _display(
         self, row: int, col: int, line: Any, current: bool, tier: str | None
@@ -187,6 +218,7 @@ class HistoryTableModel(QAbstractTableModel):
         self._results = tuple(doc.steps)
         self._step = doc.step
         self._rows = len(self._results)
+        self._texts.clear()
 
     def _on_document_case_changed(self) -> None:
         new_rows = self._document.step_count

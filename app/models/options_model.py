@@ -11,6 +11,10 @@ from app.models.roles import ID_ROLE, OBJECT_ROLE, ORDER_ROLE, TIE_ROLE, TIER_RO
 from pathways.engine import Option, Recommendation
 
 Index = QModelIndex | QPersistentModelIndex
+# Combined once: the view asks for every visible cell's flags at every paint.
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
 
 
 class OptionsListModel(QAbstractListModel):
@@ -44,11 +48,7 @@ class OptionsListModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return _ROW_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._options):

@@ -19,6 +19,14 @@ from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, ORDER_ROLE, TIE_ROLE, TI
 Index = QModelIndex | QPersistentModelIndex
 
 
+# Alignment flags as ints, combined once: each ``|`` of Qt's Python enums costs a few µs, and
+# every visible cell is painted at every step.
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_VCENTER = int(Qt.AlignmentFlag.AlignVCenter)
+_LEFT_VCENTER = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_LEFT_TOP_WRAP = int(
+    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+)
 _CACHE_MAX = 2048  # entries per cache; cleared when full (fonts change with the text zoom)
 
 
@@ -47,7 +55,7 @@ def paint_badge(
     painter.drawRoundedRect(pill, height / 2, height / 2)
     painter.setPen(on_color)
     painter.setFont(badge_font)
-    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+    painter.drawText(pill, _CENTER, label)
     painter.restore()
     return width
 
@@ -164,7 +172,7 @@ class TwoLineDelegate(QStyledItemDelegate):
         line1 = QRectF(rect.left(), top, rect.width(), fm.lineSpacing())
         painter.drawText(
             line1,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            _LEFT_VCENTER,
             QFontMetricsF(bold).elidedText(title, Qt.TextElideMode.ElideRight, rect.width()),
         )
         if detail:
@@ -179,7 +187,7 @@ class TwoLineDelegate(QStyledItemDelegate):
             line2 = QRectF(rect.left(), line1.bottom(), rect.width(), fm.lineSpacing())
             painter.drawText(
                 line2,
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                _LEFT_VCENTER,
                 QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()),
             )
         painter.restore()
@@ -261,7 +269,7 @@ class OptionDelegate(QStyledItemDelegate):
         painter.setPen(fg)
         # the order in the list; options the guidelines do not rank share a number
         number = str(index.data(ORDER_ROLE) or f"{index.row() + 1}.")
-        painter.drawText(top, int(Qt.AlignmentFlag.AlignVCenter), number)
+        painter.drawText(top, _VCENTER, number)
         badge_rect = top.adjusted(rank_w, 0, 0, 0)
         width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
         painter.setFont(bold)
@@ -275,7 +283,7 @@ class OptionDelegate(QStyledItemDelegate):
         )
         painter.drawText(
             name_rect,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            _LEFT_TOP_WRAP,
             _elided(name, bold, bfm, name_rect.width(), 2),
         )
         why = str(index.data(WHY_ROLE) or "")
@@ -296,7 +304,7 @@ class OptionDelegate(QStyledItemDelegate):
         )
         painter.drawText(
             why_rect,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            _LEFT_TOP_WRAP,
             _elided(why, opt.font, fm, why_rect.width(), 1),
         )
         painter.restore()
