@@ -6,6 +6,7 @@ pushes an undoable command and emits Qt signals. The domain (``pathways``) stays
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,7 +134,7 @@ class CaseDocument(QObject):
         """Replace the whole document (no undo: a new file is a new document)."""
         self.undo_stack.clear()
         self._whatif = None
-        self._case = case.model_copy(update={"history": case.real_history})
+        self._case = dataclasses.replace(case, history=case.real_history)
         self._path = path
         self._recompute()
         self._step = len(self._walk) - 1
@@ -181,23 +182,23 @@ class CaseDocument(QObject):
         self.undo_stack.push(_ReplaceCase(self, self._case, after, label))
 
     def set_factors(self, factors: Factors) -> None:
-        self._push(self._case.model_copy(update={"factors": factors}), self.tr("Change factors"))
+        self._push(dataclasses.replace(self._case, factors=factors), self.tr("Change factors"))
 
     def set_label(self, label: str) -> None:
         label = label.strip()
         if not label:
             raise CaseError(self.tr("the edited case"), "label", self.tr("the label is empty"))
-        self._push(self._case.model_copy(update={"label": label}), self.tr("Rename case"))
+        self._push(dataclasses.replace(self._case, label=label), self.tr("Rename case"))
 
     def insert_line(self, index: int, line: TreatmentLine) -> None:
         history = list(self._case.history)
         index = max(0, min(index, len(history)))
-        history.insert(index, line.model_copy(update={"hypothetical": False}))
+        history.insert(index, dataclasses.replace(line, hypothetical=False))
         self._push(self._with_history(history), self.tr("Add line"))
 
     def replace_line(self, index: int, line: TreatmentLine) -> None:
         history = list(self._case.history)
-        history[index] = line.model_copy(update={"hypothetical": False})
+        history[index] = dataclasses.replace(line, hypothetical=False)
         self._push(self._with_history(history), self.tr("Edit line"))
 
     def remove_line(self, index: int) -> None:
@@ -213,7 +214,7 @@ class CaseDocument(QObject):
         self._push(self._with_history(history), self.tr("Move line"))
 
     def _with_history(self, history: Sequence[TreatmentLine]) -> Case:
-        return self._case.model_copy(update={"history": tuple(history)})
+        return dataclasses.replace(self._case, history=tuple(history))
 
     def _set_case(self, case: Case) -> None:
         """Called by the undo commands: swap the real case, keep step and what-if if possible."""
@@ -278,9 +279,9 @@ class CaseDocument(QObject):
         """Make the branch the real history: an explicit, undoable edit."""
         if self._whatif is None:
             return
-        lines = tuple(ln.model_copy(update={"hypothetical": False}) for ln in self._whatif.lines)
+        lines = tuple(dataclasses.replace(ln, hypothetical=False) for ln in self._whatif.lines)
         history = (*self._case.history[: self._whatif.base], *lines)
-        after = self._case.model_copy(update={"history": history})
+        after = dataclasses.replace(self._case, history=history)
         check_history(after, self.tr("the what-if"), self.content)
         step = self._step
         self._whatif = None

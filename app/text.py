@@ -6,6 +6,7 @@ The domain returns codes and data; this module phrases them with
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 from datetime import date
@@ -203,7 +204,7 @@ def factor_value(name: str, value: object) -> str:
 
 def factor_changes(before: Factors, after: Factors) -> list[str]:
     out = []
-    for name in Factors.model_fields:
+    for name in (spec.name for spec in dataclasses.fields(Factors)):
         a, b = getattr(before, name), getattr(after, name)
         if a != b:
             out.append(

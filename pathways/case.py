@@ -2,27 +2,37 @@
 
 The file format (``"format": "her2-pathway-case", "version": 1``) is documented in the README and
 read by other tools, so it stays stable: new optional keys only, never renamed ones.
+
+The records are plain frozen dataclasses (:mod:`pathways.records`): pydantic checks a file the
+first time its exact bytes are seen; :func:`load_case` then remembers the file's digest (never its
+text: see :mod:`pathways.known_valid`) and builds the same bytes again without importing pydantic.
+The checks that are not pydantic's (the history against the content, dates, the content size) run
+at every load.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from pathways import safe_write, strict_json
+from pathways import records, safe_write, strict_json
 from pathways.errors import AmbiguousRegimenError, CaseError, shown
-from pathways.names import Resolution
+from pathways.known_valid import KnownValid
+from pathways.records import Limits, Record
 from pathways.vocab import BrainMetastases as BrainMetastases
 from pathways.vocab import HormoneReceptor as HormoneReceptor
 from pathways.vocab import Outcome as Outcome
 from pathways.vocab import Setting as Setting
 from pathways.vocab import ToxicityDetail as ToxicityDetail
+
+if TYPE_CHECKING:  # pathways.names reads the content's schema: not needed to read a case
+    from pathways.names import Resolution
 
 CASE_FORMAT: Final = "her2-pathway-case"
 CASE_VERSION: Final = 1
@@ -38,19 +48,20 @@ MAX_CASE_BYTES = 6_000_000
 EARLIEST_DATE = date(1900, 1, 1)
 
 
-_MODEL = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+_CONFIG: Final[dict[str, Any]] = {"extra": "forbid", "str_strip_whitespace": True}
 
 
-class Factors(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Factors(Record):
     """Patient factors that change the ranking. All optional; defaults as in the file format."""
 
-    model_config = _MODEL
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
     hormone_receptor: HormoneReceptor = "unknown"
     brain_metastases: BrainMetastases = "none"
     ild_history: bool = False
     tdxd_available: bool = True
-    lvef: Annotated[float, Field(ge=5, le=90, allow_inf_nan=False)] | None = None
+    lvef: Annotated[float, Limits(ge=5, le=90, allow_inf_nan=False)] | None = None
     heart_failure: bool = False
     pregnant: bool = False
     taxane_contraindicated: bool = False
@@ -58,62 +69,58 @@ class Factors(BaseModel):
     residual_high_risk: bool = False
 
 
-class Patient(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Patient(Record):
     """Identifiers. Shown only where asked (presentation mode hides them); never logged."""
 
-    model_config = _MODEL
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
-    name: Annotated[str, Field(max_length=200)] | None = None
-    record_number: Annotated[str, Field(max_length=100)] | None = None
+    name: Annotated[str, Limits(max_length=200)] | None = None
+    record_number: Annotated[str, Limits(max_length=100)] | None = None
     birth_date: date | None = None
-    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    age: Annotated[int, Limits(ge=0, le=120)] | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.name or self.record_number or self.birth_date or self.age is not None)
 
 
-class TreatmentLine(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreatmentLine(Record):
     """One line of therapy as given (or, with ``hypothetical``, as explored in a what-if)."""
 
-    model_config = _MODEL
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
-    regimen: Annotated[str, Field(min_length=1, max_length=200)]
+    regimen: Annotated[str, Limits(min_length=1, max_length=200)]
     setting: Setting
     start: date | None = None
     end: date | None = None
     outcome: Outcome
     toxicity_detail: ToxicityDetail | None = None
-    note: Annotated[str, Field(max_length=2000)] | None = None
+    note: Annotated[str, Limits(max_length=2000)] | None = None
     # Resumes the line above after an interruption (e.g. T-DXd after grade 1 ILD resolved):
     # the same line of therapy continues, no new line starts.
     resumed: bool = False
     # Not part of the file format: set only on what-if lines inside the app, never saved.
-    hypothetical: bool = Field(default=False, exclude=True)
+    hypothetical: bool = field(default=False, metadata={"exclude": True})
 
 
-class Case(BaseModel):
-    model_config = _MODEL
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case(Record):
+    __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
     format: Literal["her2-pathway-case"] = CASE_FORMAT
     version: Literal[1] = CASE_VERSION
-    label: Annotated[str, Field(min_length=1, max_length=200)] = "Untitled case"
+    label: Annotated[str, Limits(min_length=1, max_length=200)] = "Untitled case"
     factors: Factors = Factors()
     metastatic_diagnosis: date | None = None
     history: tuple[TreatmentLine, ...] = ()
     patient: Patient | None = None
 
-    @field_validator("history", mode="before")
-    @classmethod
-    def _history_is_list(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return tuple(value)
-        return value
-
     def cut(self, k: int) -> Case:
         """The case as it stood before line ``k`` (0 = before any line)."""
         k = max(0, min(k, len(self.history)))
-        return self.model_copy(update={"history": self.history[:k]})
+        return dataclasses.replace(self, history=self.history[:k])
 
     @property
     def metastatic_lines(self) -> tuple[TreatmentLine, ...]:
@@ -148,6 +155,11 @@ def parse_case(
     choices: Mapping[int, str] | None = None,
 ) -> Case:
     """Parse and check a case file's text. Raises :class:`CaseError` naming the place."""
+    return case_from_dict(_parse_json(text, source), source, catalogue, choices)
+
+
+def _parse_json(text: str | bytes, source: str) -> Any:
+    """A case file's text as JSON data (refused over :data:`MAX_CASE_BYTES`)."""
     if len(text) > MAX_CASE_BYTES:
         raise CaseError(
             source,
@@ -175,7 +187,7 @@ def parse_case(
         raise CaseError(source, "", "JSON is nested too deeply to be a case file") from None
     except ValueError as exc:
         raise CaseError(source, "", f"not valid JSON ({exc})") from None
-    return case_from_dict(raw, source, catalogue, choices)
+    return raw
 
 
 _ALL_KEYS = frozenset(
@@ -213,16 +225,11 @@ def case_from_dict(
         )
     except strict_json.ShapeError as exc:
         raise CaseError(source, exc.place, exc.problem) from None
-    if catalogue is not None and isinstance(raw.get("history"), list):
-        raw = dict(raw)
-        raw["history"] = [
-            _resolve_entry(e, i, source, catalogue, choices or {})
-            for i, e in enumerate(raw["history"])
-        ]
+    raw = _resolved(raw, source, catalogue, choices)
     try:
-        case = Case.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False, include_context=False)[0]
+        case = records.validate(Case, raw)
+    except records.RecordError as exc:
+        err = exc.errors()[0]
         loc = tuple(err["loc"])
         value = err.get("input")
         quiet = (
@@ -232,6 +239,28 @@ def case_from_dict(
         )
         found = "" if quiet else f" (found {shown(value)})"
         raise CaseError(source, _place(loc), f"{err['msg']}{found}") from None
+    return _checked(case, source, catalogue)
+
+
+def _resolved(
+    raw: dict[str, Any],
+    source: str,
+    catalogue: RegimenCatalogue | None,
+    choices: Mapping[int, str] | None,
+) -> dict[str, Any]:
+    """``raw`` with the history's regimen names as the content's ids."""
+    if catalogue is None or not isinstance(raw.get("history"), list):
+        return raw
+    out = dict(raw)
+    out["history"] = [
+        _resolve_entry(e, i, source, catalogue, choices or {}) for i, e in enumerate(raw["history"])
+    ]
+    return out
+
+
+def _checked(case: Case, source: str, catalogue: RegimenCatalogue | None) -> Case:
+    """The checks beyond the file's shape, made at every load (they depend on the content and
+    on today's date, not only on the file's bytes)."""
     check_history(case, source, catalogue)
     _check_content_size(case, source)
     return case
@@ -394,14 +423,73 @@ def load_case(
     """Read and check a case file: a regular file of at most ``MAX_CASE_BYTES``.
 
     ``choices`` settles names that could mean several regimens (history index -> regimen id),
-    as picked by the user after an :class:`AmbiguousRegimenError`."""
+    as picked by the user after an :class:`AmbiguousRegimenError`.
+
+    A file whose very bytes (with the same regimen ids and the same code) passed pydantic
+    before is built without it (:data:`KNOWN_CASES`); the other checks still run."""
     data = safe_write.read_bounded(path, MAX_CASE_BYTES, "a case file", CaseError)
-    return parse_case(data, str(path), catalogue, choices)
+    source = str(path)
+    raw = _parse_json(data, source)
+    digest = _known_digest(data, raw, source, catalogue, choices)
+    if digest is not None and digest in KNOWN_CASES:
+        valid = _resolved(raw, source, catalogue, choices)
+        known: Case = records.from_valid_data(Case, valid)
+        return _checked(known, source, catalogue)
+    case = case_from_dict(raw, source, catalogue, choices)
+    if digest is not None and _rebuilds(_resolved(raw, source, catalogue, choices), case):
+        KNOWN_CASES.add(digest)
+    return case
+
+
+# What decides whether a case file's bytes are valid: the records, the strict JSON walk, the
+# vocabulary (the enums' values) and this module. The content only resolves regimen names,
+# and the resolved ids are part of each digest (:func:`_known_digest`).
+KNOWN_CASES = KnownValid("cases", ("case.py", "records.py", "strict_json.py", "vocab.py"))
+
+
+def _known_digest(
+    data: bytes,
+    raw: Any,
+    source: str,
+    catalogue: RegimenCatalogue | None,
+    choices: Mapping[int, str] | None,
+) -> str | None:
+    """The digest under which the file is known valid: its bytes and, with a catalogue, the
+    regimen ids its names resolve to (other content may resolve them otherwise). None when
+    it cannot be valid (not an object, a name that does not resolve): the full checks then
+    say why, in their order."""
+    if not isinstance(raw, dict):
+        return None
+    history = raw.get("history", [])
+    # Names are resolved here before the shape is checked: only as many as a case may hold,
+    # and only text a file may hold.
+    if not isinstance(history, list) or len(history) > MAX_HISTORY_LINES:
+        return None
+    names = [e.get("regimen") if isinstance(e, dict) else None for e in history]
+    if not all(isinstance(n, str) and strict_json.valid_unicode(n) for n in names):
+        return None
+    try:
+        resolved = _resolved(raw, source, catalogue, choices)
+    except CaseError:
+        return None
+    ids = [e["regimen"] for e in resolved.get("history", [])] if catalogue is not None else None
+    key = json.dumps(ids).encode()
+    return KNOWN_CASES.digest(key + b"\0" + data)
+
+
+def _rebuilds(valid: dict[str, Any], case: Case) -> bool:
+    """Whether :func:`records.from_valid_data` makes exactly ``case`` of the data pydantic
+    accepted: only then may the same bytes skip pydantic next time."""
+    try:
+        rebuilt: Case = records.from_valid_data(Case, valid)
+    except (TypeError, ValueError, KeyError, AttributeError, StopIteration):
+        return False
+    return rebuilt == case
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
     """The file-format dict: defaults written out for factors, hypothetical lines left out."""
-    data = case.model_dump(mode="json", exclude_none=True)
+    data: dict[str, Any] = records.to_data(case, exclude_none=True)
     data["history"] = [_line_to_dict(line) for line in case.history if not line.hypothetical]
     if case.patient is None or case.patient.is_empty:
         data.pop("patient", None)
@@ -409,7 +497,7 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 
 
 def _line_to_dict(line: TreatmentLine) -> dict[str, Any]:
-    out = line.model_dump(mode="json", exclude_none=True)
+    out: dict[str, Any] = records.to_data(line, exclude_none=True)
     if not line.resumed:
         del out["resumed"]  # optional key: files without it stay as they were
     return out

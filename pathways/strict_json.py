@@ -1,11 +1,12 @@
-"""Strict JSON input for pydantic models: what pydantic's lax mode would quietly accept, refused.
+"""Strict JSON input for records: what pydantic's lax mode would quietly accept, refused.
 
 :func:`loads` refuses duplicate keys (a trailing ``"history": []`` must not erase a history) and
 the non-standard constants ``NaN`` and ``Infinity``. :func:`check_shape` walks the parsed data
-against a model's fields *before* pydantic sees it and stops at the first problem: unknown keys,
-JSON types that are not exactly the field's (``true`` for a number, ``0`` or a timestamp for a
-date, ``"yes"`` for a boolean), lists over their cap, text that is not valid Unicode. Pydantic then
-only checks constraints, on data whose size is bounded, so it never collects millions of errors.
+against a record's fields (:func:`pathways.records.field_specs`) *before* pydantic sees it and
+stops at the first problem: unknown keys, JSON types that are not exactly the field's (``true``
+for a number, ``0`` or a timestamp for a date, ``"yes"`` for a boolean), lists over their cap,
+text that is not valid Unicode. Pydantic then only checks constraints, on data whose size is
+bounded, so it never collects millions of errors.
 
 Problems name the place and the rule, never the offending value: the caller decides which values
 may be quoted (see :func:`pathways.errors.shown`).
@@ -13,6 +14,7 @@ may be quoted (see :func:`pathways.errors.shown`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import types
@@ -22,7 +24,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel
+from pathways.records import Record, field_specs
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -60,7 +62,7 @@ def loads(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
 
 
-def _valid_unicode(text: str) -> bool:
+def valid_unicode(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -68,14 +70,15 @@ def _valid_unicode(text: str) -> bool:
     return True
 
 
-def file_keys(model: type[BaseModel]) -> dict[str, str]:
+def file_keys(model: type[Record]) -> dict[str, str]:
     """Keys a file may use for ``model`` → field name (aliases in, excluded fields out)."""
-    out: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        if info.exclude:  # app-only state (e.g. what-if lines): never read from a file
-            continue
-        out[info.alias or name] = name
-    return out
+    excluded = {
+        spec.name
+        for spec in dataclasses.fields(model)  # type: ignore[arg-type]
+        # App-only state (e.g. what-if lines): never read from a file.
+        if spec.metadata.get("exclude")
+    }
+    return {spec.key: spec.name for spec in field_specs(model) if spec.name not in excluded}
 
 
 def _join(place: str, key: str | int) -> str:
@@ -86,7 +89,7 @@ def _join(place: str, key: str | int) -> str:
 
 def check_shape(
     data: Any,
-    model: type[BaseModel],
+    model: type[Record],
     place: str = "",
     caps: Mapping[str, tuple[int, str]] | None = None,
     hidden: frozenset[str] = frozenset(),
@@ -101,16 +104,16 @@ def check_shape(
     if not isinstance(data, dict):
         raise ShapeError(place or "(top level)", "expected a JSON object")
     keys = file_keys(model)
+    hints = {spec.name: spec.hint for spec in field_specs(model)}
     for key, value in data.items():
-        if not _valid_unicode(key):
+        if not valid_unicode(key):
             raise ShapeError(place or "(top level)", "a key is not valid Unicode text")
         if key not in keys:
             if place in hidden:
                 raise ShapeError(place, "unknown key (not a case-file key)")
             name = key if len(key) <= 40 else key[:39] + "…"
             raise ShapeError(_join(place, json.dumps(name)[1:-1]), "unknown key")
-        info = model.model_fields[keys[key]]
-        _check_value(value, info.annotation, _join(place, key), caps, hidden)
+        _check_value(value, hints[keys[key]], _join(place, key), caps, hidden)
 
 
 def _check_value(
@@ -162,7 +165,7 @@ def _problem(
     if value is None:
         return "must not be null"
     if isinstance(tp, type):
-        if issubclass(tp, BaseModel):
+        if issubclass(tp, Record):
             check_shape(value, tp, place, caps, hidden)
             return None
         if tp is bool:
@@ -180,5 +183,5 @@ def _problem(
         if tp is str or issubclass(tp, Enum):
             if not isinstance(value, str):
                 return "expected text"
-            return None if _valid_unicode(value) else "text is not valid Unicode"
+            return None if valid_unicode(value) else "text is not valid Unicode"
     return None

@@ -6,6 +6,7 @@ this, so the engine runs once per case per change.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ class Branch:
     lines: tuple[TreatmentLine, ...]
 
     def apply(self, case: Case) -> Case:
-        return case.model_copy(update={"history": (*case.history[: self.base], *self.lines)})
+        return dataclasses.replace(case, history=(*case.history[: self.base], *self.lines))
 
 
 def branch_with(
@@ -102,16 +103,15 @@ def branch_with(
         last = kept[-1]
         maintains = last.regimen in content.regimens[regimen].maintenance_of
         ended = Outcome.COMPLETED if maintains else Outcome.PROGRESSION
-        kept[-1] = last.model_copy(update={"outcome": ended, "hypothetical": True})
+        kept[-1] = dataclasses.replace(last, outcome=ended, hypothetical=True)
         base = min(base, len(kept) - 1)
     setting = setting_for(content, regimen, kept)
     line = TreatmentLine(regimen=regimen, setting=setting, outcome=outcome, hypothetical=True)
     lines = [
-        ln if i < base else ln.model_copy(update={"hypothetical": True})
-        for i, ln in enumerate(kept)
+        ln if i < base else dataclasses.replace(ln, hypothetical=True) for i, ln in enumerate(kept)
     ]
     lines.append(line)
-    trial = case.model_copy(update={"history": tuple(lines)})
+    trial = dataclasses.replace(case, history=tuple(lines))
     check_history(trial, "the what-if", content)
     return Branch(base, tuple(lines[base:]))
 

@@ -9,6 +9,7 @@ people) go with them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -201,7 +202,7 @@ def _factors(case: Case) -> str:
             escape(text.factor_name(name)),
             escape(text.factor_value(name, getattr(case.factors, name))),
         )
-        for name in type(case.factors).model_fields
+        for name in (spec.name for spec in dataclasses.fields(case.factors))
     ]
     if case.metastatic_diagnosis is not None:
         rows.insert(

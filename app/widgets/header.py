@@ -9,8 +9,10 @@ of a step's repaint). Their style sheets are set once, not per step.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
@@ -172,7 +174,8 @@ class CaseHeader(QFrame):
         self.decision.setText(text.decision(rec, before, self.content))
         # The factors as they stand at this step: a toxicity recorded on an earlier line counts
         # (T-DXd stopped for grade 2 ILD -> prior ILD from then on, not before).
-        effective = rec.facts.factors.model_copy(update=dict(rec.facts.effective))
+        changed: dict[str, Any] = dict(rec.facts.effective)  # factor name -> its new value
+        effective = dataclasses.replace(rec.facts.factors, **changed)
         self._items = text.header_factors(effective)
         self._fit_factors()
         self.setAccessibleDescription(self.header_text())

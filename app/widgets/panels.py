@@ -6,6 +6,9 @@ tumor-board mode can find it.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -645,7 +648,7 @@ class FactorsPanel(QWidget):
                 w.blockSignals(False)
 
     def factors(self) -> Factors:
-        update: dict[str, object] = {}
+        update: dict[str, Any] = {}  # values of the factors' own types, by FACTORS
         for spec in FACTORS:
             field = self.fields[spec.name]
             if isinstance(field, QCheckBox):
@@ -661,7 +664,7 @@ class FactorsPanel(QWidget):
                     update[spec.name] = keep  # an unrounded value from the file stays
                 else:
                     update[spec.name] = float(number)
-        return self._factors.model_copy(update=update)
+        return dataclasses.replace(self._factors, **update)
 
     def _on_edited(self, *_args: object) -> None:
         factors = self.factors()

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
-
+from pathways import records
 from pathways.case import Patient
 from pathways.fhir.codes import CodeTable
 from pathways.fhir.elements import as_list, codes, parse_birth_date
@@ -52,13 +51,17 @@ def read_identity(
     first = patients[0].resource
     birth = parse_birth_date(first.get("birthDate"))
     try:
-        patient = Patient(
-            name=_name(first),
-            record_number=_record_number(first, table),
-            birth_date=birth,
-            age=_age(birth, first, today),
+        # Validated as a case file's patient is (lengths, ranges, whitespace stripped).
+        patient = records.validate(
+            Patient,
+            {
+                "name": _name(first),
+                "record_number": _record_number(first, table),
+                "birth_date": birth,
+                "age": _age(birth, first, today),
+            },
         )
-    except ValidationError as exc:
+    except records.RecordError as exc:
         # The error would quote the value: name only the field, never what it holds.
         fields = sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")})
         report.warn(

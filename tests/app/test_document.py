@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_patient_path_goes_through_the_given_regimens(doc: CaseDocument) -> None
 
 def test_factor_change_is_undoable_and_explained(qtbot: QtBot, doc: CaseDocument) -> None:
     before = doc.case.factors
-    after = before.model_copy(update={"brain_metastases": "active"})
+    after = dataclasses.replace(before, brain_metastases="active")
     with qtbot.waitSignal(doc.change_explained) as blocker:
         doc.set_factors(after)
     lines = blocker.args[0] if blocker.args else []
@@ -72,7 +73,7 @@ def test_factor_change_is_undoable_and_explained(qtbot: QtBot, doc: CaseDocument
 
 
 def test_impossible_edit_is_refused(doc: CaseDocument) -> None:
-    ongoing = doc.case.history[0].model_copy(update={"outcome": Outcome.ONGOING})
+    ongoing = dataclasses.replace(doc.case.history[0], outcome=Outcome.ONGOING)
     with pytest.raises(CaseError, match="ongoing"):
         doc.replace_line(0, ongoing)
     assert not doc.is_modified

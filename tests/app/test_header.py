@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_notable_factors_come_first_and_are_marked(
     window = make_window("09-ild-on-tdxd.json")
     # The grade 2 ILD recorded on T-DXd counts as prior ILD from then on: shown now, first...
     rec = window.document.recommendation
-    effective = rec.facts.factors.model_copy(update=dict(rec.facts.effective))
+    effective = dataclasses.replace(rec.facts.factors, **dict(rec.facts.effective))
     items = text.header_factors(effective)
     assert items[0] == ("Prior ILD/pneumonitis", True)  # the one that changes the pathway
     window.resize(QSize(1366, 768))

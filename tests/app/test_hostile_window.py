@@ -3,6 +3,7 @@ nothing; a valid case full of markup is shown as text everywhere, never rendered
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def test_reports_and_the_import_review_show_markup_as_text(
 ) -> None:
     path, _ = corpus["markup-label"]
     case = load_case(path, content)
-    case = case.model_copy(update={"patient": Patient(name='<img src="x">', record_number="<b>")})
+    case = dataclasses.replace(case, patient=Patient(name='<img src="x">', record_number="<b>"))
     html = report.case_document(content, engine, case, show_identifiers=show_identifiers).toHtml()
     summary = case_summary_html(case, content)
     for text in (html, summary):

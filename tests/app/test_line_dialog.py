@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -63,12 +64,8 @@ def test_resumed_round_trips(qapp: QApplication, content: Content) -> None:
     assert dialog.resumed.isChecked()
     out = dialog.line()
     assert out is not None and out.resumed and out.toxicity_detail is None
-    paused = line.model_copy(
-        update={
-            "outcome": Outcome.TOXICITY,
-            "toxicity_detail": ToxicityDetail.ILD_GRADE1,
-            "resumed": False,
-        }
+    paused = dataclasses.replace(
+        line, outcome=Outcome.TOXICITY, toxicity_detail=ToxicityDetail.ILD_GRADE1, resumed=False
     )
     dialog.set_line(paused)
     assert not dialog.resumed.isChecked()

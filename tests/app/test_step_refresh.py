@@ -6,6 +6,7 @@ These are behaviours, not timings (speed is measured in ``benchmarks/``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,7 @@ def test_a_factor_toggled_back_reuses_the_steps_of_the_case_seen_before(
     doc.set_step(2)
     before_walk, before_runs = doc.walkthrough, engine.runs
     factors = doc.case.factors
-    toggled = factors.model_copy(update={"tdxd_available": not factors.tdxd_available})
+    toggled = dataclasses.replace(factors, tdxd_available=not factors.tdxd_available)
 
     doc.set_factors(toggled)
     assert engine.runs == before_runs + 1  # a new case: the engine runs
@@ -173,7 +174,7 @@ def test_options_model_updates_rows_in_place_for_the_same_regimens(
     ids = [o.regimen for o in model.options]
     if same:  # the same regimens, reasons re-ranked by a factor change
         factors = doc.case.factors
-        doc.set_factors(factors.model_copy(update={"lvef": 55.0}))
+        doc.set_factors(dataclasses.replace(factors, lvef=55.0))
         assert [o.regimen for o in doc.recommendation.options] == ids
         with (
             qtbot.assertNotEmitted(model.modelReset),

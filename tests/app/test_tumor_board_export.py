@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -183,7 +184,7 @@ def test_meeting_pdf_shows_what_was_decided_and_what_changed_since(
 
     # afterwards: the case is edited, and the content no longer offers the chosen option there
     with CaseLibrary.open(db) as library:
-        edited = seen.model_copy(update={"label": "Relabelled after the meeting"})
+        edited = dataclasses.replace(seen, label="Relabelled after the meeting")
         from pathways.case import dump_case
 
         library.update_case(ids[0], dump_case(edited))

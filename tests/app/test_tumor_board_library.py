@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from contextlib import closing
@@ -182,7 +183,7 @@ def test_library_case_edits_are_saved_without_save(
     assert board.panel.agenda.data(board.panel.agenda.index(0)).startswith(
         "1. Renamed at the board"
     )
-    factors = doc.case.factors.model_copy(update={"brain_metastases": "stable"})
+    factors = dataclasses.replace(doc.case.factors, brain_metastases="stable")
     doc.set_factors(factors)
     assert '"brain_metastases": "stable"' in library.get_case(ids[0]).case_json
     doc.undo_stack.undo()  # undo is an edit too: written back at once

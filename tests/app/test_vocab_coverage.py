@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app import text
 from app.main_window import MainWindow
+from pathways import records
 from pathways.case import Case, Factors
 from pathways.content import Content
 from pathways.engine import Engine
@@ -21,7 +22,7 @@ NOTABLE = [spec for spec in FACTORS if spec.notable]
 
 
 def _notable(spec: FactorSpec) -> Factors:
-    return Factors.model_validate({spec.name: spec.notable[0]})
+    return records.validate(Factors, {spec.name: spec.notable[0]})
 
 
 def test_the_factors_panel_has_a_field_for_every_factor(

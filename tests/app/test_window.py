@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -231,7 +232,7 @@ def test_add_edit_remove_move_lines_with_undo(
     assert doc.case.history[3].regimen == "tdm1"
     # edit it: a toxicity outcome
     window.history.table.selectRow(3)
-    dialog_calls.answer("edit_line", new.model_copy(update={"outcome": Outcome.TOXICITY}))
+    dialog_calls.answer("edit_line", dataclasses.replace(new, outcome=Outcome.TOXICITY))
     window.commands.edit_line.trigger()
     assert doc.case.history[3].outcome is Outcome.TOXICITY
     window.history.table.selectRow(3)
@@ -256,7 +257,7 @@ def test_impossible_edit_shows_an_error_and_changes_nothing(
     original = doc.case
     window.history.table.selectRow(0)
     dialog_calls.answer(
-        "edit_line", original.history[0].model_copy(update={"outcome": Outcome.ONGOING})
+        "edit_line", dataclasses.replace(original.history[0], outcome=Outcome.ONGOING)
     )
     dialog_calls.answer("show_error", None)
     window.commands.edit_line.trigger()

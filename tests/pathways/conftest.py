@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from pathways import records
 from pathways.case import Case, Factors, Outcome, Setting, TreatmentLine
 from pathways.content import Content, load_content
 from pathways.engine import Engine
@@ -28,7 +29,8 @@ def line(
     end: date | None = None,
     toxicity: str | None = None,
 ) -> TreatmentLine:
-    return TreatmentLine.model_validate(
+    return records.validate(
+        TreatmentLine,
         {
             "regimen": regimen,
             "setting": Setting(setting),
@@ -36,7 +38,7 @@ def line(
             "end": end,
             "outcome": Outcome(outcome),
             "toxicity_detail": toxicity,
-        }
+        },
     )
 
 
@@ -45,7 +47,7 @@ def make_case(
 ) -> Case:
     return Case(
         label="test",
-        factors=Factors.model_validate(factors),
+        factors=records.validate(Factors, factors),
         metastatic_diagnosis=metastatic,
         history=tuple(lines),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -65,8 +66,8 @@ def test_save_is_atomic_and_round_trips(tmp_path: Path, content: Content) -> Non
 
 def test_hypothetical_lines_are_never_saved(content: Content) -> None:
     case = parse_case(json.dumps(GOOD), "c", content)
-    what_if = case.history[0].model_copy(update={"regimen": "tdxd", "hypothetical": True})
-    dumped = json.loads(dump_case(case.model_copy(update={"history": (*case.history, what_if)})))
+    what_if = dataclasses.replace(case.history[0], regimen="tdxd", hypothetical=True)
+    dumped = json.loads(dump_case(dataclasses.replace(case, history=(*case.history, what_if))))
     assert len(dumped["history"]) == 1
 
 

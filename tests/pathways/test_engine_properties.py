@@ -3,11 +3,13 @@ to say: usable options, or the clinical-trial message."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pathways import records
 from pathways.case import Case, Factors, Outcome, Setting, TreatmentLine, check_history
 from pathways.content import Content, load_content
 from pathways.engine import Engine
@@ -61,19 +63,20 @@ def cases(draw: st.DrawFn) -> Case:
                 else None
             )
             history.append(
-                TreatmentLine.model_validate(
+                records.validate(
+                    TreatmentLine,
                     {
                         "regimen": regimen,
                         "setting": "metastatic",
                         "start": day + timedelta(days=i),
                         "outcome": outcome,
                         "toxicity_detail": detail,
-                    }
+                    },
                 )
             )
         if history and draw(st.booleans()) and history[-1].setting is Setting.METASTATIC:
-            history[-1] = history[-1].model_copy(
-                update={"outcome": Outcome.ONGOING, "toxicity_detail": None}
+            history[-1] = dataclasses.replace(
+                history[-1], outcome=Outcome.ONGOING, toxicity_detail=None
             )
     return Case(
         label="random",

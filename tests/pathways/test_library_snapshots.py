@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -121,7 +122,7 @@ def test_snapshot_and_since_decision(content: Content) -> None:
     assert snapshot.content_version == content.version
     same = since_decision(snapshot, engine, case, snapshot.case_json)
     assert not same.anything_changed
-    edited: Case = case.model_copy(update={"label": "Edited"})
+    edited: Case = dataclasses.replace(case, label="Edited")
     from pathways.case import dump_case
 
     changed = since_decision(snapshot, engine, edited, dump_case(edited))
@@ -135,8 +136,8 @@ def test_local_practice_counts_current_decisions_at_the_same_point(content: Cont
     case = load_case(CASES / "02-after-first-line.json", content)
     snapshot, recommendation = take_snapshot(engine, case)
     elsewhere, _ = take_snapshot(engine, load_case(CASES / "01-new-metastatic.json", content))
-    brain = case.model_copy(
-        update={"factors": case.factors.model_copy(update={"brain_metastases": "active"})}
+    brain = dataclasses.replace(
+        case, factors=dataclasses.replace(case.factors, brain_metastases="active")
     )
     other_brain, _ = take_snapshot(engine, brain)
     decisions = [

@@ -3,6 +3,7 @@ required content, and properties of every ranking over random histories."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pathways import records
 from pathways.bundled import bundled_folder
 from pathways.case import Case, Factors, parse_case
 from pathways.conditions import MATCHERS, holds
@@ -40,19 +42,19 @@ CONTENT_DIR = bundled_folder("pathway")  # through the installed package
 
 # ---------------------------------------------------------------------------- vocabulary
 def test_every_condition_field_has_exactly_one_matcher() -> None:
-    assert set(MATCHERS) == set(Condition.model_fields)
+    assert set(MATCHERS) == {f.name for f in dataclasses.fields(Condition)}
 
 
 def test_every_factor_is_in_the_case_model_and_the_conditions() -> None:
-    assert {f.name for f in FACTORS} == set(Factors.model_fields)
+    assert {f.name for f in FACTORS} == {f.name for f in dataclasses.fields(Factors)}
     for spec in FACTORS:
         assert spec.label
         assert getattr(Factors(), spec.name) == spec.default, spec.name
         if spec.kind != "number":
-            assert spec.name in Condition.model_fields, spec.name
+            assert spec.name in {f.name for f in dataclasses.fields(Condition)}, spec.name
         if spec.kind == "choice":
-            field = Factors.model_fields[spec.name]
-            assert set(get_args(field.annotation)) == set(spec.choices), spec.name
+            hint = next(f.hint for f in records.field_specs(Factors) if f.name == spec.name)
+            assert set(get_args(hint)) == set(spec.choices), spec.name
 
 
 def test_toxicities_map_to_factors_and_have_labels() -> None:
@@ -254,7 +256,7 @@ def _factor_values() -> dict[str, Any]:
 def test_every_order_is_explained_and_safety_always_wins(
     case: Case, values: dict[str, Any]
 ) -> None:
-    case = case.model_copy(update={"factors": Factors.model_validate(values)})
+    case = dataclasses.replace(case, factors=records.validate(Factors, values))
     for k in range(len(case.history) + 1):
         rec = ENGINE.options_at(case, k)
         f = rec.facts
