@@ -91,8 +91,8 @@ def place(loc: Iterable[int | str], line: int | None) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part[:1].isupper() or part in ("str", "function-after[_ci_brackets_hr()]"):
-            continue
+        elif part[:1].isupper() or part == "str" or part.startswith("function-"):
+            continue  # a union member's tag (a class, "str", a checked record), not a key
         else:
             path += f".{part}" if path else part
     path = path.replace("from_", "from")
