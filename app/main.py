@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import linecache
 import logging
 import os
 import sys
@@ -261,10 +262,16 @@ def _run(
     from app import dialogs
     from app.main_window import MainWindow
     from app.settings import AppSettings
+    from app.tumor_board.install import install_tumor_board
     from pathways.case import load_case
     from pathways.engine import Engine
     from pathways.errors import PathwayError
 
+    if freeze:
+        # PySide6's import hook read the source of every module imported after it (to look
+        # for "PySide6" in it) into linecache: ~2 MB of text the process never needs (a
+        # traceback reads the lines it shows again). The window's modules are in by now.
+        linecache.clearcache()
     assert isinstance(engine, Engine)
     content = engine.content
     headless = args.screenshot is not None
@@ -293,8 +300,6 @@ def _run(
         # Screenshots never read or write the user's settings: they must be reproducible.
         settings = AppSettings.ephemeral(scratch) if headless else AppSettings()
         window = MainWindow(content, engine, settings)
-        from app.tumor_board.install import install_tumor_board
-
         board = install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
         if args.meeting is not None and board.meeting_id() != args.meeting:
             return _fail(f"--meeting {args.meeting}: no such meeting in the case library")

@@ -42,6 +42,13 @@ from pathways.engine import Engine, Option, Recommendation
 MAX_OPTIONS = 6  # options drawn; the rest are one "more" node (the list has them all)
 
 
+# Alignment flags as ints, combined once: nodes are painted at every step.
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_CENTER_WRAP = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+_LEFT_VCENTER = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_VCENTER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 @dataclass(frozen=True)
 class PathEntry:
     """One node on the patient's path: a situation (entry point) or a line given."""
@@ -330,9 +337,7 @@ class StoryNode(QGraphicsItem):
         painter.setFont(look.small)
         painter.setPen(fg)
         if self.number:
-            painter.drawText(
-                tag, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.number
-            )
+            painter.drawText(tag, _LEFT_VCENTER, self.number)
         flag = ""
         if self.current:
             flag = text.tr("● NOW")
@@ -341,13 +346,9 @@ class StoryNode(QGraphicsItem):
         elif self.hypothetical:
             flag = text.tr("◇ what-if")
         if flag:
-            painter.drawText(
-                tag, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), flag
-            )
+            painter.drawText(tag, _RIGHT_VCENTER, flag)
         painter.setFont(look.name_font)
-        painter.drawText(
-            name_rect, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.label
-        )
+        painter.drawText(name_rect, _CENTER_WRAP, self.label)
         if self.tier is not None:
             bw = min(bottom.width(), look.badge_width)
             pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
@@ -356,13 +357,13 @@ class StoryNode(QGraphicsItem):
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
             painter.setPen(look.badge_text)
             painter.setFont(look.badge_font)
-            painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), look.badge)
+            painter.drawText(pill, _CENTER, look.badge)
         elif self.bottom:
             painter.setFont(look.plain_small)
             painter.setPen(fg)
             painter.drawText(
                 bottom,
-                int(Qt.AlignmentFlag.AlignCenter),
+                _CENTER,
                 QFontMetricsF(look.plain_small).elidedText(
                     self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
                 ),
@@ -519,7 +520,7 @@ class _Caption(QGraphicsItem):
         palette = scene.palette() if scene is not None else QPalette()
         painter.setFont(self._font())
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.drawText(self.boundingRect(), int(Qt.AlignmentFlag.AlignCenter), self.caption)
+        painter.drawText(self.boundingRect(), _CENTER, self.caption)
 
 
 class StoryScene(NodeScene):

@@ -171,6 +171,47 @@ def test_screenshot_as_a_process(tmp_path: Path) -> None:
     _not_blank(out)
 
 
+_REPORT_IMPORTS = """
+import runpy, sys
+sys.argv = ["main.py", *sys.argv[1:]]
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exc:
+    status = exc.code
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "pydantic_core"})
+print("imported:", ",".join(loaded) or "-", "exit:", status)
+"""
+
+
+@pytest.mark.slow
+def test_a_start_with_known_files_imports_no_pydantic(tmp_path: Path) -> None:
+    """Pydantic validates what is new (~0.1 s, 19 MB); a start with the same content and the
+    same case as before reads them without it (pathways.records, content cache, known_valid)."""
+    case = tmp_path / "case.json"
+    shutil.copy(CASES / "08-full-sequence.json", case)
+    env = _env(QT_QPA_PLATFORM="offscreen", HER2_PATHWAYS_CACHE_DIR=str(tmp_path / "cache"))
+
+    def start() -> str:
+        args = [str(case), "--screenshot", str(tmp_path / "shot.png"), *_content()]
+        proc = subprocess.run(
+            [sys.executable, "-c", _REPORT_IMPORTS, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip().splitlines()[-1]
+
+    assert start() == "imported: pydantic,pydantic_core exit: 0"  # validated, remembered
+    assert start() == "imported: - exit: 0"
+    _not_blank(tmp_path / "shot.png")
+    with case.open("a", encoding="utf-8") as f:
+        f.write("\n")  # other bytes: validated again
+    assert start() == "imported: pydantic,pydantic_core exit: 0"
+
+
 @pytest.mark.slow
 def test_bad_case_as_a_process_exits_2(tmp_path: Path) -> None:
     proc = subprocess.run(
