@@ -11,7 +11,7 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QChildEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QChildEvent, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -951,6 +951,11 @@ class MainWindow(QMainWindow):
             )
 
     SPLITS = (0.33, 0.33, 0.34)  # history and factors | graph | options and evidence
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            text.forget_translations()  # phrases remembered in the old language
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

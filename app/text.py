@@ -18,9 +18,24 @@ from pathways.content import Content
 from pathways.engine import Option, Recommendation
 from pathways.vocab import FACTOR, FACTORS, WARNING_LABEL, WARNING_WEIGHT, FactorSpec
 
+# Phrases already translated: item views ask for the same labels for every cell at every
+# paint (≈ 600 lookups a step). Cleared by forget_translations() when the language changes.
+_TRANSLATED: dict[tuple[str, str | None], str] = {}
+
 
 def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
-    return QCoreApplication.translate("Pathways", text, disambiguation, n)
+    if n != -1:  # plural forms depend on n: not remembered
+        return QCoreApplication.translate("Pathways", text, disambiguation, n)
+    key = (text, disambiguation)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = QCoreApplication.translate("Pathways", text, disambiguation)
+    return found
+
+
+def forget_translations() -> None:
+    """Translate afresh (a translator was installed or removed: a LanguageChange event)."""
+    _TRANSLATED.clear()
 
 
 # ---------------------------------------------------------------------------- tiers
