@@ -16,7 +16,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Protocol
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Prot
 from pathways import records, safe_write, strict_json
 from pathways.errors import AmbiguousRegimenError, CaseError, shown
 from pathways.known_valid import KnownValid
-from pathways.records import Limits, Record
+from pathways.records import Limits, Record, record
 from pathways.vocab import BrainMetastases as BrainMetastases
 from pathways.vocab import HormoneReceptor as HormoneReceptor
 from pathways.vocab import Outcome as Outcome
@@ -51,7 +51,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 _CONFIG: Final[dict[str, Any]] = {"extra": "forbid", "str_strip_whitespace": True}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Factors(Record):
     """Patient factors that change the ranking. All optional; defaults as in the file format."""
 
@@ -69,7 +69,7 @@ class Factors(Record):
     residual_high_risk: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Patient(Record):
     """Identifiers. Shown only where asked (presentation mode hides them); never logged."""
 
@@ -85,7 +85,7 @@ class Patient(Record):
         return not (self.name or self.record_number or self.birth_date or self.age is not None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TreatmentLine(Record):
     """One line of therapy as given (or, with ``hypothetical``, as explored in a what-if)."""
 
@@ -105,7 +105,7 @@ class TreatmentLine(Record):
     hypothetical: bool = field(default=False, metadata={"exclude": True})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Case(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 

@@ -25,7 +25,7 @@ from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.engine import Engine, Recommendation
 from pathways.errors import CaseError, ContentError, ContentErrors
 from pathways.placed_yaml import compose, found_repr, line_of, place_of, read_yaml, validate
-from pathways.records import Limits, Record
+from pathways.records import Limits, Record, record
 from pathways.vocab import WarningKind
 
 SCENARIO_FORMAT = "her2-pathway-scenarios"
@@ -42,7 +42,7 @@ class ScenarioError(ContentError):
     """A scenario file is malformed, or names something the content does not have."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Expect(Record):
     """What the engine must answer. Every key is optional; an absent key is not checked."""
 
@@ -73,7 +73,7 @@ class Expect(Record):
         return ids
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Scenario(Record):
     id: Id
     title: Text
@@ -100,7 +100,7 @@ class Scenario(Record):
             raise ValueError(f"step {self.step} is beyond the history ({len(self.case.history)})")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ScenarioFile(Record):
     format: Literal["her2-pathway-scenarios"]
     version: Literal[1]

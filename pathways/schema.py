@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
-from pathways.records import Limits, Record
+from pathways.records import Limits, Record, record
 from pathways.vocab import TIER_ORDER as TIER_ORDER
 from pathways.vocab import AgentClass as AgentClass
 from pathways.vocab import OutcomeName as OutcomeName
@@ -38,14 +37,14 @@ Status = Literal["confirmed", "secondary", "unconfirmed"]
 
 
 # ---------------------------------------------------------------------------- header
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Source(Record):
     key: SourceKey
     title: Text
     reliability: Literal["primary", "secondary", "low"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Reviewer(Record):
     name: Annotated[str, Limits(min_length=1, max_length=200)]
     role: Annotated[str, Limits(min_length=1, max_length=200)]
@@ -53,7 +52,7 @@ class Reviewer(Record):
     date: datetime.date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SignOff(Record):
     """Who reviewed the content, and the digest of exactly what they reviewed.
 
@@ -65,7 +64,7 @@ class SignOff(Record):
     reviewers: Annotated[tuple[Reviewer, ...], Limits(min_length=1, max_length=50)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Header(Record):
     """pathway.yaml: what this content is, who checked it, and when."""
 
@@ -81,7 +80,7 @@ class Header(Record):
     engine: EngineSettings
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Thresholds(Record):
     """Cut-offs the engine applies; each is a guideline's number, with its source."""
 
@@ -108,7 +107,7 @@ class Thresholds(Record):
             raise ValueError("rapid_relapse_months must not exceed early_relapse_months")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EngineNodes(Record):
     """The entry points the engine places a patient on; each must be an entry point id."""
 
@@ -121,13 +120,13 @@ class EngineNodes(Record):
     later_lines: Id
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EngineSettings(Record):
     nodes: EngineNodes
     thresholds: Thresholds
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EntryPoint(Record):
     """A graph node that is not a regimen: where a patient enters the pathway."""
 
@@ -140,7 +139,7 @@ class EntryPoint(Record):
 
 
 # ---------------------------------------------------------------------------- drugs
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Agent(Record):
     id: Id
     name: Text
@@ -151,7 +150,7 @@ class Agent(Record):
     includes: tuple[Id, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Product(Record):
     """A brand name for a fixed combination of agents (e.g. Phesgo: pertuzumab + trastuzumab)."""
 
@@ -160,7 +159,7 @@ class Product(Record):
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ComponentChoice(Record):
     """One slot of a regimen filled by any one of several agents (e.g. any taxane)."""
 
@@ -171,7 +170,7 @@ class ComponentChoice(Record):
 Component = Id | ComponentChoice
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Regimen(Record):
     id: Id
     name: Text
@@ -198,7 +197,7 @@ class Regimen(Record):
 
 
 # ---------------------------------------------------------------------------- evidence
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Endpoint(Record):
     #: e.g. "median PFS", "ORR", "3-yr iDFS"
     name: Annotated[str, Limits(min_length=1, max_length=60)]
@@ -224,7 +223,7 @@ class Endpoint(Record):
             raise ValueError("an endpoint needs a value, an hr or a note")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Population(Record):
     description: Text
     #: drug classes every enrolled patient had received (e.g. a taxane)
@@ -237,7 +236,7 @@ class Population(Record):
     max_prior_lines: Annotated[int, Limits(ge=0, le=10)] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Citation(Record):
     text: Text
     pmid: Annotated[str, Limits(pattern=r"^\d{6,9}$")] | None = None
@@ -252,7 +251,7 @@ class Citation(Record):
             )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Evidence(Record):
     id: Id
     trial: Text
@@ -275,7 +274,7 @@ GuidelineBody = Literal["NCCN", "ESMO", "ASCO"]
 LvefBand = Literal["hold", "caution", "normal", "unknown"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Guideline(Record):
     """A guideline body's position on a regimen in a setting, stated in our own words."""
 
@@ -294,7 +293,7 @@ class Guideline(Record):
 
 
 # ---------------------------------------------------------------------------- safety
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SafetyNote(Record):
     id: Id
     agents: Annotated[tuple[Id, ...], Limits(min_length=1)]
@@ -312,7 +311,7 @@ class SafetyNote(Record):
 
 
 # ---------------------------------------------------------------------------- conditions
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Condition(Record):
     """All given fields must hold (AND). ``any_of`` holds if one of its conditions holds.
 
@@ -360,7 +359,7 @@ class Condition(Record):
     none_of: tuple[Condition, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Adjustment(Record):
     """A change to an option's tier or order when a condition holds; its reason is shown.
 
@@ -379,7 +378,7 @@ class Adjustment(Record):
     evidence: tuple[Id, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Transition(Record):
     """Edges "may follow": from each node in ``from`` to the regimen ``to``."""
 
@@ -402,7 +401,7 @@ class Transition(Record):
     resumes: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ScopedRule(Record):
     """A rule over every option whose regimen matches the scope (agents, classes or ids).
 
@@ -425,7 +424,7 @@ class ScopedRule(Record):
     sources: Annotated[tuple[SourceKey, ...], Limits(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Pitfall(Record):
     """A case-level warning shown when its condition holds at the current step."""
 
@@ -439,7 +438,7 @@ class Pitfall(Record):
     status: Status = "confirmed"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Messages(Record):
     """Texts of the engine's built-in rules; ``{placeholders}`` are filled in by the engine."""
 
@@ -472,26 +471,26 @@ class Messages(Record):
     change_order: Text
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TransitionsFile(Record):
     transitions: Annotated[tuple[Transition, ...], Limits(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RulesFile(Record):
     rules: tuple[ScopedRule, ...] = ()
     pitfalls: tuple[Pitfall, ...] = ()
     messages: Messages
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DrugsFile(Record):
     agents: Annotated[tuple[Agent, ...], Limits(min_length=1)]
     products: tuple[Product, ...] = ()
     regimens: Annotated[tuple[Regimen, ...], Limits(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EvidenceFile(Record):
     evidence: Annotated[tuple[Evidence, ...], Limits(min_length=1)]
     guidelines: tuple[Guideline, ...] = ()

@@ -31,7 +31,7 @@ from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
 from pathways.known_valid import KnownValid
 from pathways.placed_yaml import Parsed, compose, found_repr, place_of, read_yaml, validate
-from pathways.records import Limits, Record, from_valid_data
+from pathways.records import Limits, Record, from_valid_data, record
 from pathways.safe_write import read_bounded, write_text
 
 SITE_FORMAT = "her2-pathway-site"
@@ -124,7 +124,7 @@ def _public_key_text(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _SiteFile(Record):
     format: Literal["her2-pathway-site"]
     version: Literal[1]
