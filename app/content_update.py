@@ -38,10 +38,8 @@ from PySide6.QtWidgets import (
 
 from pathways import content_store
 from pathways.content import Content, bundled_content_dir, load_content
-from pathways.content_diff import diff_content
 from pathways.engine import Engine
 from pathways.errors import ContentError, PathwayError
-from pathways.scenarios import load_scenarios
 from pathways.signoff import DEFAULT_MAX_AGE_DAYS, SignOffState, check_folder
 from pathways.site import SiteSettings, load_site
 
@@ -319,6 +317,10 @@ def choose_update(parent: QWidget | None) -> Path | None:
 
 
 def update_report(installed: Content, prepared: content_store.Prepared) -> str:
+    # The diff and the scenarios it replays are needed only here, not at start-up.
+    from pathways.content_diff import diff_content
+    from pathways.scenarios import load_scenarios
+
     diff = diff_content(installed, prepared.content, load_scenarios())
     head = [
         f"Update: content {prepared.content.version} ({prepared.name})",

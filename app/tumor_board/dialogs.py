@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
@@ -29,12 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.tumor_board.decision_dialog import (
-    DecisionDialog,
-    DecisionDraft,
-    default_user,
-    lock_to_login,
-)
 from app.tumor_board.summary import Identity
 from pathways.content import Content
 from pathways.engine import Recommendation
@@ -45,6 +40,9 @@ from pathways.library import (
     address_has_password,
     is_server_location,
 )
+
+if TYPE_CHECKING:  # the decision form loads when it is first opened, not at start-up
+    from app.tumor_board.decision_dialog import DecisionDraft
 
 CASE_FILTER = "Case files (*.json);;All files (*)"
 PDF_FILTER = "PDF (*.pdf)"
@@ -82,6 +80,8 @@ def ask_decision(
     login: str | None = None,
 ) -> DecisionDraft | None:
     """``login``: a shared library's database login, shown read-only as the recorder."""
+    from app.tumor_board.decision_dialog import DecisionDialog
+
     dialog = DecisionDialog(content, rec, who, previous, parent, login=login)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -192,6 +192,8 @@ def _form_dialog(
 def ask_sign_off(parent: QWidget | None, login: str | None = None) -> str | None:
     """The chair's name for the sign-off (the meeting is frozen afterwards); on a shared
     library the database ``login``, read-only (the server records it whatever is sent)."""
+    from app.tumor_board.decision_dialog import default_user, lock_to_login
+
     by = QLineEdit(default_user())
     lock_to_login(by, login)
     note = QLabel(tr("After sign-off the meeting cannot be changed, only amended with a reason."))
@@ -210,6 +212,8 @@ def ask_sign_off(parent: QWidget | None, login: str | None = None) -> str | None
 
 def ask_amendment(parent: QWidget | None, login: str | None = None) -> tuple[str, str] | None:
     """Who amends a signed-off meeting, and why (both required); ``login`` as for sign-off."""
+    from app.tumor_board.decision_dialog import default_user, lock_to_login
+
     by = QLineEdit(default_user())
     lock_to_login(by, login)
     reason = QLineEdit()

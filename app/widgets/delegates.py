@@ -247,9 +247,10 @@ class OptionDelegate(QStyledItemDelegate):
         return float(option.rect.width())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
+        # The card is all ours: the style draws only the item's panel (selection, focus), for
+        # which the view's option suffices (initStyleOption would ask the model for roles the
+        # card never shows, at every paint of every card).
+        opt = option
         style = opt.widget.style() if opt.widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
