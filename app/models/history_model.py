@@ -232,12 +232,34 @@ class HistoryTableModel(QAbstractTableModel):
             self._take_snapshot()
             self.endRemoveRows()
         else:
+            # Same rows (a factor or a label changed): only the rows that show something else
+            # are repainted, not the whole table.
+            before = [self._row_key(r) for r in range(self._rows)]
+            content, step = self._document.content, self._step
             self._take_snapshot()
+            if content is not self._document.content:
+                self._refresh_all()
+                return
+            changed = {r for r in range(self._rows) if self._row_key(r) != before[r]}
+            changed.update(r for r in (step, self._step) if step != self._step)
+            for first, last in _runs(sorted(r for r in changed if 0 <= r < self._rows)):
+                self.dataChanged.emit(self.index(first, 0), self.index(last, self.COLUMNS - 1))
+            return
         self._refresh_all()
+
+    def _row_key(self, row: int) -> tuple[object, ...]:
+        """What row ``row`` shows, apart from the current-step marks."""
+        line = self._lines[row] if row < len(self._lines) else None
+        result = self._results[row] if row < len(self._results) else None
+        if result is None:
+            return (line,)
+        return (line, result.given_tier, result.recommendation.line)
 
     def _on_document_step_changed(self, step: int) -> None:
         # Only the rows between the old and the new step change (marker and dimming).
         old, self._step = self._step, step
+        if old == step:  # (after an edit the case change has updated what changed)
+            return
         first, last = min(old, step), min(max(old, step), self._rows - 1)
         if self._rows and first <= last:
             self.dataChanged.emit(self.index(first, 0), self.index(last, self.COLUMNS - 1))
@@ -245,3 +267,14 @@ class HistoryTableModel(QAbstractTableModel):
     def _refresh_all(self) -> None:
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, self.COLUMNS - 1))
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import dataclasses
+
+from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -130,3 +132,42 @@ def test_options_show_their_order_and_ties_in_words(content: Content, engine: En
             assert "not ranked by the guidelines" in index.data(Qt.ItemDataRole.ToolTipRole)
     orders = [o.order for o in rec.options]
     assert len(set(orders)) < len(orders)  # ties share a number
+
+
+def test_history_model_repaints_only_the_rows_an_edit_changes(
+    content: Content, engine: Engine
+) -> None:
+    """A factor or label edit keeps the rows: only those showing something else are updated
+    (every visible row was repainted at every factor change before)."""
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("08-full-sequence.json", content), None)
+    doc.set_step(2)
+    model = HistoryTableModel(doc)
+    updated: list[set[int]] = []
+
+    def on_data_changed(top: QModelIndex, bottom: QModelIndex) -> None:
+        assert (top.column(), bottom.column()) == (0, HistoryTableModel.COLUMNS - 1)
+        updated[-1].update(range(top.row(), bottom.row() + 1))
+
+    model.dataChanged.connect(on_data_changed)
+    updated.append(set())
+    doc.set_label("Renamed")
+    assert updated[-1] == set()  # nothing a row shows
+
+    def shown() -> list[tuple[object, ...]]:
+        return [
+            (s.given_tier, s.recommendation.line, model.index(r, HistoryTableModel.REGIMEN).data())
+            for r, s in enumerate(doc.steps)
+        ]
+
+    before = shown()
+    updated.append(set())
+    doc.set_factors(dataclasses.replace(doc.case.factors, tdxd_available=False))
+    after = shown()
+    changed = {r for r, (a, b) in enumerate(zip(before, after, strict=True)) if a != b}
+    assert changed and len(changed) < model.rowCount()  # a partial change, or this tests nothing
+    assert updated[-1] == changed
+    for row in range(model.rowCount()):  # and every row reads as the document says
+        assert model.index(row, HistoryTableModel.PATHWAY).data(TIER_ROLE) == (
+            doc.steps[row].given_tier
+        )
