@@ -72,12 +72,32 @@ MATCHERS: dict[str, Matcher] = {
 RANKING_FIELDS = frozenset({"offered", "not_offered"})
 
 
+# The fields a condition sets, with their matchers, in MATCHERS' order: found once per
+# condition (by identity, the condition kept with its entry), not by reading all ~30 fields
+# of every condition at every test (the engine tests thousands per answer).
+_CHECKS: dict[int, tuple[Condition, tuple[tuple[Matcher, Any], ...]]] = {}
+_MAX_CHECKS = 20_000  # conditions of a few contents; cleared beyond (tests make many)
+
+
+def _checks(cond: Condition) -> tuple[tuple[Matcher, Any], ...]:
+    entry = _CHECKS.get(id(cond))
+    if entry is None or entry[0] is not cond:
+        if len(_CHECKS) >= _MAX_CHECKS:
+            _CHECKS.clear()
+        checks = tuple(
+            (matcher, wanted)
+            for name, matcher in MATCHERS.items()
+            if (wanted := getattr(cond, name)) is not None
+        )
+        entry = _CHECKS[id(cond)] = (cond, checks)
+    return entry[1]
+
+
 def holds(cond: Condition | None, f: Facts) -> bool:
     if cond is None:
         return True
-    for name, matcher in MATCHERS.items():
-        wanted = getattr(cond, name)
-        if wanted is not None and not matcher(wanted, f):
+    for matcher, wanted in _checks(cond):
+        if not matcher(wanted, f):
             return False
     if cond.toxicity_on_any is not None or cond.toxicity_detail is not None:
         return _toxicity(cond, f)

@@ -20,6 +20,7 @@ number and are marked as such; their alphabetical listing is not a ranking.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -152,6 +153,26 @@ def in_scope(content: Content, rule: ScopedRule, regimen_id: str) -> bool:
     return bool(agents & set(rule.agents)) or bool(classes & set(rule.classes))
 
 
+# The rules whose scope takes in a regimen depend on the content alone: worked out once per
+# content and regimen, not for every option of every answer (17 rules × every option).
+_IN_SCOPE: weakref.WeakKeyDictionary[Content, dict[str, tuple[ScopedRule, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def rules_in_scope(content: Content, regimen_id: str) -> tuple[ScopedRule, ...]:
+    """The content's scoped rules that apply to ``regimen_id``, in the files' order."""
+    per_regimen = _IN_SCOPE.get(content)
+    if per_regimen is None:
+        per_regimen = _IN_SCOPE[content] = {}
+    found = per_regimen.get(regimen_id)
+    if found is None:
+        found = per_regimen[regimen_id] = tuple(
+            rule for rule in content.rules if in_scope(content, rule, regimen_id)
+        )
+    return found
+
+
 def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
     """The option ``t`` leads to, judged for this patient."""
     c = content
@@ -163,8 +184,8 @@ def judge(content: Content, t: Transition, tid: str, f: Facts) -> Option:
     ]
     changes += [
         _change(f"rule:{rule.id}", rule, f)
-        for rule in c.rules
-        if in_scope(c, rule, regimen.id) and holds(rule.when, f)
+        for rule in rules_in_scope(c, regimen.id)
+        if holds(rule.when, f)
     ]
     warnings: list[Notice] = []
     changes += _builtin_exclusions(c, regimen.id, f, warnings)
