@@ -326,8 +326,9 @@ def _run(
             gc.freeze()
         if headless:
             image = window.render_image(_logical_size(args, app))
-            window.document.undo_stack.setClean()
-            window.close()
+            # Hidden, not closed: closing saves the window's state, here into throwaway
+            # settings (a file written and synced in a folder deleted right after).
+            window.hide()
             window.deleteLater()
             from app.safe_output import qt_output
 
