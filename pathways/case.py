@@ -432,9 +432,9 @@ def load_case(
     raw = _parse_json(data, source)
     digest = _known_digest(data, raw, source, catalogue, choices)
     if digest is not None and digest in KNOWN_CASES:
-        valid = _resolved(raw, source, catalogue, choices)
-        known: Case = records.from_valid_data(Case, valid)
-        return _checked(known, source, catalogue)
+        known = _rebuilt(_resolved(raw, source, catalogue, choices))
+        if known is not None:  # (None: a list of digests that lies; validate as usual)
+            return _checked(known, source, catalogue)
     case = case_from_dict(raw, source, catalogue, choices)
     if digest is not None and _rebuilds(_resolved(raw, source, catalogue, choices), case):
         KNOWN_CASES.add(digest)
@@ -478,14 +478,22 @@ def _known_digest(
     return KNOWN_CASES.digest(key + b"\0" + data)
 
 
-def _rebuilds(valid: dict[str, Any], case: Case) -> bool:
-    """Whether :func:`records.from_valid_data` makes exactly ``case`` of the data pydantic
-    accepted: only then may the same bytes skip pydantic next time."""
+def _rebuilt(valid: dict[str, Any]) -> Case | None:
+    """The case :func:`records.from_valid_data` makes of ``valid``, or None for data it
+    cannot convert."""
     try:
         rebuilt: Case = records.from_valid_data(Case, valid)
     except (TypeError, ValueError, KeyError, AttributeError, StopIteration):
-        return False
-    return rebuilt == case
+        return None
+    return rebuilt
+
+
+def _rebuilds(valid: dict[str, Any], case: Case) -> bool:
+    """Whether :func:`records.from_valid_data` makes exactly ``case`` of the data pydantic
+    accepted (the same values of the same types: ``repr`` tells 1 from 1.0 and True): only
+    then may the same bytes skip pydantic next time."""
+    rebuilt = _rebuilt(valid)
+    return rebuilt is not None and rebuilt == case and repr(rebuilt) == repr(case)
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:

@@ -359,14 +359,24 @@ def strip_annotated(hint: Any) -> Any:
 
 def from_valid_data(tp: Any, data: Any) -> Any:
     """The record (or value) of type ``tp`` that pydantic made of ``data`` -- for data it has
-    already accepted, with JSON's own types (as :mod:`pathways.strict_json` requires). No
-    checks: a caller that is not sure must call :func:`validate`."""
+    already accepted, with JSON's own types (as :mod:`pathways.strict_json` requires).
+
+    It converts; it checks only what conversion needs (each value's JSON type, a record's
+    keys) and raises TypeError, ValueError or KeyError otherwise. Limits (lengths, ranges,
+    patterns) are not checked: a caller that is not sure the data passed :func:`validate`
+    must call it."""
     tp = strip_annotated(tp)
     if isinstance(tp, type) and issubclass(tp, Record):
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{tp.__name__}: not a mapping")
+        specs = field_specs(tp)
+        unknown = set(data) - {spec.key for spec in specs}
+        if unknown:
+            raise KeyError(f"{tp.__name__}: {len(unknown)} unknown key(s)")
         strip = bool(tp.__pydantic_config__.get("str_strip_whitespace"))
         kwargs = {
             spec.name: _convert(spec.hint, data[spec.key], strip)
-            for spec in field_specs(tp)
+            for spec in specs
             if spec.key in data
         }
         return tp(**kwargs)
@@ -393,9 +403,15 @@ def _convert(hint: Any, value: Any, strip: bool) -> Any:
             )
         return _convert(hint, value, strip)
     if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise TypeError("not a list")
         item = typing.get_args(hint)[0]
         return tuple(_convert(item, v, strip) for v in value)
-    if origin is Literal or hint is Any:
+    if origin is Literal:
+        if value not in typing.get_args(hint):
+            raise ValueError("not one of the literal's values")
+        return value
+    if hint is Any:
         return value
     if isinstance(hint, type):
         if issubclass(hint, Record):
@@ -403,10 +419,20 @@ def _convert(hint: Any, value: Any, strip: bool) -> Any:
         if issubclass(hint, enum.Enum):
             return hint(value)
         if hint is datetime.date:
-            return datetime.date.fromisoformat(value)
-        if hint is float:
-            return float(value)
+            return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise TypeError("not a boolean")
+            return value
+        if hint is int or hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError("not a number")
+            if hint is int and not isinstance(value, int):
+                raise TypeError("not an integer")
+            return float(value) if hint is float else value
         if hint is str:
+            if not isinstance(value, str):
+                raise TypeError("not text")
             return value.strip() if strip else value
         return value
     raise TypeError(f"no conversion for {hint!r}")

@@ -175,24 +175,29 @@ def load_site(path: Path, content: Content | None = None) -> SiteSettings:
     parsed = read_yaml(str(path), text, MAX_CONTENT_BYTES)
     known = KnownValid("site", KNOWN_VALID_CODE)
     digest = known.digest(data)
-    if digest in known:
-        model: _SiteFile = from_valid_data(_SiteFile, parsed.data)
-    else:
+    model = _fast(parsed) if digest in known else None
+    if model is None:  # not known (or a list of digests that lies): validated
         model = _validated(parsed)
         if _rebuilt_alike(parsed, model):
             known.add(digest)
     return _settings(parsed, model, content)
 
 
+def _fast(parsed: Parsed) -> _SiteFile | None:
+    """The settings built without pydantic, or None for data that cannot be converted."""
+    try:
+        made: _SiteFile = from_valid_data(_SiteFile, parsed.data)
+    except (TypeError, ValueError, KeyError, AttributeError, StopIteration):
+        return None
+    return made
+
+
 def _rebuilt_alike(parsed: Parsed, model: _SiteFile) -> bool:
     """Whether the data, built without pydantic, makes exactly what pydantic made of it (the
     same values of the same types: a file saying ``true`` where a number is due is made 1 by
     pydantic), so that the next start may skip it."""
-    try:
-        fast = from_valid_data(_SiteFile, parsed.data)
-    except (TypeError, ValueError, KeyError, StopIteration):  # data it cannot convert
-        return False
-    return bool(fast == model and repr(fast) == repr(model))
+    fast = _fast(parsed)
+    return fast is not None and fast == model and repr(fast) == repr(model)
 
 
 def save_site(site: SiteSettings, path: Path) -> None:

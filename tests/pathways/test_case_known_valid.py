@@ -230,3 +230,16 @@ def test_reading_the_case_module_imports_no_pydantic() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_list_that_lies_lets_no_invalid_file_through(tmp_path: Path, known: KnownValid) -> None:
+    """A digest planted for bytes that were never valid (a damaged or forged list) is no way
+    round validation: what cannot be built falls back to it, and says why."""
+    path = _copy(DEMO_8, tmp_path / "cases")
+    text = path.read_text(encoding="utf-8").replace('"label": ', '"label": 12, "x": ', 1)
+    path.write_text(text, encoding="utf-8")
+    digest = case_module._known_digest(path.read_bytes(), json.loads(text), str(path), None, None)
+    assert digest is not None
+    known.add(digest)
+    with pytest.raises(CaseError):
+        load_case(path)

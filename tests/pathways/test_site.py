@@ -141,6 +141,21 @@ def test_a_file_pydantic_coerces_is_not_remembered(
     assert load_site(path) == site
 
 
+
+def test_a_list_that_lies_lets_no_invalid_site_file_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A digest planted for bytes never found valid (a damaged or forged list) is no way
+    round validation: what cannot be built is validated, and refused with its place."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "site.yaml"
+    path.write_text(GOOD + "review_max_age_months: [6]\n", "utf-8")
+    store = KnownValid("site", KNOWN_VALID_CODE)
+    store.add(store.digest(path.read_bytes()))
+    assert _known(path)
+    with pytest.raises(ContentError, match="review_max_age_months"):
+        load_site(path)
+
 _START = """
 import dataclasses, json, sys
 from pathlib import Path
