@@ -10,7 +10,7 @@ a case known to be valid (:mod:`pathways.case`) never imports it, which spares a
 changes (:func:`dataclasses.replace`), write out (:func:`to_data`) -- is plain Python.
 
 :func:`from_valid_data` builds records from data that pydantic has already accepted (same bytes,
-same code): it converts, it does not check.
+same code): it converts, checking only the JSON types and keys it converts, not the limits.
 """
 
 from __future__ import annotations
