@@ -141,7 +141,6 @@ def test_a_file_pydantic_coerces_is_not_remembered(
     assert load_site(path) == site
 
 
-
 def test_a_list_that_lies_lets_no_invalid_site_file_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -155,6 +154,7 @@ def test_a_list_that_lies_lets_no_invalid_site_file_through(
     assert _known(path)
     with pytest.raises(ContentError, match="review_max_age_months"):
         load_site(path)
+
 
 _START = """
 import dataclasses, json, sys
