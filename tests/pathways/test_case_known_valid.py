@@ -9,7 +9,6 @@ not pydantic's must still run, and what is saved must be what the pydantic model
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathways.content import Content
 from pathways.errors import CaseError
 from pathways.known_valid import KnownValid
 from pathways.names import Resolution
+from tests.fresh_process import PYDANTIC, pydantic_after_importing, report
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = sorted(bundled_folder("cases").glob("*.json"))
@@ -190,30 +190,17 @@ def test_every_module_a_case_depends_on_is_in_the_code_or_cannot_decide_validity
     assert imported - neutral == set(CASE_CODE)
 
 
-_LOAD = """
+_LOAD = f"""
 import json, sys
 from pathlib import Path
 from pathways.case import dump_case, load_case
 case = load_case(Path(sys.argv[1]))
-print(json.dumps({
-    "pydantic": sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")),
-    "saved": dump_case(case),
-}))
+print(json.dumps({{"pydantic": {PYDANTIC}, "saved": dump_case(case)}}))
 """
 
 
 def _load_in_new_process(path: Path, cache: Path) -> dict[str, Any]:
-    env = {**os.environ, "HER2_PATHWAYS_CACHE_DIR": str(cache)}
-    out = subprocess.run(
-        [sys.executable, "-c", _LOAD, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env=env,
-    )
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
+    return report(_LOAD, str(path), cache=cache)
 
 
 def test_the_second_start_with_a_case_imports_no_pydantic(tmp_path: Path) -> None:
@@ -225,11 +212,7 @@ def test_the_second_start_with_a_case_imports_no_pydantic(tmp_path: Path) -> Non
 
 
 def test_reading_the_case_module_imports_no_pydantic() -> None:
-    code = "import sys, pathways.case; print(any(m.startswith('pydantic') for m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == "False"
+    assert pydantic_after_importing("pathways.case") == []
 
 
 def test_a_list_that_lies_lets_no_invalid_file_through(tmp_path: Path, known: KnownValid) -> None:

@@ -8,7 +8,6 @@ lives in the test's own folder. Whether a load validated is seen through a spy o
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -24,6 +23,7 @@ from pathways import content as content_module
 from pathways import content_cache
 from pathways.content import Content, bundled_content_dir, load_content
 from pathways.errors import ContentErrors
+from tests.fresh_process import PYDANTIC, pydantic_after_importing, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -289,33 +289,20 @@ def test_the_app_starts_with_an_unwritable_cache_folder(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
-_LOAD_AND_REPORT = """
+_LOAD_AND_REPORT = f"""
 import json, sys
 from pathways.content import load_content
 content = load_content()
-print(json.dumps({
+print(json.dumps({{
     "regimens": len(content.regimens),
-    "pydantic": sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")),
+    "pydantic": {PYDANTIC},
     "yaml": "yaml" in sys.modules,
-}))
+}}))
 """
 
 
 def _load_in_a_process(cache_dir: Path) -> dict[str, Any]:
-    env = dict(os.environ)
-    env[content_cache.CACHE_DIR_ENV] = str(cache_dir)
-    proc = subprocess.run(
-        [sys.executable, "-c", _LOAD_AND_REPORT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report: dict[str, Any] = json.loads(proc.stdout)
-    return report
+    return report(_LOAD_AND_REPORT, cache=cache_dir)
 
 
 @pytest.mark.slow
@@ -333,7 +320,7 @@ def test_a_start_from_a_warm_cache_imports_no_pydantic(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_content_modules_import_no_pydantic() -> None:
-    modules = [
+    modules = (
         "pathways.schema",
         "pathways.content",
         "pathways.engine",
@@ -341,18 +328,5 @@ def test_the_content_modules_import_no_pydantic() -> None:
         "pathways.review_packet",
         "pathways.content_cache",
         "pathways.signoff",
-    ]
-    code = (
-        f"import sys\nimport {', '.join(modules)}\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    assert pydantic_after_importing(*modules) == []

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,7 @@ from pathways.engine import Engine
 from pathways.errors import ContentError
 from pathways.known_valid import KnownValid
 from pathways.site import KNOWN_VALID_CODE, SiteSettings, load_site, parse_site, save_site
+from tests.fresh_process import PYDANTIC, pydantic_after_importing, report
 from tests.pathways.conftest import line, make_case
 
 ROOT = Path(__file__).parents[2]
@@ -156,35 +153,22 @@ def test_a_list_that_lies_lets_no_invalid_site_file_through(
         load_site(path)
 
 
-_START = """
+_START = f"""
 import dataclasses, json, sys
 from pathlib import Path
 from pathways.content import load_content
 from pathways.site import load_site
 site = load_site(Path(sys.argv[1]), load_content())
-print(json.dumps({
-    "site": {k: sorted(v) if isinstance(v, frozenset) else v
-             for k, v in dataclasses.asdict(site).items()},
-    "pydantic": sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core")),
-}))
+print(json.dumps({{
+    "site": {{k: sorted(v) if isinstance(v, frozenset) else v
+             for k, v in dataclasses.asdict(site).items()}},
+    "pydantic": {PYDANTIC},
+}}))
 """
 
 
 def _start(cache: Path, site_file: Path) -> dict[str, Any]:
-    env = dict(os.environ)
-    env[CACHE_DIR_ENV] = str(cache)
-    proc = subprocess.run(
-        [sys.executable, "-c", _START, str(site_file)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report: dict[str, Any] = json.loads(proc.stdout)
-    return report
+    return report(_START, str(site_file), cache=cache)
 
 
 @pytest.mark.slow
@@ -201,12 +185,4 @@ def test_a_second_start_with_the_same_site_file_imports_no_pydantic(tmp_path: Pa
 
 @pytest.mark.slow
 def test_the_site_and_scenario_modules_import_no_pydantic() -> None:
-    code = (
-        "import sys, pathways.site, pathways.scenarios\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    assert pydantic_after_importing("pathways.site", "pathways.scenarios") == []
