@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,13 @@ CACHE_DIR_ENV = "HER2_PATHWAYS_CACHE_DIR"  # pathways.content_cache's
 PYDANTIC = 'sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))'
 
 
-def report(code: str, *args: str, cache: Path | None = None) -> dict[str, Any]:
+def report(
+    code: str, *args: str, cache: Path | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Run ``code`` with ``args`` in a new interpreter (the project's root as working folder,
-    ``cache`` as the cache folder) and return the JSON object it printed last."""
-    env = dict(os.environ)
+    ``cache`` as the cache folder, ``env`` added to the environment) and return the JSON
+    object it printed last."""
+    env = {**os.environ, **(env or {})}
     if cache is not None:
         env[CACHE_DIR_ENV] = str(cache)
     proc = subprocess.run(

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.main import DEFAULT_CASE, EXIT_BAD_INPUT, EXIT_OK, main
 from tests.app.conftest import CASES, ROOT, DialogCalls
+from tests.fresh_process import PYDANTIC, report
 
 
 def _content() -> list[str]:
@@ -171,15 +172,14 @@ def test_screenshot_as_a_process(tmp_path: Path) -> None:
     _not_blank(out)
 
 
-_REPORT_IMPORTS = """
-import runpy, sys
+_REPORT_IMPORTS = f"""
+import json, runpy, sys
 sys.argv = ["main.py", *sys.argv[1:]]
 try:
     runpy.run_path("main.py", run_name="__main__")
 except SystemExit as exc:
     status = exc.code
-loaded = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "pydantic_core"})
-print("imported:", ",".join(loaded) or "-", "exit:", status)
+print(json.dumps({{"pydantic": {PYDANTIC}, "exit": status}}))
 """
 
 
@@ -189,27 +189,22 @@ def test_a_start_with_known_files_imports_no_pydantic(tmp_path: Path) -> None:
     same case as before reads them without it (pathways.records, content cache, known_valid)."""
     case = tmp_path / "case.json"
     shutil.copy(CASES / "08-full-sequence.json", case)
-    env = _env(QT_QPA_PLATFORM="offscreen", HER2_PATHWAYS_CACHE_DIR=str(tmp_path / "cache"))
+    args = [str(case), "--screenshot", str(tmp_path / "shot.png"), *_content()]
 
-    def start() -> str:
-        args = [str(case), "--screenshot", str(tmp_path / "shot.png"), *_content()]
-        proc = subprocess.run(
-            [sys.executable, "-c", _REPORT_IMPORTS, *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+    def start() -> tuple[set[str], object]:
+        """The top-level pydantic packages the start imported, and its exit code."""
+        result = report(
+            _REPORT_IMPORTS, *args, cache=tmp_path / "cache", env={"QT_QPA_PLATFORM": "offscreen"}
         )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout.strip().splitlines()[-1]
+        return {m.split(".")[0] for m in result["pydantic"]}, result["exit"]
 
-    assert start() == "imported: pydantic,pydantic_core exit: 0"  # validated, remembered
-    assert start() == "imported: - exit: 0"
+    validated = ({"pydantic", "pydantic_core"}, 0)
+    assert start() == validated  # and remembered
+    assert start() == (set(), 0)
     _not_blank(tmp_path / "shot.png")
     with case.open("a", encoding="utf-8") as f:
         f.write("\n")  # other bytes: validated again
-    assert start() == "imported: pydantic,pydantic_core exit: 0"
+    assert start() == validated
 
 
 @pytest.mark.slow
