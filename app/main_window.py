@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(2, 5)
         for splitter in (self.left_splitter, self.right_splitter, self.main_splitter):
             splitter.setChildrenCollapsible(False)
-        central = QWidget(self)
+        central = self.central = QWidget(self)
         central.setObjectName("central")
         layout = QVBoxLayout(central)
         m = self.fontMetrics().horizontalAdvance("M") // 2
@@ -983,24 +983,36 @@ class MainWindow(QMainWindow):
         """The window rendered offscreen at ``size`` (default: its current size)."""
         if size is not None:
             self.resize(size)
-        # The panels (graph, tables, evidence) are painted once, by grab(), synchronously: not
-        # also in the first round of events (~13 ms). The menu and tool bars paint in that round
-        # as shown windows do (without it two toolbar icons came out with other antialiasing).
-        panels = [w for w in (self.centralWidget(),) if w is not None]
-        for widget in panels:
-            widget.setUpdatesEnabled(False)
-        if not self.isVisible():
-            self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-            self.show()
+        if self.isVisible():
+            # Shown by the user: its backing store is theirs; paint a copy.
+            self.graph.fit()
+            QApplication.processEvents()
+            return self.grab().toImage()
+        # Shown off screen and painted once, as on screen, into the window's backing store;
+        # the picture is that store's image. Not painted again by grab() into a second
+        # 1600 × 1000 buffer (6 MB at the peak of the process, and the painting twice).
+        # The panels wait for the graph's fit; the menu and tool bars paint in the first round
+        # of events as shown windows do (painted later, two toolbar icons come out with other
+        # antialiasing).
+        panels = self.central
+        panels.setUpdatesEnabled(False)
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.show()
         QApplication.processEvents()
-        # The fit repaints nothing either.
-        self.setUpdatesEnabled(False)
+        self.setUpdatesEnabled(False)  # the fit repaints nothing either
         self.graph.fit()
-        QApplication.processEvents()
-        for widget in panels:
-            widget.setUpdatesEnabled(True)
+        QApplication.processEvents()  # the evidence pages finish their layout
+        panels.setUpdatesEnabled(True)
         self.setUpdatesEnabled(True)
-        return self.grab().toImage()
+        panels.repaint()
+        store = self.backingStore()
+        device = store.paintDevice() if store is not None else None
+        pixels = self.size() * self.devicePixelRatioF()
+        if not isinstance(device, QImage) or device.size() != pixels:
+            return self.grab().toImage()  # a platform whose store is not an image in memory
+        if device.hasAlphaChannel():  # X11's store: the window is opaque, the picture too
+            return device.convertToFormat(QImage.Format.Format_RGB32)
+        return QImage(device)  # shares the pixels, which outlive the window
 
 
 def shortcut_text(sequence: QKeySequence) -> str:

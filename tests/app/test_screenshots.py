@@ -44,6 +44,24 @@ def test_demo_case_renders(
     assert label in window.windowTitle()
 
 
+@pytest.mark.parametrize("case_name", ["04-after-thp-and-tdxd.json", "08-full-sequence.json"])
+def test_offscreen_picture_is_the_window_as_painted(
+    make_window: Callable[..., MainWindow], case_name: str
+) -> None:
+    """The picture is the surface the window painted (not a second painting): the same
+    pixels as a grab() of the window now shown, opaque, and still whole once it is gone."""
+    window = make_window(case_name, show=False)
+    image = window.render_image(QSize(1600, 1000))
+    assert image.format() == QImage.Format.Format_RGB32
+    grabbed = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    assert image == grabbed
+    kept = image.copy()
+    window.hide()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, 0)  # the window and its backing store are deleted
+    assert image == kept
+
+
 # ---------------------------------------------------------------------------- screen sizes
 # Logical sizes of a 1366×768 laptop and of a 1920×1080 screen at 150 % and 200 %: the layout
 # depends only on these (the scale multiplies pixels, not the room the panels get).
