@@ -299,17 +299,15 @@ def _run(
     with tempfile.TemporaryDirectory(prefix="her2-pathways-") as scratch:
         # Screenshots never read or write the user's settings: they must be reproducible.
         settings = AppSettings.ephemeral(scratch) if headless else AppSettings()
-        window = MainWindow(content, engine, settings)
+        window = MainWindow(content, engine, settings, case=case, case_path=case_path)
         board = install_tumor_board(window, args.db, args.show_identifiers, args.meeting)
         if args.meeting is not None and board.meeting_id() != args.meeting:
             return _fail(f"--meeting {args.meeting}: no such meeting in the case library")
         from app.content_update import install_governance
 
         install_governance(window, content)
-        if case is not None:
-            window.document.load(case, case_path)
-            if args.step is not None:
-                window.document.set_step(args.step)
+        if case is not None and args.step is not None:
+            window.document.set_step(args.step)
         try:
             for regimen_id, outcome in whatifs:
                 window.document.add_whatif(regimen_id, outcome)

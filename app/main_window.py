@@ -79,7 +79,11 @@ class MainWindow(QMainWindow):
         engine: Engine | None = None,
         settings: AppSettings | None = None,
         parent: QWidget | None = None,
+        case: Case | None = None,
+        case_path: Path | None = None,
     ) -> None:
+        """``case`` (read from ``case_path``, if from a file) is shown first; a new, empty
+        case without it."""
         super().__init__(parent)
         self._mnemonics_due = False
         # Panels share the width in fixed proportions until the user drags a splitter or a
@@ -170,7 +174,8 @@ class MainWindow(QMainWindow):
         self.left_splitter.setSizes([560, 340])
         self.right_splitter.setSizes([330, 570])
         self._restore_state()
-        self.document.load(Case(), None)
+        # The first case straight away: loading an empty one first would fill every panel twice.
+        self.document.load(Case() if case is None else case, None if case is None else case_path)
 
     # ------------------------------------------------------------------ construction
     def _graph_panel(self) -> QWidget:
@@ -1001,7 +1006,8 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
         self.setUpdatesEnabled(False)  # the fit repaints nothing either
         self.graph.fit()
-        QApplication.processEvents()  # the evidence pages finish their layout
+        QApplication.processEvents()
+        self.evidence.finish_layout()
         panels.setUpdatesEnabled(True)
         self.setUpdatesEnabled(True)
         panels.repaint()

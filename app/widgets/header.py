@@ -307,7 +307,7 @@ class WarningsBanner(QFrame):
         self._ensure_rows(self._reserved)
         for i, (prefix, body) in enumerate(self._rows):
             visible = i < max(self._reserved, self._used)
-            prefix.setVisible(visible)
+            prefix.setVisible(visible and bool(prefix.text()))  # see set_warnings
             body.setVisible(visible)
 
     @property
@@ -395,7 +395,9 @@ class WarningsBanner(QFrame):
                     label.style().unpolish(label)
                     label.style().polish(label)
             visible = i < max(self._reserved, len(rows))
-            prefix_label.setVisible(visible)
+            # An empty prefix takes no room: shown, its width was whatever size it cached last
+            # ("No warnings" came out indented when the window opened on such a case).
+            prefix_label.setVisible(visible and bool(p))
             body_label.setVisible(visible)
         notes = self.note_notices()
         self.notes_button.setText(self.tr("Evidence notes ({n})").format(n=len(notes)))

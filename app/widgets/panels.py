@@ -409,6 +409,12 @@ class EvidencePanel(QWidget):
         self._stack.addWidget(browser)
         return browser
 
+    def finish_layout(self) -> None:
+        """Lay the page shown out to its end now (Qt lays long pages out in slices while the
+        event loop is idle): a picture of it then has its true scroll bar."""
+        layout = self.browser.document().documentLayout()
+        layout.documentSizeChanged.emit(layout.documentSize())  # and the scroll bar follows
+
     def clear(self) -> None:
         self.regimen = None
         self._show_html(evidence_html.placeholder_html(self.palette()), None)

@@ -148,3 +148,32 @@ def test_full_text_shows_every_warning_whole(
     banner.full_button.click()
     qtbot.waitUntil(lambda: banner.height() == closed)
     assert body.is_elided()
+
+
+def _no_warning_row_left(window: MainWindow) -> int:
+    prefix, body = window.banner._rows[0]
+    assert body.full_text() == window.tr("No warnings about this patient at this step.")
+    assert not prefix.isVisible()  # an empty prefix takes no room
+    return body.mapTo(window.banner, body.rect().topLeft()).x()
+
+
+def test_no_warnings_row_starts_at_the_same_place_however_the_case_was_opened(
+    qtbot: QtBot, content: Content, make_window: Callable[..., MainWindow]
+) -> None:
+    """Opened at start (MainWindow(case=...)) or after another case, a case without warnings
+    shows "No warnings" in the same place (an empty, shown prefix had kept a stale width)."""
+    path = dict((p.stem, p) for _, p in DEMOS)["03-tdxd-unavailable"]
+    later = make_window(None)
+    later.document.load(load_case(path, content), path)
+    first = MainWindow(
+        content, later.engine, later.settings, case=load_case(path, content), case_path=path
+    )
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    for window in (later, first):
+        window.resize(QSize(1600, 1000))
+        window.centralWidget().layout().activate()
+    qtbot.wait(10)
+    assert _no_warning_row_left(first) == _no_warning_row_left(later)
+    assert first.banner.geometry().height() == later.banner.geometry().height()

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QSize, QSizeF, QUrl
 from PySide6.QtGui import QAction, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow, demo_cases
 from app.tumor_board.install import install_tumor_board
@@ -60,6 +61,20 @@ def test_offscreen_picture_is_the_window_as_painted(
     window.deleteLater()
     QApplication.sendPostedEvents(None, 0)  # the window and its backing store are deleted
     assert image == kept
+
+
+def test_evidence_scroll_bar_is_settled_in_the_picture(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    """A long evidence page is laid out to its end before the picture: its scroll bar is
+    the one the window shows once idle, not the one of a page laid out half-way."""
+    window = make_window("07-early-relapse.json", show=False)
+    window.render_image(QSize(1600, 1000))
+    bar = window.evidence.browser.verticalScrollBar()
+    pictured = (bar.maximum(), bar.pageStep())
+    qtbot.wait(300)  # Qt lays the rest of a long page out in slices, when idle
+    assert (bar.maximum(), bar.pageStep()) == pictured
+    assert pictured[0] > 0
 
 
 # ---------------------------------------------------------------------------- screen sizes

@@ -17,7 +17,7 @@ from app.main_window import MainWindow
 from app.models.history_model import HistoryTableModel
 from pathways.case import Outcome, Setting, TreatmentLine, load_case
 from pathways.content import Content
-from tests.app.conftest import DialogCalls
+from tests.app.conftest import CASES, DialogCalls
 
 
 def _activate(qtbot: QtBot, window: MainWindow) -> None:
@@ -521,3 +521,32 @@ def test_alt_5_focuses_the_library_dock(
     assert dock is not None and dock.isVisible()
     focus = QApplication.focusWidget()
     assert focus is not None and dock.isAncestorOf(focus)
+
+
+def test_window_opens_on_the_case_it_is_given(
+    qtbot: QtBot, content: Content, make_window: Callable[..., MainWindow]
+) -> None:
+    """MainWindow(case=...) shows that case at once (no empty case filled in first), in the
+    same state as a window that opened the case afterwards."""
+    path = CASES / "08-full-sequence.json"
+    case = load_case(path, content)
+    later = make_window(None)
+    later.document.load(case, path)
+    loads: list[None] = []
+    first = MainWindow(content, later.engine, later.settings, case=case, case_path=path)
+    first.document.loaded.connect(lambda: loads.append(None))
+    qtbot.addWidget(first)
+    assert first.document.case == case
+    assert first.document.path == path
+    assert first.document.undo_stack.isClean() and not loads
+    assert first.windowTitle() == later.windowTitle()
+    assert first.document.recommendation == later.document.recommendation
+    for a, b in (
+        (first.options.list.model(), later.options.list.model()),
+        (first.history.table.model(), later.history.table.model()),
+    ):
+        assert a.rowCount() > 0
+        assert [a.index(r, 0).data() for r in range(a.rowCount())] == [
+            b.index(r, 0).data() for r in range(b.rowCount())
+        ]
+    assert first.banner.plain_text() == later.banner.plain_text()
