@@ -11,7 +11,6 @@ messages are withheld, only code locations are shown.
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 from types import TracebackType
@@ -46,6 +45,8 @@ def crash_details(
     content_version: str = "",
 ) -> str:
     """What "Copy details" copies: versions, platform and the redacted stack."""
+    import platform  # only after a crash, not at every start (~2 ms)
+
     head = [
         f"{APP_NAME} {APP_VERSION}",
         f"content {content_version or 'not loaded'}",

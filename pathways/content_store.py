@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,6 +100,8 @@ def _source_files(source: Path) -> Iterator[tuple[str, bytes]]:
                         raise UpdateError(str(source), name, "file is too large for content")
                     yield name, archive.read(info)
         return
+    import tarfile  # only for a content update, not at every start (~1 ms)
+
     try:
         with tarfile.open(source) as archive:
             for member in archive.getmembers():
