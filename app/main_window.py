@@ -992,6 +992,7 @@ class MainWindow(QMainWindow):
             # Shown by the user: its backing store is theirs; paint a copy.
             self.graph.fit()
             QApplication.processEvents()
+            self.evidence.finish_layout()
             return self.grab().toImage()
         # Shown off screen and painted once, as on screen, into the window's backing store;
         # the picture is that store's image. Not painted again by grab() into a second
