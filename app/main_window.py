@@ -315,6 +315,7 @@ class MainWindow(QMainWindow):
         bar.addActions([a.undo, a.redo])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+        self._settle_icons(bar.actions())
 
     # ------------------------------------------------------------------ extensions
     def add_menu(self, menu: QMenu) -> None:
@@ -331,6 +332,15 @@ class MainWindow(QMainWindow):
         self.addActions(actions)
         self.toolbar.addSeparator()
         self.toolbar.addActions(actions)
+        self._settle_icons(actions)
+
+    def _settle_icons(self, actions: list[QAction]) -> None:
+        # Qt draws some of its standard icons (the arrows of Undo and Redo) from another of
+        # their pixmaps on an icon's very first paint if its size was never asked for: the
+        # window's first paint showed them unlike every later one. Asked here, all paints agree.
+        size = self.toolbar.iconSize()
+        for action in actions:
+            action.icon().actualSize(size)
 
     def add_dock(
         self, dock: QDockWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
@@ -994,24 +1004,19 @@ class MainWindow(QMainWindow):
             QApplication.processEvents()
             self.evidence.finish_layout()
             return self.grab().toImage()
-        # Shown off screen and painted once, as on screen, into the window's backing store;
-        # the picture is that store's image. Not painted again by grab() into a second
-        # 1600 × 1000 buffer (6 MB at the peak of the process, and the painting twice).
-        # The panels wait for the graph's fit; the menu and tool bars paint in the first round
-        # of events as shown windows do (painted later, two toolbar icons come out with other
-        # antialiasing).
-        panels = self.central
-        panels.setUpdatesEnabled(False)
+        # Shown off screen, laid out, then painted once, as on screen, into the window's
+        # backing store; the picture is that store's image. Not painted again by grab() into a
+        # second 1600 × 1000 buffer (6 MB at the peak of the process, and the painting twice),
+        # nor first as the window opens: its layouts and the graph's fit would paint it again.
+        self.setUpdatesEnabled(False)
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.show()
         QApplication.processEvents()
-        self.setUpdatesEnabled(False)  # the fit repaints nothing either
         self.graph.fit()
         QApplication.processEvents()
         self.evidence.finish_layout()
-        panels.setUpdatesEnabled(True)
         self.setUpdatesEnabled(True)
-        panels.repaint()
+        self.repaint()
         store = self.backingStore()
         device = store.paintDevice() if store is not None else None
         pixels = self.size() * self.devicePixelRatioF()
