@@ -25,8 +25,7 @@ from pathways.errors import cut, shown
 from pathways.version import APP_VERSION
 
 # isort: split
-from PySide6.QtCore import QByteArray, QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QImageWriter
+from PySide6.QtCore import QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from app.tumor_board.cli import add_arguments as add_tumor_board_arguments
@@ -328,11 +327,11 @@ def _run(
             # settings (a file written and synced in a folder deleted right after).
             window.hide()
             window.deleteLater()
-            from app.safe_output import qt_output
+            from app.safe_output import png_writer, qt_output
 
             try:  # whole or not at all: an existing picture survives a full disk
                 with qt_output(args.screenshot) as out:
-                    writer = QImageWriter(out.device, QByteArray(b"png"))
+                    writer = png_writer(out.device)
                     if image.isNull() or not writer.write(image):
                         out.fail(f"cannot write the screenshot ({writer.errorString()})")
             except PathwayError as exc:

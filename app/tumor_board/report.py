@@ -18,13 +18,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSize, QSizeF, Qt, QUrl
+from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
     QImage,
-    QImageWriter,
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
@@ -39,7 +38,7 @@ from PySide6.QtGui import (
 
 from app import text, theme
 from app.document import CaseDocument
-from app.safe_output import qt_output
+from app.safe_output import png_writer, qt_output
 from app.text import suggested_name as suggested_name
 from app.theme import light_palette as light_palette
 from app.tumor_board import summary
@@ -117,7 +116,7 @@ def export_graph(scene: NodeScene, path: Path, inputs: Sequence[Path] = ()) -> N
     try:
         with qt_output(path, inputs) as out:
             if suffix == ".png":
-                writer = QImageWriter(out.device, QByteArray(b"png"))
+                writer = png_writer(out.device)
                 if not writer.write(graph_image(scene)):
                     out.fail(f"cannot write the PNG file ({writer.errorString()})")
                 return

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize, QSizeF, QUrl
-from PySide6.QtGui import QAction, QImage, QTextDocument
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QSizeF, QUrl
+from PySide6.QtGui import QAction, QImage, QImageWriter, QTextDocument
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow, demo_cases
+from app.safe_output import png_writer
 from app.tumor_board.install import install_tumor_board
 from pathways.case import load_case
 from pathways.content import Content
@@ -61,6 +62,27 @@ def test_offscreen_picture_is_the_window_as_painted(
     window.deleteLater()
     QApplication.sendPostedEvents(None, 0)  # the window and its backing store are deleted
     assert image == kept
+
+
+def test_png_files_hold_the_same_pixels_in_fewer_bytes(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    """The app's PNGs decode to the window's pixels, and are smaller than Qt's default
+    compression makes them (the reason for the app's setting)."""
+    image = make_window("08-full-sequence.json", show=False).render_image(QSize(1600, 1000))
+    written: dict[str, bytes] = {}
+    for name, writer_for in (("app", png_writer), ("default", _default_png_writer)):
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        assert writer_for(buffer).write(image)
+        written[name] = bytes(buffer.data().data())
+    decoded = QImage.fromData(written["app"], "PNG").convertToFormat(QImage.Format.Format_RGB32)
+    assert decoded == image
+    assert len(written["app"]) < len(written["default"])
+
+
+def _default_png_writer(device: QIODevice) -> QImageWriter:
+    return QImageWriter(device, QByteArray(b"png"))
 
 
 def test_evidence_scroll_bar_is_settled_in_the_picture(
