@@ -52,7 +52,8 @@ def make_action(
     return action
 
 
-@dataclass
+# One per window, compared by identity: no generated __eq__ or __repr__ to compile at start.
+@dataclass(eq=False, repr=False)
 class Actions:
     new: QAction
     open: QAction

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from pathways import content_store
 from pathways.content import Content, bundled_content_dir, load_content
 from pathways.engine import Engine
 from pathways.errors import ContentError, PathwayError
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.signoff import DEFAULT_MAX_AGE_DAYS, SignOffState, check_folder
 from pathways.site import SiteSettings, load_site
 
@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 SITE_FILE_KEY = "site/file"
 
 
-@dataclass(frozen=True)
-class Governance:
+@frozen_value
+class Governance(FrozenValue):
     """What the window shows about the content in use, and the site's choices."""
 
     folder: Path

@@ -38,7 +38,8 @@ LOG_DIR_ENV = "HER2_PATHWAYS_LOG_DIR"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-@dataclass
+# The process's one logging state: compared by identity.
+@dataclass(eq=False)
 class _State:
     handlers: list[logging.Handler] = field(default_factory=list)
     log_path: Path | None = None

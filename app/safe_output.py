@@ -21,7 +21,8 @@ from PySide6.QtGui import QImageWriter
 from pathways import safe_write
 
 
-@dataclass
+# One per write, compared by identity.
+@dataclass(eq=False)
 class QtOutput:
     device: QFile
     failure: str | None = None

@@ -6,11 +6,11 @@ versioned data in ``resources/``. Tests point QSettings at a temporary folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.version import APP_VERSION
 
 ORGANIZATION = "HER2 Pathways"
@@ -18,8 +18,8 @@ APPLICATION = "her2-pathways"
 MAX_RECENT = 8
 
 
-@dataclass(frozen=True)
-class Spec:
+@frozen_value
+class Spec(FrozenValue):
     key: str
     type: type
     default: Any

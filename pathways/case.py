@@ -444,7 +444,7 @@ def load_case(
 # What decides whether a case file's bytes are valid: the records, the strict JSON walk, the
 # vocabulary (the enums' values) and this module. The content only resolves regimen names,
 # and the resolved ids are part of each digest (:func:`_known_digest`).
-CASE_CODE: Final = ("case.py", "records.py", "strict_json.py", "vocab.py")
+CASE_CODE: Final = ("case.py", "records.py", "frozen.py", "strict_json.py", "vocab.py")
 KNOWN_CASES = KnownValid("cases", CASE_CODE)
 
 

@@ -55,6 +55,7 @@ SUFFIX = ".content-cache"
 # The modules whose code decides what valid content is: a change to any of them is a new key.
 _CODE = (
     "records.py",
+    "frozen.py",
     "schema.py",
     "content.py",
     "placed_yaml.py",

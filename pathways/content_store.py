@@ -16,11 +16,11 @@ import secrets
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from pathways.content import FILES, MAX_CONTENT_BYTES, Content, load_content
 from pathways.errors import ContentError
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.safe_write import write_text
 from pathways.signoff import SIGNATURE_FILE, SignOffState, check_folder, read_texts, review_digest
 
@@ -34,15 +34,15 @@ class UpdateError(ContentError):
     """An update that cannot be installed; the installed content is unchanged."""
 
 
-@dataclass(frozen=True)
-class Installed:
+@frozen_value
+class Installed(FrozenValue):
     name: str
     path: Path
     version: str
 
 
-@dataclass(frozen=True)
-class Prepared:
+@frozen_value
+class Prepared(FrozenValue):
     """An update unpacked and validated in the staging folder, ready to commit."""
 
     staging: Path

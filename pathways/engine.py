@@ -9,7 +9,7 @@ on, every later-line option not yet given), adds the case-level warnings and kee
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 import networkx as nx
@@ -18,6 +18,7 @@ from pathways.case import Case
 from pathways.conditions import holds
 from pathways.content import Content
 from pathways.facts import Facts, Site, derive_facts
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.graph import build_graph
 from pathways.ranking import (
     Notice,
@@ -49,8 +50,8 @@ __all__ = [
 StepTier = Literal["preferred", "alternative", "avoid", "off-pathway"]
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+@frozen_value
+class Recommendation(FrozenValue):
     line: int | None
     setting: Literal["early", "metastatic"]
     position: str
@@ -85,8 +86,8 @@ class Recommendation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class StepResult:
+@frozen_value
+class StepResult(FrozenValue):
     """The situation before history line ``index``: options then, and what was given next."""
 
     index: int
@@ -336,8 +337,8 @@ def _as_site(site: object) -> Site:
 ChangeKind = Literal["added", "removed", "tier", "first", "order"]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+@frozen_value
+class Change(FrozenValue):
     """How one option moved between two rankings (e.g. after a factor change).
 
     ``before``/``after`` are None when the option was not offered on that side; ``reason`` is

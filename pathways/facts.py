@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, timedelta
 from typing import Literal
 
 from pathways.case import Case, Factors, TreatmentLine
 from pathways.content import Content
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.schema import EngineNodes, LvefBand, Thresholds
 from pathways.vocab import (
     FACTORS,
@@ -30,8 +31,8 @@ from pathways.vocab import (
 DAYS_PER_MONTH = 30.4375
 
 
-@dataclass(frozen=True, slots=True)
-class ToxicityRecord:
+@frozen_value
+class ToxicityRecord(FrozenValue):
     """A line stopped for a toxicity: which line, regimen and agents, and what it was."""
 
     line: int | None  # metastatic line number, None in the early setting
@@ -40,16 +41,16 @@ class ToxicityRecord:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class Progression:
+@frozen_value
+class Progression(FrozenValue):
     """Where the disease progressed on an agent or regimen (the first time)."""
 
     line: int | None
     regimen: str
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+@frozen_value
+class Site(FrozenValue):
     """What the engine needs of the site's settings (kept apart from the content)."""
 
     unavailable_agents: frozenset[str] = frozenset()
@@ -57,8 +58,8 @@ class Site:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+@frozen_value
+class Facts(FrozenValue):
     factors: Factors
     effective: Mapping[str, object]
     derived: Mapping[str, str]  # factor name -> where a recorded toxicity set it, in words

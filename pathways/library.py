@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.library_schema import FROZEN_MESSAGE as _FROZEN_MESSAGE
 from pathways.library_schema import SCHEMA_VERSION as SCHEMA_VERSION
 from pathways.library_schema import Dialect, fold
@@ -112,8 +113,8 @@ class MinutesEvent:
     decision_ids: tuple[int, ...]  # the decision versions current when signed (sign-off only)
 
 
-@dataclass(frozen=True)
-class DecisionSnapshot:
+@frozen_value
+class DecisionSnapshot(FrozenValue):
     """What the board saw when it decided: recorded with the decision, never changed."""
 
     case_json: str
@@ -126,8 +127,8 @@ class DecisionSnapshot:
         return json.dumps(self.recommendation, ensure_ascii=False, sort_keys=True)
 
 
-@dataclass(frozen=True)
-class Decision:
+@frozen_value
+class Decision(FrozenValue):
     id: int
     meeting_id: int
     case_id: int

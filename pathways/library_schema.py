@@ -14,7 +14,7 @@ sign-offs, and a migration table (SQLite keeps its version in ``PRAGMA user_vers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathways.frozen import FrozenValue, frozen_value
 
 SCHEMA_VERSION = 3
 
@@ -31,8 +31,8 @@ TABLES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Dialect:
+@frozen_value
+class Dialect(FrozenValue):
     name: str  # "sqlite" or "postgresql"
     id_column: str
     no_rowid: str
@@ -73,8 +73,8 @@ def fold(dialect: Dialect, text: str) -> str:
     return text.casefold() if dialect is SQLITE else text.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
+@frozen_value
+class Guard(FrozenValue):
     """A rule of the database: ``event`` on ``table`` is refused with ``message`` when ``when``."""
 
     name: str

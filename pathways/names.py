@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.schema import Regimen
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ _SPLIT = re.compile(r"\s*(?:\+|,|/|\band\b|\bwith\b|\bplus\b)\s*", re.IGNORECASE
 MAX_NAME = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+@frozen_value
+class Resolution(FrozenValue):
     regimen: str | None
     candidates: tuple[str, ...] = ()
 

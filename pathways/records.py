@@ -23,6 +23,8 @@ import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
+from pathways.frozen import FrozenValue, assign, fields_of, frozen_value
+
 R = TypeVar("R", bound="Record")
 
 
@@ -72,18 +74,6 @@ class Limits:
         return handler(Annotated[source, Field(**self.given())])
 
 
-_FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}  # (name, default, factory)
-
-
-def _fields_of(cls: type) -> tuple[tuple[str, Any, Any], ...]:
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple(
-            (f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)
-        )
-    return found
-
-
 _C = TypeVar("_C", bound=type)
 
 
@@ -94,10 +84,10 @@ def record(cls: _C) -> _C:
     """Make ``cls`` (a :class:`Record` subclass) a frozen, slotted, keyword-only dataclass.
 
     The dataclass machinery only registers the fields and the slots: building, comparing,
-    hashing, printing and freezing are :class:`Record`'s, shared by every record. On Python
-    3.11 ``@dataclass(frozen=True)`` compiles seven methods per class (~0.65 ms each class,
-    ~25 ms for the records at every start); this takes ~0.08 ms. Type checkers see the
-    dataclass it stands for (PEP 681).
+    hashing, printing and freezing are :class:`~pathways.frozen.FrozenValue`'s, shared by every
+    record. On Python 3.11 ``@dataclass(frozen=True)`` compiles seven methods per class
+    (~0.65 ms each class, ~25 ms for the records at every start); this takes ~0.08 ms. Type
+    checkers see the dataclass it stands for (PEP 681).
     """
     if not issubclass(cls, Record):
         raise TypeError(f"{cls.__name__} is not a Record")
@@ -105,7 +95,7 @@ def record(cls: _C) -> _C:
     return typing.cast(_C, made(cls))
 
 
-class Record:
+class Record(FrozenValue):
     """Base of the frozen dataclasses read from files: ``@record class X(Record)``.
 
     Class attributes tune validation: ``__pydantic_config__`` (unknown keys are refused),
@@ -119,50 +109,8 @@ class Record:
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
     _aliases: ClassVar[Mapping[str, str]] = {}
 
-    def __init__(self, **values: Any) -> None:
-        for name, default, factory in _fields_of(type(self)):
-            if name in values:
-                value = values.pop(name)
-            elif default is not dataclasses.MISSING:
-                value = default
-            elif factory is not dataclasses.MISSING:
-                value = factory()
-            else:
-                raise TypeError(f"{type(self).__name__}() missing keyword argument {name!r}")
-            object.__setattr__(self, name, value)
-        if values:
-            raise TypeError(f"{type(self).__name__}() got unexpected {', '.join(sorted(values))}")
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name, _, _ in _fields_of(type(self)))
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Record)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name, _, _ in _fields_of(type(self))
-        )
-        return f"{type(self).__qualname__}({fields})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return self._values()
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for (name, _, _), value in zip(_fields_of(type(self)), state, strict=True):
-            object.__setattr__(self, name, value)
+    def __init__(self, **values: Any) -> None:  # keyword arguments only
+        assign(self, fields_of(type(self)), values)
 
     def _validate(self) -> None:
         """Checks across fields, run by :func:`validate` after the fields': raise ValueError."""
@@ -307,8 +255,8 @@ def _is_default(spec: dataclasses.Field[Any], value: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------- reading in
-@dataclasses.dataclass(frozen=True, slots=True)
-class FieldSpec:
+@frozen_value
+class FieldSpec(FrozenValue):
     """A record's field as a file sees it."""
 
     name: str  # the attribute

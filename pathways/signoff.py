@@ -16,13 +16,13 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 from pathways.content import FILES, MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.records import validate
 from pathways.safe_write import read_bounded, write_bytes, write_text
 from pathways.schema import Reviewer, SignOff
@@ -195,8 +195,8 @@ def _signoff_of(header_text: str) -> SignOff | None:
 
 
 # ---------------------------------------------------------------------------- the state
-@dataclass(frozen=True)
-class SignOffState:
+@frozen_value
+class SignOffState(FrozenValue):
     status: Status
     reviewers: tuple[Reviewer, ...] = ()
     signed_on: date | None = None

@@ -23,12 +23,12 @@ against the content each time (the content may have changed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from pathways.content import MAX_CONTENT_BYTES, Content
 from pathways.errors import ContentError
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.known_valid import KnownValid
 from pathways.placed_yaml import Parsed, compose, found_repr, place_of, read_yaml, validate
 from pathways.records import Limits, Record, from_valid_data, record
@@ -39,15 +39,15 @@ MAX_SITE_BYTES = 64_000
 Guideline = Literal["NCCN", "ESMO", "ASCO"]
 # The modules that decide whether a site file is valid: a change to any of them forgets the
 # files known to be valid (pathways.known_valid).
-KNOWN_VALID_CODE: Final = ("site.py", "records.py", "placed_yaml.py", "signoff.py")
+KNOWN_VALID_CODE: Final = ("site.py", "records.py", "frozen.py", "placed_yaml.py", "signoff.py")
 
 
 class SiteError(ContentError):
     """The site file is malformed or names an agent the content does not have."""
 
 
-@dataclass(frozen=True)
-class SiteSettings:
+@frozen_value
+class SiteSettings(FrozenValue):
     name: str
     unavailable_agents: frozenset[str] = frozenset()
     guideline_first: Guideline | None = None

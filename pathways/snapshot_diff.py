@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pathways.case import Case, dump_case
 from pathways.engine import Engine, Recommendation
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.library import Decision, DecisionSnapshot
 from pathways.version import APP_VERSION
 
@@ -52,8 +52,8 @@ def is_on_pathway(rec: Recommendation, regimen: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- comparison
-@dataclass(frozen=True, slots=True)
-class OptionChange:
+@frozen_value
+class OptionChange(FrozenValue):
     kind: ChangeKind
     regimen: str
     name: str
@@ -64,8 +64,8 @@ class OptionChange:
     sources: tuple[str, ...]  # explanation sources and evidence ids that differ
 
 
-@dataclass(frozen=True, slots=True)
-class SinceDecision:
+@frozen_value
+class SinceDecision(FrozenValue):
     """What differs between the snapshot and today's answer for the same patient."""
 
     content_changed: bool  # today's content digest differs
@@ -228,8 +228,8 @@ def since_decision(
 
 
 # ---------------------------------------------------------------------------- local practice
-@dataclass(frozen=True, slots=True)
-class LocalPractice:
+@frozen_value
+class LocalPractice(FrozenValue):
     """How this board decided before at one decision point (from the local library only)."""
 
     position: str  # the engine's position id (the last regimen, or an entry point)

@@ -11,9 +11,10 @@ Labels are English source strings; the window passes them through Qt's translati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal, get_args
+
+from pathways.frozen import FrozenValue, frozen_value
 
 
 # ---------------------------------------------------------------------------- history
@@ -79,8 +80,8 @@ BrainMetastases = Literal["none", "stable", "active", "symptomatic"]
 FactorKind = Literal["bool", "choice", "number"]
 
 
-@dataclass(frozen=True, slots=True)
-class FactorSpec:
+@frozen_value
+class FactorSpec(FrozenValue):
     """One patient factor.
 
     ``notable`` is the value (or values) that changes the pathway and is flagged in the case

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from pathways.case import Case, Outcome, Setting, TreatmentLine, check_history
 from pathways.content import Content
 from pathways.engine import Change, Engine, Recommendation, StepResult, explain_change
+from pathways.frozen import FrozenValue, frozen_value
 
 
-@dataclass(frozen=True)
-class Walkthrough:
+@frozen_value
+class Walkthrough(FrozenValue):
     """A case and its steps 0..len(history): the situation before each line, and now."""
 
     case: Case
@@ -71,8 +71,8 @@ def describe_changes(content: Content, before: Recommendation, after: Recommenda
     return [change.describe(content) for change in explain_change(before, after)]
 
 
-@dataclass(frozen=True)
-class Branch:
+@frozen_value
+class Branch(FrozenValue):
     """A what-if: the real history up to ``base``, then ``lines`` (all hypothetical)."""
 
     base: int

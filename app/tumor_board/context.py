@@ -8,7 +8,6 @@ to show a status message.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
@@ -18,10 +17,11 @@ from app.document import CaseDocument
 from pathways.content import Content
 from pathways.engine import Engine
 from pathways.errors import PathwayError
+from pathways.frozen import FrozenValue, frozen_value
 
 
-@dataclass(frozen=True)
-class BoardContext:
+@frozen_value
+class BoardContext(FrozenValue):
     content: Content
     engine: Engine
     document: CaseDocument

@@ -31,7 +31,8 @@ from pathways.library import CaseLibrary
 log = logging.getLogger(__name__)
 
 
-@dataclass
+# One per window, compared by identity: no generated __eq__ or __repr__ to compile at start.
+@dataclass(eq=False, repr=False)
 class BoardActions:
     present: QAction
     export_pdf: QAction

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -43,6 +42,7 @@ from app.widgets.story import StoryScene, story_of
 from pathways.case import Case
 from pathways.content import Content
 from pathways.engine import Engine
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.library import Decision, Meeting
 from pathways.vocab import WARNING_WEIGHT
 
@@ -53,8 +53,8 @@ MAX_WARNINGS = 4
 LINES_PER_SCREEN = 40  # the base type size: the window height divided by this
 
 
-@dataclass(frozen=True)
-class PresentedCase:
+@frozen_value
+class PresentedCase(FrozenValue):
     case: Case
     case_id: int | None = None  # library case id, if it comes from the library
     decisions: tuple[Decision, ...] = ()  # every version at this meeting, oldest first

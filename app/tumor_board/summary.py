@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
@@ -14,6 +13,7 @@ from app import text
 from pathways.case import Case, TreatmentLine
 from pathways.content import Content
 from pathways.engine import Option
+from pathways.frozen import FrozenValue, frozen_value
 from pathways.library import Attendee, Decision, Meeting, MinutesEvent
 from pathways.schema import Endpoint, Evidence
 from pathways.snapshot_diff import LocalPractice, SinceDecision
@@ -24,8 +24,8 @@ def tr(s: str) -> str:
 
 
 # ---------------------------------------------------------------------------- identity
-@dataclass(frozen=True)
-class Identity:
+@frozen_value
+class Identity(FrozenValue):
     """How a case is named on screen and in exports."""
 
     label: str

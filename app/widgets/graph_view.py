@@ -43,14 +43,15 @@ from PySide6.QtWidgets import (
 from app import text, theme
 from pathways.content import Content
 from pathways.engine import Engine, Recommendation
+from pathways.frozen import FrozenValue, frozen_value
 
 if TYPE_CHECKING:  # networkx stays inside pathways/ at run time (only its type is used here)
     import networkx as nx
 
 
 # ---------------------------------------------------------------------------- state
-@dataclass(frozen=True)
-class GraphState:
+@frozen_value
+class GraphState(FrozenValue):
     """What the graph shows at one step."""
 
     recommendation: Recommendation | None = None

@@ -38,6 +38,7 @@ from app.widgets.graph_view import GraphState, NodeScene, node_font
 from pathways.case import TreatmentLine
 from pathways.content import Content
 from pathways.engine import Engine, Option, Recommendation
+from pathways.frozen import FrozenValue, frozen_value
 
 MAX_OPTIONS = 6  # options drawn; the rest are one "more" node (the list has them all)
 
@@ -59,8 +60,8 @@ class PathEntry:
     hypothetical: bool = False
 
 
-@dataclass(frozen=True)
-class Story:
+@frozen_value
+class Story(FrozenValue):
     """What the story graph shows at one step."""
 
     path: tuple[PathEntry, ...] = ()

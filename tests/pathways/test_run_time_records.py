@@ -68,7 +68,7 @@ def test_frozen_and_keyword_only() -> None:
         a.drug = "tdm"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         del a.mg
-    with pytest.raises(TypeError, match="missing keyword argument 'drug'"):
+    with pytest.raises(TypeError, match="missing argument 'drug'"):
         Dose()  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected dose"):
         Dose(drug="x", dose=1)  # type: ignore[call-arg]
