@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import QPointF, QRectF, QSize
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QTransform
+from PySide6.QtWidgets import QGraphicsView
 from pytestqt.qtbot import QtBot
 
 from app.document import CaseDocument
@@ -213,3 +214,24 @@ def test_default_view_is_the_patients_story(content: Content, engine: Engine) ->
             )
             marked = [o.node for o in options if o.given_next]
             assert marked == ([given] if given in {o.node for o in options} else [])
+
+
+def test_the_views_viewport_is_set_up_as_qts_own(qtbot: QtBot) -> None:
+    """The graph view makes its viewport itself (to spare PySide a search at start-up): it
+    must be the widget Qt would have made for any graphics view."""
+    ours, stock = PathwayGraphView(), QGraphicsView()
+    stock.setDragMode(ours.dragMode())  # what the graph view sets on its viewport itself
+    stock.setTransformationAnchor(ours.transformationAnchor())
+    qtbot.addWidget(ours)
+    qtbot.addWidget(stock)
+    for view in (ours, stock):
+        view.resize(300, 200)
+        view.show()
+    a, b = ours.viewport(), stock.viewport()
+    assert type(a) is type(b)
+    assert a.objectName() == b.objectName()
+    assert a.backgroundRole() == b.backgroundRole()
+    assert a.autoFillBackground() == b.autoFillBackground()
+    assert a.geometry() == b.geometry()
+    attributes = [attr for attr in Qt.WidgetAttribute if attr.value < 128]
+    assert [a.testAttribute(x) for x in attributes] == [b.testAttribute(x) for x in attributes]
