@@ -8,19 +8,27 @@ code. Building one is slower than with a generated ``__init__`` (a loop over the
 it is for the values made a few at a time -- settings, decisions, diffs -- not for those the
 engine makes by the hundred at every step, which stay ``@dataclass(frozen=True)``.
 
-Supported: fields with defaults and ``field(default_factory=...)``, positional and keyword
-arguments, ``dataclasses.replace``, ``fields``, ``asdict``, pickling. Refused when the class is
-made (so nothing is silently ignored): ``__post_init__`` (and with it ``InitVar``, which only
-feeds it) and ``field(init=False)``.
+Supported: fields with defaults and ``field(default_factory=...)``, fields left out of
+comparison or repr (``field(compare=False, repr=False)``), positional and keyword arguments,
+``dataclasses.replace``, ``fields``, ``asdict``, pickling. Refused when the class is made (so
+nothing is silently ignored): ``__post_init__`` (and with it ``InitVar``, which only feeds it)
+and ``field(init=False)``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import operator
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 _FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}  # (name, default, factory)
+# Per class: the values that compare and hash, and the fields that repr shows (a field may be
+# left out of either, as in a dataclass: ``field(compare=False, repr=False)``).
+_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_HASHED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_SHOWN: dict[type, tuple[str, ...]] = {}
 
 
 def fields_of(cls: type) -> tuple[tuple[str, Any, Any], ...]:
@@ -30,6 +38,32 @@ def fields_of(cls: type) -> tuple[tuple[str, Any, Any], ...]:
         found = _FIELDS[cls] = tuple(
             (f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)
         )
+    return found
+
+
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) > 1:
+        return operator.attrgetter(*names)  # a tuple of the values
+    if names:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return lambda obj: ()
+
+
+def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    found = _COMPARED.get(cls)
+    if found is None:
+        found = _COMPARED[cls] = _getter([f.name for f in dataclasses.fields(cls) if f.compare])
+    return found
+
+
+def _hashed(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    found = _HASHED.get(cls)
+    if found is None:
+        names = [
+            f.name for f in dataclasses.fields(cls) if (f.compare if f.hash is None else f.hash)
+        ]
+        found = _HASHED[cls] = _getter(names)
     return found
 
 
@@ -92,15 +126,20 @@ class FrozenValue:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, FrozenValue)
-        return self._values() == other._values()
+        values = _compared(self.__class__)
+        return values(self) == values(other)
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(_hashed(self.__class__)(self))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name, _, _ in fields_of(type(self)))
-        return f"{type(self).__qualname__}({shown})"
+        cls = type(self)
+        names = _SHOWN.get(cls)
+        if names is None:
+            fields = dataclasses.fields(typing.cast(Any, cls))
+            names = _SHOWN[cls] = tuple(f.name for f in fields if f.repr)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{cls.__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")

@@ -27,7 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
@@ -68,15 +68,15 @@ class _Damaged(Exception):
     """A stored value is not what the schema promises (raised while decoding rows)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CaseSummary:
+@frozen_value
+class CaseSummary(FrozenValue):
     id: int
     label: str
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class StoredCase:
+@frozen_value
+class StoredCase(FrozenValue):
     id: int
     label: str
     case_json: str
@@ -84,22 +84,22 @@ class StoredCase:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Meeting:
+@frozen_value
+class Meeting(FrozenValue):
     id: int
     title: str
     date: dt.date
     signed_off: bool = False  # frozen: the database refuses every change until amended
 
 
-@dataclass(frozen=True, slots=True)
-class Attendee:
+@frozen_value
+class Attendee(FrozenValue):
     name: str
     role: str
 
 
-@dataclass(frozen=True, slots=True)
-class MinutesEvent:
+@frozen_value
+class MinutesEvent(FrozenValue):
     """One sign-off (``kind == "sign-off"``) or amendment of a meeting's minutes."""
 
     id: int

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -50,8 +50,8 @@ _LEFT_VCENTER = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT_VCENTER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-@dataclass(frozen=True)
-class PathEntry:
+@frozen_value
+class PathEntry(FrozenValue):
     """One node on the patient's path: a situation (entry point) or a line given."""
 
     node: str
@@ -116,8 +116,8 @@ def story_path(
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class _Look:
+@frozen_value
+class _Look(FrozenValue):
     """What a node of one kind looks like in one palette and font: computed once, not in
     every ``paint`` (the nodes are made anew at every step, so it cannot live on them)."""
 

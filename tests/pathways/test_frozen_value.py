@@ -135,3 +135,25 @@ def test_what_it_cannot_honour_is_refused_when_the_class_is_made() -> None:
 
     with pytest.raises(TypeError, match="not a FrozenValue"):
         frozen_value(type("Plain", (), {"__annotations__": {"name": "str"}}))
+
+
+@frozen_value
+class Noted(FrozenValue):
+    name: str
+    note: str = field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class GeneratedNoted:
+    name: str
+    note: str = field(default="", compare=False, repr=False)
+
+
+def test_fields_left_out_of_comparison_and_repr_are_left_out() -> None:
+    assert Noted("a", "x") == Noted("a", "y")
+    assert hash(Noted("a", "x")) == hash(Noted("a", "y")) == hash(GeneratedNoted("a", "z"))
+    assert Noted("a", "x") != Noted("b", "x")
+    assert repr(Noted("a", "x")) == repr(GeneratedNoted("a", "x")).replace(
+        "GeneratedNoted", "Noted"
+    )
+    assert pickle.loads(pickle.dumps(Noted("a", "x"))).note == "x"  # kept, only not compared
