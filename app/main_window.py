@@ -954,7 +954,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _open_log_folder(self) -> None:
-        from app.crash import open_log_folder
+        from app.crash_dialog import open_log_folder
 
         if not open_log_folder():
             from app.logging_setup import log_dir

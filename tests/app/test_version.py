@@ -11,7 +11,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QIcon, QImageReader
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from app import crash, logging_setup
+from app import crash_dialog, logging_setup
 from app.dialogs import show_about as real_show_about
 from app.main import EXIT_OK, main
 from app.main_window import MainWindow
@@ -72,7 +72,7 @@ def test_help_menu_opens_the_log_folder(
     action.trigger()
     assert opened == [QUrl.fromLocalFile(str(tmp_path / "logs"))]
     assert (tmp_path / "logs").is_dir()
-    assert crash.open_log_folder() is True
+    assert crash_dialog.open_log_folder() is True
 
 
 def test_window_icon_svg_is_shipped_and_renders(qapp: QApplication) -> None:
