@@ -5,8 +5,9 @@ On Python 3.11 ``@dataclass(frozen=True)`` compiles six methods for every class 
 at every start, before the first window. :func:`frozen_value` registers the fields and slots only;
 :class:`FrozenValue` builds, compares, hashes, prints and freezes every such class with the same
 code. Building one is slower than with a generated ``__init__`` (a loop over the fields), so
-it is for the values made a few at a time -- settings, decisions, diffs -- not for those the
-engine makes by the hundred at every step, which stay ``@dataclass(frozen=True)``.
+it is for the values made a few at a time -- settings, decisions, diffs, a step's notes -- not
+for the ranking's options, made and copied dozens of times in every ranking, which stay
+``@dataclass(frozen=True)``.
 
 Supported: fields with defaults and ``field(default_factory=...)``, fields left out of
 comparison or repr (``field(compare=False, repr=False)``), positional and keyword arguments,
