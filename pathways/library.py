@@ -27,7 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
@@ -68,15 +68,17 @@ class _Damaged(Exception):
     """A stored value is not what the schema promises (raised while decoding rows)."""
 
 
-@frozen_value
-class CaseSummary(FrozenValue):
+# The rows of a list (10,000 cases and more) keep dataclasses' generated __init__, the fastest
+# way to build them; the values made a few at a time below share pathways.frozen's methods.
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
     id: int
     label: str
     updated_at: dt.datetime
 
 
-@frozen_value
-class StoredCase(FrozenValue):
+@dataclass(frozen=True, slots=True)
+class StoredCase:
     id: int
     label: str
     case_json: str
@@ -84,22 +86,22 @@ class StoredCase(FrozenValue):
     updated_at: dt.datetime
 
 
-@frozen_value
-class Meeting(FrozenValue):
+@dataclass(frozen=True, slots=True)
+class Meeting:
     id: int
     title: str
     date: dt.date
     signed_off: bool = False  # frozen: the database refuses every change until amended
 
 
-@frozen_value
-class Attendee(FrozenValue):
+@dataclass(frozen=True, slots=True)
+class Attendee:
     name: str
     role: str
 
 
-@frozen_value
-class MinutesEvent(FrozenValue):
+@dataclass(frozen=True, slots=True)
+class MinutesEvent:
     """One sign-off (``kind == "sign-off"``) or amendment of a meeting's minutes."""
 
     id: int
