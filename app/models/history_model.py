@@ -29,6 +29,7 @@ from app.models.roles import (
     OBJECT_ROLE,
     TIER_ROLE,
 )
+from app.models.rows import runs
 from pathways.case import TreatmentLine
 from pathways.engine import StepResult
 
@@ -242,7 +243,7 @@ class HistoryTableModel(QAbstractTableModel):
                 return
             changed = {r for r in range(self._rows) if self._row_key(r) != before[r]}
             changed.update(r for r in (step, self._step) if step != self._step)
-            for first, last in _runs(sorted(r for r in changed if 0 <= r < self._rows)):
+            for first, last in runs(sorted(r for r in changed if 0 <= r < self._rows)):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, self.COLUMNS - 1))
             return
         self._refresh_all()
@@ -267,14 +268,3 @@ class HistoryTableModel(QAbstractTableModel):
     def _refresh_all(self) -> None:
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, self.COLUMNS - 1))
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from app import text
 from app.models.roles import ID_ROLE, OBJECT_ROLE, ORDER_ROLE, TIE_ROLE, TIER_ROLE, WHY_ROLE
+from app.models.rows import runs
 from pathways.engine import Option, Recommendation
 
 Index = QModelIndex | QPersistentModelIndex
@@ -31,9 +32,14 @@ class OptionsListModel(QAbstractListModel):
     def set_recommendation(self, rec: Recommendation | None) -> None:
         options = rec.options if rec is not None else ()
         if [o.regimen for o in options] == [o.regimen for o in self._options]:
+            # The same options in the same places: only the rows that hold something else are
+            # repainted (a step often leaves every card as it was). Option's equality leaves
+            # out its safety notes, which OBJECT_ROLE hands out too: they are compared here.
+            pairs = zip(options, self._options, strict=True)
+            changed = [i for i, (a, b) in enumerate(pairs) if a != b or a.safety != b.safety]
             self._options = options
-            if options:
-                self.dataChanged.emit(self.index(0), self.index(len(options) - 1))
+            for first, last in runs(changed):
+                self.dataChanged.emit(self.index(first), self.index(last))
             return
         self.beginResetModel()
         self._options = options

@@ -12,10 +12,18 @@ from app.document import CaseDocument
 from app.models.history_model import HistoryTableModel
 from app.models.options_model import OptionsListModel
 from app.models.regimen_model import SEARCH_ROLE, RegimenListModel
-from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, HYPOTHETICAL_ROLE, OBJECT_ROLE, TIER_ROLE
+from app.models.roles import (
+    CURRENT_ROLE,
+    FUTURE_ROLE,
+    HYPOTHETICAL_ROLE,
+    OBJECT_ROLE,
+    TIER_ROLE,
+    WHY_ROLE,
+)
 from pathways.case import Outcome
 from pathways.content import Content
 from pathways.engine import Engine
+from pathways.ranking import Notice
 from tests.app.conftest import CASES, case_of
 
 
@@ -171,3 +179,31 @@ def test_history_model_repaints_only_the_rows_an_edit_changes(
         assert model.index(row, HistoryTableModel.PATHWAY).data(TIER_ROLE) == (
             doc.steps[row].given_tier
         )
+
+
+def test_options_model_updates_only_the_rows_that_change(content: Content, engine: Engine) -> None:
+    """The same options in the same places (a step often keeps them): only the rows holding
+    something else are updated, and every row reads as the new ranking says."""
+    rec = engine.next_options(case_of("04-after-thp-and-tdxd.json", content))
+    assert len(rec.options) >= 3
+    model = OptionsListModel()
+    model.set_recommendation(rec)
+    updated: list[int] = []
+    model.modelReset.connect(lambda: updated.append(-1))
+    model.dataChanged.connect(
+        lambda top, bottom: updated.extend(range(top.row(), bottom.row() + 1))
+    )
+    model.set_recommendation(dataclasses.replace(rec))  # an equal ranking, a new object
+    assert updated == []
+    options = list(rec.options)
+    options[1] = dataclasses.replace(options[1], why="another reason")
+    # safety notes are left out of an option's equality, yet the row hands the option out
+    extra = Notice(kind="ild", text="a note")
+    options[2] = dataclasses.replace(options[2], safety=(*options[2].safety, extra))
+    model.set_recommendation(dataclasses.replace(rec, options=tuple(options)))
+    assert updated == [1, 2]
+    assert [model.index(r).data(OBJECT_ROLE) for r in range(model.rowCount())] == options
+    assert model.index(1).data(WHY_ROLE) == "another reason"
+    reordered = dataclasses.replace(rec, options=(rec.options[1], rec.options[0], *rec.options[2:]))
+    model.set_recommendation(reordered)
+    assert updated[-1] == -1  # other places: the list is made anew
