@@ -24,22 +24,36 @@ import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-_FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}  # (name, default, factory)
-# Per class: the values that compare and hash, and the fields that repr shows (a field may be
-# left out of either, as in a dataclass: ``field(compare=False, repr=False)``).
-_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-_HASHED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-_SHOWN: dict[type, tuple[str, ...]] = {}
+
+class _Shape:
+    """What the shared methods need to know of one class, worked out once: its fields as
+    (name, default, default factory), the values that compare and those that hash, and the
+    fields that repr shows (a field may be left out, as in a dataclass: ``field(compare=False,
+    repr=False)``)."""
+
+    __slots__ = ("compared", "fields", "hashed", "shown")
+
+    def __init__(self, cls: type) -> None:
+        specs = dataclasses.fields(typing.cast(Any, cls))
+        self.fields = tuple((f.name, f.default, f.default_factory) for f in specs)
+        self.compared = _getter([f.name for f in specs if f.compare])
+        self.hashed = _getter([f.name for f in specs if (f.compare if f.hash is None else f.hash)])
+        self.shown = tuple(f.name for f in specs if f.repr)
+
+
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(cls: type) -> _Shape:
+    found = _SHAPES.get(cls)
+    if found is None:
+        found = _SHAPES[cls] = _Shape(cls)
+    return found
 
 
 def fields_of(cls: type) -> tuple[tuple[str, Any, Any], ...]:
     """``cls``'s fields as (name, default, default factory), in order; kept per class."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple(
-            (f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)
-        )
-    return found
+    return _shape(cls).fields
 
 
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -49,23 +63,6 @@ def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
         name = names[0]
         return lambda obj: (getattr(obj, name),)
     return lambda obj: ()
-
-
-def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    found = _COMPARED.get(cls)
-    if found is None:
-        found = _COMPARED[cls] = _getter([f.name for f in dataclasses.fields(cls) if f.compare])
-    return found
-
-
-def _hashed(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    found = _HASHED.get(cls)
-    if found is None:
-        names = [
-            f.name for f in dataclasses.fields(cls) if (f.compare if f.hash is None else f.hash)
-        ]
-        found = _HASHED[cls] = _getter(names)
-    return found
 
 
 def assign(obj: object, specs: tuple[tuple[str, Any, Any], ...], values: dict[str, Any]) -> None:
@@ -127,19 +124,15 @@ class FrozenValue:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        values = _compared(self.__class__)
+        values = _shape(self.__class__).compared
         return values(self) == values(other)
 
     def __hash__(self) -> int:
-        return hash(_hashed(self.__class__)(self))
+        return hash(_shape(self.__class__).hashed(self))
 
     def __repr__(self) -> str:
         cls = type(self)
-        names = _SHOWN.get(cls)
-        if names is None:
-            fields = dataclasses.fields(typing.cast(Any, cls))
-            names = _SHOWN[cls] = tuple(f.name for f in fields if f.repr)
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _shape(cls).shown)
         return f"{cls.__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: Any) -> None:
