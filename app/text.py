@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import QCoreApplication
@@ -36,6 +36,22 @@ def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
 def forget_translations() -> None:
     """Translate afresh (a translator was installed or removed: a LanguageChange event)."""
     _TRANSLATED.clear()
+    _TABLES.clear()
+
+
+# Phrase tables (code → words), each made once per language: a table's function phrases every
+# code in it, and the history, story and outline ask for one word per line at every step.
+_TABLES: dict[Callable[[], dict[str, str]], dict[str, str]] = {}
+
+
+def _phrases(make: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
+    def table() -> dict[str, str]:
+        found = _TABLES.get(make)
+        if found is None:
+            found = _TABLES[make] = make()
+        return found
+
+    return table
 
 
 # ---------------------------------------------------------------------------- tiers
@@ -53,13 +69,18 @@ def plain_tooltip(value: str) -> str:
     return f"<p style='white-space:pre-wrap'>{html.escape(value[:2000])}</p>" if value else ""
 
 
-def tier_label(tier: str) -> str:
+@_phrases
+def _tier_label() -> dict[str, str]:
     return {
         "preferred": tr("Preferred"),
         "alternative": tr("Alternative"),
         "avoid": tr("Avoid"),
         "off-pathway": tr("Off pathway"),
-    }.get(tier, tier)
+    }
+
+
+def tier_label(tier: str) -> str:
+    return _tier_label().get(tier, tier)
 
 
 def tier_badge(tier: str) -> str:
@@ -68,16 +89,23 @@ def tier_badge(tier: str) -> str:
 
 
 # ---------------------------------------------------------------------------- case fields
-def setting_label(setting: Setting | str) -> str:
+@_phrases
+def _setting_label() -> dict[str, str]:
     return {
         "neoadjuvant": tr("Neoadjuvant"),
         "adjuvant": tr("Adjuvant"),
         "metastatic": tr("Metastatic"),
         "early": tr("Early"),
-    }.get(str(setting), str(setting))
+    }
 
 
-def outcome_label(outcome: Outcome | str) -> str:
+def setting_label(setting: Setting | str) -> str:
+    key = str(setting)
+    return _setting_label().get(key, key)
+
+
+@_phrases
+def _outcome_label() -> dict[str, str]:
     return {
         "progression": tr("Progression"),
         "toxicity": tr("Stopped for toxicity"),
@@ -85,33 +113,52 @@ def outcome_label(outcome: Outcome | str) -> str:
         "ongoing": tr("Ongoing"),
         "residual-disease": tr("Residual disease"),
         "pathologic-complete-response": tr("Pathologic complete response"),
-    }.get(str(outcome), str(outcome))
+    }
 
 
-def toxicity_label(detail: ToxicityDetail | str | None) -> str:
-    if detail is None:
-        return ""
+def outcome_label(outcome: Outcome | str) -> str:
+    key = str(outcome)
+    return _outcome_label().get(key, key)
+
+
+@_phrases
+def _toxicity_label() -> dict[str, str]:
     return {
         "ild-grade1": tr("ILD/pneumonitis grade 1"),
         "ild-grade2-plus": tr("ILD/pneumonitis grade ≥2"),
         "cardiac": tr("Cardiac"),
         "other": tr("Other toxicity"),
-    }.get(str(detail), str(detail))
+    }
+
+
+def toxicity_label(detail: ToxicityDetail | str | None) -> str:
+    if detail is None:
+        return ""
+    key = str(detail)
+    return _toxicity_label().get(key, key)
+
+
+@_phrases
+def _hormone_label() -> dict[str, str]:
+    return {"positive": tr("Positive"), "negative": tr("Negative"), "unknown": tr("Unknown")}
 
 
 def hormone_label(value: str) -> str:
-    return {"positive": tr("Positive"), "negative": tr("Negative"), "unknown": tr("Unknown")}.get(
-        value, value
-    )
+    return _hormone_label().get(value, value)
 
 
-def brain_label(value: str) -> str:
+@_phrases
+def _brain_label() -> dict[str, str]:
     return {
         "none": tr("None"),
         "stable": tr("Stable (treated)"),
         "active": tr("Active"),
         "symptomatic": tr("Symptomatic"),
-    }.get(value, value)
+    }
+
+
+def brain_label(value: str) -> str:
+    return _brain_label().get(value, value)
 
 
 def format_date(value: date | None) -> str:
@@ -142,8 +189,8 @@ def outcome_text(line: TreatmentLine) -> str:
     return text
 
 
-def outcome_short(line: TreatmentLine) -> str:
-    """The outcome in one or two words, for a graph node ("progressed", "toxicity")."""
+@_phrases
+def _outcome_short() -> dict[str, str]:
     return {
         "progression": tr("progressed"),
         "toxicity": tr("stopped: toxicity"),
@@ -151,7 +198,13 @@ def outcome_short(line: TreatmentLine) -> str:
         "ongoing": tr("ongoing"),
         "residual-disease": tr("residual disease"),
         "pathologic-complete-response": tr("pCR"),
-    }.get(str(line.outcome), str(line.outcome))
+    }
+
+
+def outcome_short(line: TreatmentLine) -> str:
+    """The outcome in one or two words, for a graph node ("progressed", "toxicity")."""
+    key = str(line.outcome)
+    return _outcome_short().get(key, key)
 
 
 # ---------------------------------------------------------------------------- warnings
@@ -165,15 +218,21 @@ def warning_is_note(kind: str) -> bool:
     return WARNING_WEIGHT.get(kind, "patient") == "note"
 
 
-def status_label(status: str) -> str:
+@_phrases
+def _status_label() -> dict[str, str]:
     return {
         "confirmed": tr("confirmed"),
         "secondary": tr("secondary source only"),
         "unconfirmed": tr("UNCONFIRMED"),
-    }.get(status, status)
+    }
 
 
-def position_label(position: str) -> str:
+def status_label(status: str) -> str:
+    return _status_label().get(status, status)
+
+
+@_phrases
+def _position_label() -> dict[str, str]:
     return {
         "preferred": tr("Preferred"),
         "recommended": tr("Recommended"),
@@ -181,7 +240,11 @@ def position_label(position: str) -> str:
         "selected-patients": tr("Selected patients"),
         "not-recommended": tr("Not recommended"),
         "approved": tr("Approved"),
-    }.get(position, position)
+    }
+
+
+def position_label(position: str) -> str:
+    return _position_label().get(position, position)
 
 
 # ---------------------------------------------------------------------------- situation

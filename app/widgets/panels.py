@@ -375,7 +375,9 @@ class EvidencePanel(QWidget):
     shows its browser as it was. ``browser`` is the one on screen.
     """
 
-    BROWSERS_KEPT = 6
+    # A regimen's page differs from line to line (the transition, the place in the list): a
+    # long history stepped back and forth shows a dozen pages of the option it keeps selected.
+    BROWSERS_KEPT = 16
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -473,7 +475,7 @@ class EvidencePanel(QWidget):
                     self._stack.removeWidget(browser)
                     browser.deleteLater()
 
-    PAGES_KEPT = 32
+    PAGES_KEPT = 128  # HTML text (about 10 kB each): every step of a long history
 
     def _page(
         self,

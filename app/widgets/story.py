@@ -30,7 +30,14 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from app import text, theme
 from app.document import CaseDocument
@@ -210,11 +217,18 @@ def _look(kind: str, tier: str | None, hypothetical: bool, scene: QGraphicsScene
     return found
 
 
-class StoryNode(QGraphicsItem):
+class StoryNode(QGraphicsRectItem):
     """A node of the story: tag row (number, NOW, given next), name, bottom row (tier badge
-    for an option, the line and its outcome for a past regimen)."""
+    for an option, the line and its outcome for a past regimen).
 
-    def __init__(self, node: str, label: str, name: str, size: QSizeF, kind: str) -> None:
+    Its bounding rect is the base class's, in C++: the view asks for it several times per item
+    at every step, and a Python ``boundingRect`` cost a call into Python each time. The base
+    class's rect is therefore the box with its margin (no pen: nothing is added to it), and
+    :meth:`rect` is the box."""
+
+    def __init__(
+        self, node: str, label: str, name: str, size: QSizeF, kind: str, margin: float
+    ) -> None:
         super().__init__()
         self.node = node
         self.label = label
@@ -229,13 +243,15 @@ class StoryNode(QGraphicsItem):
         self.bottom = ""  # "Line 2 · progression"
         self.tie = ""  # "not ranked by the guidelines"
         self._look: tuple[tuple[object, ...], _Look] | None = None
-        self._rect = self._box()  # the size is fixed: boundingRect is asked for very often
+        self._rect = self._box()
+        self.setPen(QPen(Qt.PenStyle.NoPen))  # the bounding rect is the rect below, exactly
+        self.setRect(self._rect.adjusted(-margin, -margin, margin, margin))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, kind != "more")
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, kind != "more")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(2)
 
-    def rect(self) -> QRectF:
+    def rect(self) -> QRectF:  # the box (the base class's rect is the bounding rect)
         return QRectF(self._rect)  # a copy: callers may change theirs
 
     def _box(self) -> QRectF:
@@ -250,10 +266,6 @@ class StoryNode(QGraphicsItem):
         if self.scene() is not None:  # (without a scene: the application's font and palette)
             self._look = ((self.tier, self.hypothetical), look)
         return look
-
-    def boundingRect(self) -> QRectF:
-        m = self.look().margin
-        return self._rect.adjusted(-m, -m, m, m)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -379,17 +391,50 @@ class StoryNode(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
 
 
-_EDGE_STYLES: dict[tuple[object, ...], tuple[QPen, QColor, float]] = {}
+_EdgeStyle = tuple[QPen, QBrush, float]
+_EDGE_STYLES: dict[tuple[object, ...], _EdgeStyle] = {}
 
 
-class StoryEdge(QGraphicsItem):
-    """An arrow between neighbouring nodes (down the path, or across to an option)."""
+def edge_style(kind: str, tier: str | None, scene: QGraphicsScene | None) -> _EdgeStyle:
+    """(pen, arrowhead brush, arrowhead size) of this kind and tier of edge in the scene's
+    palette and font, shared by all such edges."""
+    palette = scene.palette() if scene is not None else QPalette()
+    font = node_font(scene)
+    key = (kind, tier, palette.cacheKey(), font.key())
+    found = _EDGE_STYLES.get(key)
+    if found is not None:
+        return found
+    fm = QFontMetricsF(font)
+    unit = max(1.0, fm.lineSpacing() * 0.07)
+    if kind == "option" and tier is not None:
+        color = theme.tier_color(tier, palette)
+        style = {
+            "alternative": Qt.PenStyle.DashLine,
+            "avoid": Qt.PenStyle.DotLine,
+        }.get(tier, Qt.PenStyle.SolidLine)
+    elif kind == "whatif":
+        color, style = theme.whatif_color(palette), Qt.PenStyle.DashLine
+    else:
+        color, style = theme.path_color(palette), Qt.PenStyle.SolidLine
+    pen = QPen(color, unit * 2.4, style)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    if len(_EDGE_STYLES) > 256:  # palettes and fonts come and go with the text zoom
+        _EDGE_STYLES.clear()
+    found = _EDGE_STYLES[key] = (pen, QBrush(color), unit * 3 + fm.lineSpacing() * 0.25)
+    return found
+
+
+class StoryEdge(QGraphicsPathItem):
+    """An arrow between neighbouring nodes (down the path, or across to an option): the line
+    is this item, the arrowhead a child item. Both are Qt's own path items, painted and
+    measured in C++ (a story repaints every edge at most steps)."""
 
     def __init__(
         self,
         a: StoryNode,
         b: StoryNode,
         kind: str,
+        style: _EdgeStyle,
         tier: str | None = None,
         gap: tuple[float, float] = (0.0, 0.0),
     ) -> None:
@@ -424,92 +469,46 @@ class StoryEdge(QGraphicsItem):
                 ):
                     path.lineTo(x, y)
             path.lineTo(end)
-        self.path = path
+        pen, brush, size = style
+        self.setPath(path)
+        self.setPen(pen)
         self.end = end
         self.angle = path.angleAtPercent(1.0)
-        self._made: tuple[tuple[int, str], tuple[QPen, QColor, QPainterPath]] | None = None
-        self.setZValue(1)
-
-    def boundingRect(self) -> QRectF:
-        return self.path.boundingRect().adjusted(-12, -12, 12, 12)
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionGraphicsItem,
-        widget: QWidget | None = None,
-    ) -> None:
-        pen, color, head = self._look_for(self.scene())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.path)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawPath(head)
-
-    def _look_for(self, scene: QGraphicsScene | None) -> tuple[QPen, QColor, QPainterPath]:
-        """(pen, arrowhead colour, arrowhead) in this scene's palette and font, made once."""
-        if self._made is not None:  # the story is built anew on a font or palette change
-            return self._made[1]
-        palette = scene.palette() if scene is not None else QPalette()
-        font = node_font(scene)
-        key = (palette.cacheKey(), font.key())
-        style_key = (self.kind, self.tier, *key)
-        found = _EDGE_STYLES.get(style_key)
-        if found is None:
-            if len(_EDGE_STYLES) > 256:
-                _EDGE_STYLES.clear()
-            found = _EDGE_STYLES[style_key] = self._style(palette, font)
-        pen, color, size = found
         head = QPainterPath()
         angle = math.radians(-self.angle)
-        tip = self.end
-        head.moveTo(tip)
+        head.moveTo(end)
         for spread in (0.45, -0.45):
             head.lineTo(
-                tip.x() - math.cos(angle - spread) * size,
-                tip.y() - math.sin(angle - spread) * size,
+                end.x() - math.cos(angle - spread) * size,
+                end.y() - math.sin(angle - spread) * size,
             )
         head.closeSubpath()
-        self._made = (key, (pen, color, head))
-        return pen, color, head
+        self.head = QGraphicsPathItem(head, self)
+        self.head.setPen(QPen(Qt.PenStyle.NoPen))
+        self.head.setBrush(brush)
+        self.setZValue(1)
 
-    def _style(self, palette: QPalette, font: QFont) -> tuple[QPen, QColor, float]:
-        """(pen, colour, arrowhead size) of this kind and tier of edge (shared by all such)."""
-        fm = QFontMetricsF(font)
-        unit = max(1.0, fm.lineSpacing() * 0.07)
-        if self.kind == "option" and self.tier is not None:
-            color = theme.tier_color(self.tier, palette)
-            style = {
-                "alternative": Qt.PenStyle.DashLine,
-                "avoid": Qt.PenStyle.DotLine,
-            }.get(self.tier, Qt.PenStyle.SolidLine)
-        elif self.kind == "whatif":
-            color, style = theme.whatif_color(palette), Qt.PenStyle.DashLine
-        else:
-            color, style = theme.path_color(palette), Qt.PenStyle.SolidLine
-        pen = QPen(color, unit * 2.4, style)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        return pen, color, unit * 3 + fm.lineSpacing() * 0.25
+    def reach(self) -> QRectF:
+        """The room the edge takes in the scene's rect: its path's bounds and a margin as
+        wide as an arrowhead or a round cap, whichever way the edge runs."""
+        return self.path().boundingRect().adjusted(-12, -12, 12, 12)
 
 
-class _Caption(QGraphicsItem):
-    def __init__(self, caption: str, width: float) -> None:
+class _Caption(QGraphicsRectItem):
+    """A column's caption, centred on its position. Measured once, in the scene's font (the
+    story is built anew when the font changes): the base class's rect, in C++, is the
+    bounding rect the view asks for."""
+
+    def __init__(self, caption: str, width: float, scene: QGraphicsScene) -> None:
         super().__init__()
         self.caption = caption
-        self.width = width  # at least; widened to the caption's text when painted
-
-    def _font(self) -> QFont:
-        font = QFont(node_font(self.scene()))
-        font.setBold(True)
-        return font
-
-    def boundingRect(self) -> QRectF:
-        fm = QFontMetricsF(self._font())
+        self.font = QFont(node_font(scene))
+        self.font.setBold(True)
+        fm = QFontMetricsF(self.font)
         h = fm.lineSpacing() * 1.3
-        w = max(self.width, fm.horizontalAdvance(self.caption) + fm.horizontalAdvance("M"))
-        return QRectF(-w / 2, -h, w, h)
+        w = max(width, fm.horizontalAdvance(caption) + fm.horizontalAdvance("M"))
+        self.setPen(QPen(Qt.PenStyle.NoPen))
+        self.setRect(QRectF(-w / 2, -h, w, h))
 
     def paint(
         self,
@@ -519,9 +518,9 @@ class _Caption(QGraphicsItem):
     ) -> None:
         scene = self.scene()
         palette = scene.palette() if scene is not None else QPalette()
-        painter.setFont(self._font())
+        painter.setFont(self.font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.drawText(self.boundingRect(), _CENTER, self.caption)
+        painter.drawText(self.rect(), _CENTER, self.caption)
 
 
 class StoryScene(NodeScene):
@@ -585,6 +584,7 @@ class StoryScene(NodeScene):
         gap_x, gap_y = size.width() * 0.45, size.height() * 0.3
         graph = self.engine.graph
         dims = size.toTuple()
+        margin = QFontMetricsF(node_font(self)).lineSpacing() * 0.5  # as a node's look has it
 
         def node_item(
             key: tuple[object, ...], node: str, kind: str, x: float, y: float
@@ -599,7 +599,7 @@ class StoryScene(NodeScene):
             data = graph.nodes.get(node, {})
             label = str(data.get("short", node))
             name = str(data.get("name", label))
-            item = StoryNode(node, label, name, size, kind)
+            item = StoryNode(node, label, name, size, kind, margin)
             item.setPos(x, y)
             kept[full] = item
             made.append(item)
@@ -678,6 +678,7 @@ class StoryScene(NodeScene):
                 text.tr("{n} more options").format(n=self.more),
                 size,
                 "more",
+                margin,
             )
             more.setPos(x, top + len(shown) * (size.height() + gap_y))
             kept[("more", id(more))] = more
@@ -688,13 +689,25 @@ class StoryScene(NodeScene):
             kind = "whatif" if b.hypothetical else "path"
             path_key: tuple[object, ...] = ("edge", id(a), id(b), kind)
             edge = old.pop(path_key, None)
-            kept[path_key] = StoryEdge(a, b, kind, gap=(gap_x, gap_y)) if edge is None else edge
+            kept[path_key] = (
+                StoryEdge(a, b, kind, edge_style(kind, None, self), gap=(gap_x, gap_y))
+                if edge is None
+                else edge
+            )
         if path_items:
             for item in option_items:
                 option_key: tuple[object, ...] = ("edge", id(path_items[-1]), id(item), "option")
                 edge = old.pop(option_key, None)
                 kept[option_key] = (
-                    StoryEdge(path_items[-1], item, "option", item.tier) if edge is None else edge
+                    StoryEdge(
+                        path_items[-1],
+                        item,
+                        "option",
+                        edge_style("option", item.tier, self),
+                        item.tier,
+                    )
+                    if edge is None
+                    else edge
                 )
         # captions above the two columns
         caption_y = -size.height() / 2 - gap_y * 0.6  # above a wrapping path edge
@@ -711,7 +724,7 @@ class StoryScene(NodeScene):
             caption_key: tuple[object, ...] = ("caption", words, cx, cy, dims)
             cap = old.pop(caption_key, None)
             if cap is None:
-                cap = _Caption(words, size.width() * 1.4)
+                cap = _Caption(words, size.width() * 1.4, self)
                 cap.setPos(cx, cy)
             kept[caption_key] = cap
         # What is no longer shown goes (the rest stays where it is) and what is new comes in,
@@ -729,7 +742,13 @@ class StoryScene(NodeScene):
         # Options last in the mapping: a regimen both given and offered selects the option.
         for item in path_items + option_items:
             self.nodes[item.node] = item
-        rect = self.itemsBoundingRect()
+        rect = QRectF()
+        for shown_item in kept.values():
+            rect = rect.united(
+                shown_item.reach()
+                if isinstance(shown_item, StoryEdge)
+                else shown_item.sceneBoundingRect()
+            )
         m = size.height() * 0.25
         self.setSceneRect(rect.adjusted(-m, -m, m, m))
         self.select_node(story.selected)

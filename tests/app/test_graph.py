@@ -166,7 +166,7 @@ def test_highlighted_edges_are_items_and_the_background_draws_the_others(
 
 
 # ---------------------------------------------------------------------------- the story
-def test_default_view_is_the_patients_story(content: Content, engine: Engine) -> None:
+def test_default_view_is_the_patients_story(qtbot: QtBot, content: Content, engine: Engine) -> None:
     from app.widgets.story import MAX_OPTIONS, StoryEdge, StoryNode, StoryScene, story_of
 
     for name in ("04-after-thp-and-tdxd.json", "08-full-sequence.json", "06-residual-disease.json"):
@@ -196,7 +196,7 @@ def test_default_view_is_the_patients_story(content: Content, engine: Engine) ->
             assert all(o.x() > right_of_path for o in options)
             for edge in (e for e in scene.items() if isinstance(e, StoryEdge)):
                 if edge.kind == "option":
-                    start, end = edge.path.pointAtPercent(0), edge.path.pointAtPercent(1)
+                    start, end = edge.path().pointAtPercent(0), edge.path().pointAtPercent(1)
                     assert end.x() > start.x()
             # no node covers another, and no edge runs under a node it does not join
             boxes = [i.mapRectToScene(i.rect()) for i in items]
@@ -204,7 +204,7 @@ def test_default_view_is_the_patients_story(content: Content, engine: Engine) ->
                 assert not a.intersects(b)
             for edge in (e for e in scene.items() if isinstance(e, StoryEdge)):
                 others = [i.mapRectToScene(i.rect()) for i in items if i not in edge.ends]
-                points = [edge.path.pointAtPercent(t / 40) for t in range(41)]
+                points = [edge.path().pointAtPercent(t / 40) for t in range(41)]
                 assert not any(box.contains(p) for box in others for p in points), edge.kind
             # the option given next is marked when stepping back
             given = (
@@ -214,6 +214,36 @@ def test_default_view_is_the_patients_story(content: Content, engine: Engine) ->
             )
             marked = [o.node for o in options if o.given_next]
             assert marked == ([given] if given in {o.node for o in options} else [])
+
+
+def test_the_story_scene_holds_everything_its_items_draw(
+    qtbot: QtBot, content: Content, engine: Engine
+) -> None:
+    """The story's items are measured by Qt (C++ rects, not Python overrides): each node's
+    bounding rect is its box and margin, each arrowhead lies within its edge's reach, and the
+    scene rect (what the view fits) holds every item with room for antialiased edges."""
+    from app.widgets.story import StoryEdge, StoryNode, StoryScene, story_of
+
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("08-full-sequence.json", content), None)
+    scene = StoryScene(content, engine)
+    for k in range(doc.step_count):
+        doc.set_step(k)
+        scene.set_story(story_of(doc))
+        items = scene.items()
+        nodes = [i for i in items if isinstance(i, StoryNode)]
+        edges = [i for i in items if isinstance(i, StoryEdge)]
+        assert nodes and edges
+        for node in nodes:
+            bounds = node.boundingRect()
+            assert bounds.contains(node.rect()) and bounds != node.rect()
+            assert node.contains(node.rect().center())  # clicks land on the box
+            assert not node.contains(bounds.topLeft() + QPointF(0.5, 0.5))  # not its margin
+        for edge in edges:
+            assert edge.reach().contains(edge.head.sceneBoundingRect())
+            assert edge.reach().contains(edge.sceneBoundingRect())
+        for item in items:
+            assert scene.sceneRect().contains(item.sceneBoundingRect()), type(item).__name__
 
 
 def test_the_views_viewport_is_set_up_as_qts_own(qtbot: QtBot) -> None:
