@@ -7,11 +7,14 @@ pathway (the tier it had at that step).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -91,9 +94,31 @@ class HistoryTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ data
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._rows:
+        if not index.isValid():
             return None
+        return self._value(index.row(), index.column(), role)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """All the roles a view's delegate asks for at once: one call into Python per cell
+        painted instead of one per role (seven for a plain cell)."""
+        if not index.isValid():
+            return
         row, col = index.row(), index.column()
+        if isinstance(roleDataSpan, QModelRoleData):
+            asked: Sequence[QModelRoleData] = (roleDataSpan,)
+        else:
+            span = cast(Sequence[QModelRoleData], roleDataSpan)  # (PySide's stubs lack its [])
+            asked = [span[k] for k in range(roleDataSpan.size())]
+        for wanted in asked:
+            value = self._value(row, col, wanted.role())
+            if value is None:  # (a delegate reuses its span: the last cell's values are in it)
+                wanted.clearData()
+            else:
+                wanted.setData(value)
+
+    def _value(self, row: int, col: int, role: int) -> Any:
+        if not 0 <= row < self._rows:
+            return None
         line = self._lines[row] if row < len(self._lines) else None
         result = self._results[row] if row < len(self._results) else None
         current = row == self._step

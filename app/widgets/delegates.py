@@ -14,7 +14,16 @@ from PySide6.QtWidgets import (
 )
 
 from app import text, theme
-from app.models.roles import CURRENT_ROLE, FUTURE_ROLE, ORDER_ROLE, TIE_ROLE, TIER_ROLE, WHY_ROLE
+from app.models.roles import (
+    CURRENT_ROLE,
+    FUTURE_ROLE,
+    OBJECT_ROLE,
+    ORDER_ROLE,
+    TIE_ROLE,
+    TIER_ROLE,
+    WHY_ROLE,
+)
+from pathways.engine import Option
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -212,6 +221,26 @@ class OptionDelegate(QStyledItemDelegate):
     The same options come back step after step: their measures and elided texts are
     remembered per text, font and width rather than measured again in every paint."""
 
+    @staticmethod
+    def card(index: Index) -> tuple[str, str, str, str]:
+        """(name, tier, number, reason) of the card: from the row's option in one call to the
+        model when it hands it out (a call into a Python model costs more than the card's
+        words), else from the roles one by one."""
+        option = index.data(OBJECT_ROLE)
+        tier: str
+        if isinstance(option, Option):
+            name, tier, why = option.name, option.tier, option.why
+            number, tie = text.order_label(option), text.tie_note(option)
+        else:
+            name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+            tier = str(index.data(TIER_ROLE) or "")
+            why = str(index.data(WHY_ROLE) or "")
+            number = str(index.data(ORDER_ROLE) or "")
+            tie = str(index.data(TIE_ROLE) or "")
+        # the order in the list; options the guidelines do not rank share a number
+        number = number or f"{index.row() + 1}."
+        return name, tier, number, f"= {tie} · {why}" if tie else why
+
     def _layout(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
         """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide."""
         key = (option.font.key(), width, name, tier)
@@ -254,8 +283,7 @@ class OptionDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        tier = str(index.data(TIER_ROLE) or "")
+        name, tier, number, why = self.card(index)
         bold, fm, pad, rank_w, name_h = self._layout(opt, opt.rect.width(), name, tier)
         rect = QRectF(opt.rect).adjusted(pad, pad * 0.7, -pad, -pad * 0.7)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
@@ -268,8 +296,6 @@ class OptionDelegate(QStyledItemDelegate):
         painter.save()
         painter.setFont(bold)
         painter.setPen(fg)
-        # the order in the list; options the guidelines do not rank share a number
-        number = str(index.data(ORDER_ROLE) or f"{index.row() + 1}.")
         painter.drawText(top, _VCENTER, number)
         badge_rect = top.adjusted(rank_w, 0, 0, 0)
         width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
@@ -287,10 +313,6 @@ class OptionDelegate(QStyledItemDelegate):
             _LEFT_TOP_WRAP,
             _elided(name, bold, bfm, name_rect.width(), 2),
         )
-        why = str(index.data(WHY_ROLE) or "")
-        tie = str(index.data(TIE_ROLE) or "")
-        if tie:
-            why = f"= {tie} · {why}"
         why_rect = QRectF(
             rect.left() + rank_w,
             rect.top() + name_h + pad * 0.2,
@@ -311,9 +333,8 @@ class OptionDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        name, tier, _number, _why = self.card(index)
         width = self._width(option)
-        tier = str(index.data(TIER_ROLE) or "")
         _bold, fm, pad, _rank_w, name_h = self._layout(option, width, name, tier)
         # One line of reason (elided; the tooltip and the evidence notes have it whole), so
         # that three options show even on a small screen.

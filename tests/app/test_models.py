@@ -43,6 +43,40 @@ def test_history_model_passes_the_model_tester(
     doc.discard_whatif()
 
 
+def test_history_cells_read_in_one_call_show_what_their_roles_say(
+    qtbot: QtBot, content: Content, engine: Engine
+) -> None:
+    """The history model answers a delegate's roles in one call (multiData). One delegate
+    reads every cell, current and dimmed rows in turn, as a view does: no value of the last
+    cell may stay in the span it reuses (the current row's background, its bold font)."""
+    from PySide6.QtGui import QBrush
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    doc = CaseDocument(content, engine)
+    doc.load(case_of("08-full-sequence.json", content), None)
+    doc.add_whatif(doc.recommendation.options[0].regimen, Outcome.PROGRESSION)  # a what-if row
+    doc.set_step(2)
+    model = HistoryTableModel(doc)
+    delegate = QStyledItemDelegate()
+    role = Qt.ItemDataRole
+    seen = set()
+    for row in [2, 0, 3, 2, model.rowCount() - 2, 1, model.rowCount() - 1, 2]:
+        for col in range(model.columnCount()):
+            index = model.index(row, col)
+            opt = QStyleOptionViewItem()
+            delegate.initStyleOption(opt, index)
+            background = index.data(role.BackgroundRole)
+            foreground = index.data(role.ForegroundRole)
+            font = index.data(role.FontRole)
+            assert opt.text == str(index.data(role.DisplayRole) or "").replace("\n", "\u2028")
+            assert opt.backgroundBrush == (QBrush(background) if background else QBrush())
+            assert opt.font.bold() == font.bold() and opt.font.italic() == font.italic()
+            if foreground is not None:
+                assert opt.palette.color(opt.palette.ColorRole.Text) == foreground
+            seen.add((background is not None, foreground is not None, font.bold()))
+    assert len(seen) >= 3  # current, past and dimmed (or what-if) rows were all read
+
+
 def test_history_model_rows_are_the_steps(content: Content, engine: Engine) -> None:
     doc = CaseDocument(content, engine)
     case = case_of("04-after-thp-and-tdxd.json", content)
