@@ -23,7 +23,6 @@ from app.models.roles import (
     TIER_ROLE,
     WHY_ROLE,
 )
-from app.widgets.text_layouts import draw_text
 from pathways.engine import Option
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,16 +47,10 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 
 def paint_badge(
-    painter: QPainter,
-    rect: QRectF,
-    tier: str,
-    font: QFont,
-    palette: QPalette,
-    font_key: str | None = None,
+    painter: QPainter, rect: QRectF, tier: str, font: QFont, palette: QPalette
 ) -> float:
-    """A rounded pill with the tier's symbol and word; returns its width. ``font_key`` is
-    ``font.key()`` when the caller has it already (it is not cheap)."""
-    key = (font_key if font_key is not None else font.key(), tier, palette.cacheKey())
+    """A rounded pill with the tier's symbol and word; returns its width."""
+    key = (font.key(), tier, palette.cacheKey())
     badge = _BADGES.get(key)
     if badge is None:
         badge = _remember(_BADGES, key, _badge(tier, font, palette))
@@ -71,7 +64,7 @@ def paint_badge(
     painter.drawRoundedRect(pill, height / 2, height / 2)
     painter.setPen(on_color)
     painter.setFont(badge_font)
-    draw_text(painter, pill, _CENTER, label, badge_font)
+    painter.drawText(pill, _CENTER, label)
     painter.restore()
     return width
 
@@ -176,24 +169,24 @@ class TwoLineDelegate(QStyledItemDelegate):
         brush = index.data(Qt.ItemDataRole.ForegroundRole)
         if brush is not None and not selected:
             fg = brush if not hasattr(brush, "color") else brush.color()
-        font_key = opt.font.key()
-        _plain, bold, small = _kept_fonts(opt.font, font_key)
         fm = QFontMetricsF(opt.font)
         pad = fm.horizontalAdvance("M") * 0.35
         rect = QRectF(opt.rect).adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
         painter.save()
+        bold = QFont(opt.font)
+        bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(fg)
         top = rect.top() if detail else rect.center().y() - fm.lineSpacing() / 2
         line1 = QRectF(rect.left(), top, rect.width(), fm.lineSpacing())
-        draw_text(
-            painter,
+        painter.drawText(
             line1,
             _LEFT_VCENTER,
-            _elided(title, ("bold", font_key), QFontMetricsF(bold), rect.width(), 1),
-            bold,
+            QFontMetricsF(bold).elidedText(title, Qt.TextElideMode.ElideRight, rect.width()),
         )
         if detail:
+            small = QFont(opt.font)
+            small.setPointSizeF(opt.font.pointSizeF() * 0.9)
             painter.setFont(small)
             painter.setPen(
                 fg
@@ -201,12 +194,10 @@ class TwoLineDelegate(QStyledItemDelegate):
                 else theme.readable_mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.7)
             )
             line2 = QRectF(rect.left(), line1.bottom(), rect.width(), fm.lineSpacing())
-            draw_text(
-                painter,
+            painter.drawText(
                 line2,
                 _LEFT_VCENTER,
-                _elided(detail, ("small", font_key), QFontMetricsF(small), rect.width(), 1),
-                small,
+                QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()),
             )
         painter.restore()
 
@@ -218,9 +209,9 @@ class TwoLineDelegate(QStyledItemDelegate):
         return QSize(int(width + fm.horizontalAdvance("M")), int(fm.lineSpacing() * (lines + 0.7)))
 
 
-_Layout = tuple[QFont, QFont, QFontMetricsF, float, float, float]  # (plain, bold, ...)
+_Layout = tuple[QFont, QFontMetricsF, float, float, float]
 _LAYOUTS: dict[tuple[str, float, str, str], _Layout] = {}
-_ELIDED: dict[tuple[str, object, float, int], str] = {}
+_ELIDED: dict[tuple[str, str, float, int], str] = {}
 
 
 class OptionDelegate(QStyledItemDelegate):
@@ -250,19 +241,17 @@ class OptionDelegate(QStyledItemDelegate):
         number = number or f"{index.row() + 1}."
         return name, tier, number, f"= {tie} · {why}" if tie else why
 
-    def _layout(
-        self, option: QStyleOptionViewItem, font_key: str, width: float, name: str, tier: str
-    ) -> _Layout:
-        """(font, bold font, metrics, padding, rank width, name height) for a card ``width``
-        wide; the fonts are kept objects, which the text layouts are remembered for."""
-        key = (font_key, width, name, tier)
+    def _layout(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
+        """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide."""
+        key = (option.font.key(), width, name, tier)
         found = _LAYOUTS.get(key)
         if found is None:
             found = _remember(_LAYOUTS, key, self._measure(option, width, name, tier))
         return found
 
     def _measure(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
-        plain, bold, _small = _kept_fonts(option.font)
+        bold = QFont(option.font)
+        bold.setBold(True)
         fm = QFontMetricsF(option.font)
         pad = fm.horizontalAdvance("M") * 0.6
         bfm = QFontMetricsF(bold)
@@ -270,7 +259,7 @@ class OptionDelegate(QStyledItemDelegate):
         first = width - 2 * pad - rank_w - badge_width(option.font, tier) - pad
         one_line = bfm.horizontalAdvance(name) <= first
         name_h = bfm.lineSpacing() * (1.3 if one_line else 2.3)
-        return plain, bold, fm, pad, rank_w, name_h
+        return bold, fm, pad, rank_w, name_h
 
     def _width(self, option: QStyleOptionViewItem) -> float:
         """The narrowest the card may be painted: the viewport less a vertical scroll bar even
@@ -295,10 +284,7 @@ class OptionDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         name, tier, number, why = self.card(index)
-        font_key = opt.font.key()
-        plain, bold, fm, pad, rank_w, name_h = self._layout(
-            opt, font_key, opt.rect.width(), name, tier
-        )
+        bold, fm, pad, rank_w, name_h = self._layout(opt, opt.rect.width(), name, tier)
         rect = QRectF(opt.rect).adjusted(pad, pad * 0.7, -pad, -pad * 0.7)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         fg = opt.palette.color(
@@ -310,11 +296,9 @@ class OptionDelegate(QStyledItemDelegate):
         painter.save()
         painter.setFont(bold)
         painter.setPen(fg)
-        draw_text(painter, top, _VCENTER, number, bold)
+        painter.drawText(top, _VCENTER, number)
         badge_rect = top.adjusted(rank_w, 0, 0, 0)
-        width = (
-            paint_badge(painter, badge_rect, tier, opt.font, opt.palette, font_key) if tier else 0.0
-        )
+        width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
         painter.setFont(bold)
         painter.setPen(fg)
         name_left = rect.left() + rank_w + width + pad
@@ -324,13 +308,10 @@ class OptionDelegate(QStyledItemDelegate):
             rect.right() - name_left,
             name_h,
         )
-        name_width = name_rect.width()
-        draw_text(
-            painter,
+        painter.drawText(
             name_rect,
             _LEFT_TOP_WRAP,
-            _elided(name, ("bold", font_key), bfm, name_width, 2),
-            bold,
+            _elided(name, bold, bfm, name_rect.width(), 2),
         )
         why_rect = QRectF(
             rect.left() + rank_w,
@@ -338,56 +319,32 @@ class OptionDelegate(QStyledItemDelegate):
             rect.width() - rank_w,
             fm.lineSpacing() * 1.05,
         )
-        painter.setFont(plain)
+        painter.setFont(opt.font)
         painter.setPen(
             fg
             if selected
             else theme.readable_mix(fg, opt.palette.color(QPalette.ColorRole.Base), 0.8)
         )
-        draw_text(
-            painter,
+        painter.drawText(
             why_rect,
             _LEFT_TOP_WRAP,
-            _elided(why, ("plain", font_key), fm, why_rect.width(), 1),
-            plain,
+            _elided(why, opt.font, fm, why_rect.width(), 1),
         )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         name, tier, _number, _why = self.card(index)
         width = self._width(option)
-        _plain, _bold, fm, pad, _rank_w, name_h = self._layout(
-            option, option.font.key(), width, name, tier
-        )
+        _bold, fm, pad, _rank_w, name_h = self._layout(option, width, name, tier)
         # One line of reason (elided; the tooltip and the evidence notes have it whole), so
         # that three options show even on a small screen.
         height = name_h + pad * 0.2 + fm.lineSpacing() * 1.05 + pad * 1.6
         return QSize(int(fm.horizontalAdvance("M") * 20), int(height))
 
 
-def _kept_fonts(font: QFont, key: str | None = None) -> tuple[QFont, QFont, QFont]:
-    """(``font``, its bold, its smaller size) as objects kept per font (``key`` is its
-    ``key()``): text layouts are remembered per font object (see
-    :mod:`app.widgets.text_layouts`), and a view hands out a new copy of its font for every
-    cell."""
-    key = font.key() if key is None else key
-    found = _FONTS.get(key)
-    if found is None:
-        bold = QFont(font)
-        bold.setBold(True)
-        small = QFont(font)
-        small.setPointSizeF(font.pointSizeF() * 0.9)
-        found = _remember(_FONTS, key, (QFont(font), bold, small))
-    return found
-
-
-_FONTS: dict[str, tuple[QFont, QFont, QFont]] = {}
-
-
-def _elided(s: str, font_key: object, fm: QFontMetricsF, width: float, lines: int) -> str:
-    """``s`` elided to one line, or word-wrapped to two with the second elided (remembered
-    per text, font and width)."""
-    key = (s, font_key, width, lines)
+def _elided(s: str, font: QFont, fm: QFontMetricsF, width: float, lines: int) -> str:
+    """``s`` elided to one line, or word-wrapped to two with the second elided (remembered)."""
+    key = (s, font.key(), width, lines)
     found = _ELIDED.get(key)
     if found is None:
         found = _remember(

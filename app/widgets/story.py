@@ -42,7 +42,6 @@ from PySide6.QtWidgets import (
 from app import text, theme
 from app.document import CaseDocument
 from app.widgets.graph_view import GraphState, NodeScene, node_font
-from app.widgets.text_layouts import draw_text
 from pathways.case import TreatmentLine
 from pathways.content import Content
 from pathways.engine import Engine, Option, Recommendation
@@ -244,7 +243,6 @@ class StoryNode(QGraphicsRectItem):
         self.bottom = ""  # "Line 2 · progression"
         self.tie = ""  # "not ranked by the guidelines"
         self._look: tuple[tuple[object, ...], _Look] | None = None
-        self._elided_bottom: tuple[tuple[object, ...], str] = ((), "")
         self._rect = self._box()
         self.setPen(QPen(Qt.PenStyle.NoPen))  # the bounding rect is the rect below, exactly
         self.setRect(self._rect.adjusted(-margin, -margin, margin, margin))
@@ -352,7 +350,7 @@ class StoryNode(QGraphicsRectItem):
         painter.setFont(look.small)
         painter.setPen(fg)
         if self.number:
-            draw_text(painter, tag, _LEFT_VCENTER, self.number, look.small)
+            painter.drawText(tag, _LEFT_VCENTER, self.number)
         flag = ""
         if self.current:
             flag = text.tr("● NOW")
@@ -361,9 +359,9 @@ class StoryNode(QGraphicsRectItem):
         elif self.hypothetical:
             flag = text.tr("◇ what-if")
         if flag:
-            draw_text(painter, tag, _RIGHT_VCENTER, flag, look.small)
+            painter.drawText(tag, _RIGHT_VCENTER, flag)
         painter.setFont(look.name_font)
-        draw_text(painter, name_rect, _CENTER_WRAP, self.label, look.name_font)
+        painter.drawText(name_rect, _CENTER_WRAP, self.label)
         if self.tier is not None:
             bw = min(bottom.width(), look.badge_width)
             pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
@@ -372,25 +370,18 @@ class StoryNode(QGraphicsRectItem):
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
             painter.setPen(look.badge_text)
             painter.setFont(look.badge_font)
-            draw_text(painter, pill, _CENTER, look.badge, look.badge_font)
+            painter.drawText(pill, _CENTER, look.badge)
         elif self.bottom:
             painter.setFont(look.plain_small)
             painter.setPen(fg)
-            draw_text(
-                painter, bottom, _CENTER, self._elided(look, bottom.width()), look.plain_small
+            painter.drawText(
+                bottom,
+                _CENTER,
+                QFontMetricsF(look.plain_small).elidedText(
+                    self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
+                ),
             )
         self._paint_selection(painter, look, rect, radius)
-
-    def _elided(self, look: _Look, width: float) -> str:
-        """The bottom row elided to ``width`` (measured once for the node's look)."""
-        key = (self.bottom, id(look), width)
-        if self._elided_bottom[0] != key:
-            fm = QFontMetricsF(look.plain_small)
-            self._elided_bottom = (
-                key,
-                fm.elidedText(self.bottom, Qt.TextElideMode.ElideRight, width),
-            )
-        return self._elided_bottom[1]
 
     def _paint_selection(self, painter: QPainter, look: _Look, rect: QRectF, radius: float) -> None:
         if self.isSelected():
@@ -529,7 +520,7 @@ class _Caption(QGraphicsRectItem):
         palette = scene.palette() if scene is not None else QPalette()
         painter.setFont(self.font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        draw_text(painter, self.rect(), _CENTER, self.caption, self.font)
+        painter.drawText(self.rect(), _CENTER, self.caption)
 
 
 class StoryScene(NodeScene):
