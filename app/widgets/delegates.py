@@ -47,10 +47,16 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 
 def paint_badge(
-    painter: QPainter, rect: QRectF, tier: str, font: QFont, palette: QPalette
+    painter: QPainter,
+    rect: QRectF,
+    tier: str,
+    font: QFont,
+    palette: QPalette,
+    font_key: str | None = None,
 ) -> float:
-    """A rounded pill with the tier's symbol and word; returns its width."""
-    key = (font.key(), tier, palette.cacheKey())
+    """A rounded pill with the tier's symbol and word; returns its width. ``font_key`` is
+    ``font.key()`` if the caller has it (a font's key is spelled out at every call)."""
+    key = (font.key() if font_key is None else font_key, tier, palette.cacheKey())
     badge = _BADGES.get(key)
     if badge is None:
         badge = _remember(_BADGES, key, _badge(tier, font, palette))
@@ -150,6 +156,19 @@ class StepDelegate(QStyledItemDelegate):
         return QSize(max(size.width(), int(fm.horizontalAdvance("▶ Now") * 1.15)), size.height())
 
 
+_TwoLineFonts = tuple[QFontMetricsF, QFont, QFontMetricsF, QFont, QFontMetricsF]
+_TWO_LINE_FONTS: dict[str, _TwoLineFonts] = {}
+
+
+def _two_line_fonts(font: QFont) -> _TwoLineFonts:
+    """(metrics, bold, its metrics, smaller, its metrics) of a two-line cell in ``font``."""
+    bold = QFont(font)
+    bold.setBold(True)
+    small = QFont(font)
+    small.setPointSizeF(font.pointSizeF() * 0.9)
+    return QFontMetricsF(font), bold, QFontMetricsF(bold), small, QFontMetricsF(small)
+
+
 class TwoLineDelegate(QStyledItemDelegate):
     """ "Title\ndetail" cells: the first line bold, the second smaller and dimmed."""
 
@@ -169,24 +188,22 @@ class TwoLineDelegate(QStyledItemDelegate):
         brush = index.data(Qt.ItemDataRole.ForegroundRole)
         if brush is not None and not selected:
             fg = brush if not hasattr(brush, "color") else brush.color()
-        fm = QFontMetricsF(opt.font)
+        font_key = opt.font.key()
+        fonts = _TWO_LINE_FONTS.get(font_key)
+        if fonts is None:
+            fonts = _remember(_TWO_LINE_FONTS, font_key, _two_line_fonts(opt.font))
+        fm, bold, bfm, small, sfm = fonts
         pad = fm.horizontalAdvance("M") * 0.35
         rect = QRectF(opt.rect).adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
         painter.save()
-        bold = QFont(opt.font)
-        bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(fg)
         top = rect.top() if detail else rect.center().y() - fm.lineSpacing() / 2
         line1 = QRectF(rect.left(), top, rect.width(), fm.lineSpacing())
         painter.drawText(
-            line1,
-            _LEFT_VCENTER,
-            QFontMetricsF(bold).elidedText(title, Qt.TextElideMode.ElideRight, rect.width()),
+            line1, _LEFT_VCENTER, _elided(title, ("bold", font_key), bfm, rect.width(), 1)
         )
         if detail:
-            small = QFont(opt.font)
-            small.setPointSizeF(opt.font.pointSizeF() * 0.9)
             painter.setFont(small)
             painter.setPen(
                 fg
@@ -195,9 +212,7 @@ class TwoLineDelegate(QStyledItemDelegate):
             )
             line2 = QRectF(rect.left(), line1.bottom(), rect.width(), fm.lineSpacing())
             painter.drawText(
-                line2,
-                _LEFT_VCENTER,
-                QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()),
+                line2, _LEFT_VCENTER, _elided(detail, ("small", font_key), sfm, rect.width(), 1)
             )
         painter.restore()
 
@@ -211,7 +226,7 @@ class TwoLineDelegate(QStyledItemDelegate):
 
 _Layout = tuple[QFont, QFontMetricsF, float, float, float]
 _LAYOUTS: dict[tuple[str, float, str, str], _Layout] = {}
-_ELIDED: dict[tuple[str, str, float, int], str] = {}
+_ELIDED: dict[tuple[str, object, float, int], str] = {}
 
 
 class OptionDelegate(QStyledItemDelegate):
@@ -241,9 +256,12 @@ class OptionDelegate(QStyledItemDelegate):
         number = number or f"{index.row() + 1}."
         return name, tier, number, f"= {tie} · {why}" if tie else why
 
-    def _layout(self, option: QStyleOptionViewItem, width: float, name: str, tier: str) -> _Layout:
-        """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide."""
-        key = (option.font.key(), width, name, tier)
+    def _layout(
+        self, option: QStyleOptionViewItem, width: float, name: str, tier: str, font_key: str
+    ) -> _Layout:
+        """(bold font, metrics, padding, rank width, name height) for a card ``width`` wide
+        (``font_key`` is the option's ``font.key()``)."""
+        key = (font_key, width, name, tier)
         found = _LAYOUTS.get(key)
         if found is None:
             found = _remember(_LAYOUTS, key, self._measure(option, width, name, tier))
@@ -284,7 +302,8 @@ class OptionDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         name, tier, number, why = self.card(index)
-        bold, fm, pad, rank_w, name_h = self._layout(opt, opt.rect.width(), name, tier)
+        font_key = opt.font.key()
+        bold, fm, pad, rank_w, name_h = self._layout(opt, opt.rect.width(), name, tier, font_key)
         rect = QRectF(opt.rect).adjusted(pad, pad * 0.7, -pad, -pad * 0.7)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         fg = opt.palette.color(
@@ -298,7 +317,9 @@ class OptionDelegate(QStyledItemDelegate):
         painter.setPen(fg)
         painter.drawText(top, _VCENTER, number)
         badge_rect = top.adjusted(rank_w, 0, 0, 0)
-        width = paint_badge(painter, badge_rect, tier, opt.font, opt.palette) if tier else 0.0
+        width = (
+            paint_badge(painter, badge_rect, tier, opt.font, opt.palette, font_key) if tier else 0.0
+        )
         painter.setFont(bold)
         painter.setPen(fg)
         name_left = rect.left() + rank_w + width + pad
@@ -311,7 +332,7 @@ class OptionDelegate(QStyledItemDelegate):
         painter.drawText(
             name_rect,
             _LEFT_TOP_WRAP,
-            _elided(name, bold, bfm, name_rect.width(), 2),
+            _elided(name, ("bold", font_key), bfm, name_rect.width(), 2),
         )
         why_rect = QRectF(
             rect.left() + rank_w,
@@ -328,23 +349,24 @@ class OptionDelegate(QStyledItemDelegate):
         painter.drawText(
             why_rect,
             _LEFT_TOP_WRAP,
-            _elided(why, opt.font, fm, why_rect.width(), 1),
+            _elided(why, font_key, fm, why_rect.width(), 1),
         )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         name, tier, _number, _why = self.card(index)
         width = self._width(option)
-        _bold, fm, pad, _rank_w, name_h = self._layout(option, width, name, tier)
+        _bold, fm, pad, _rank_w, name_h = self._layout(option, width, name, tier, option.font.key())
         # One line of reason (elided; the tooltip and the evidence notes have it whole), so
         # that three options show even on a small screen.
         height = name_h + pad * 0.2 + fm.lineSpacing() * 1.05 + pad * 1.6
         return QSize(int(fm.horizontalAdvance("M") * 20), int(height))
 
 
-def _elided(s: str, font: QFont, fm: QFontMetricsF, width: float, lines: int) -> str:
-    """``s`` elided to one line, or word-wrapped to two with the second elided (remembered)."""
-    key = (s, font.key(), width, lines)
+def _elided(s: str, font_key: object, fm: QFontMetricsF, width: float, lines: int) -> str:
+    """``s`` elided to one line, or word-wrapped to two with the second elided (remembered
+    per text, font (its key, and which of its variants ``fm`` measures) and width)."""
+    key = (s, font_key, width, lines)
     found = _ELIDED.get(key)
     if found is None:
         found = _remember(

@@ -18,6 +18,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import field
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -217,6 +218,19 @@ def _look(kind: str, tier: str | None, hypothetical: bool, scene: QGraphicsScene
     return found
 
 
+class _Geometry(NamedTuple):
+    """Where a node's paint() draws (see StoryNode._geometry)."""
+
+    rect: QRectF
+    radius: float
+    ring: QRectF  # around the current node
+    tag: QRectF
+    name: QRectF
+    bottom: QRectF
+    pill: QRectF  # the tier's badge
+    elided: str  # the bottom row's words, elided to it
+
+
 class StoryNode(QGraphicsRectItem):
     """A node of the story: tag row (number, NOW, given next), name, bottom row (tier badge
     for an option, the line and its outcome for a past regimen).
@@ -243,6 +257,7 @@ class StoryNode(QGraphicsRectItem):
         self.bottom = ""  # "Line 2 · progression"
         self.tie = ""  # "not ranked by the guidelines"
         self._look: tuple[tuple[object, ...], _Look] | None = None
+        self._made: tuple[_Look, str, _Geometry] | None = None
         self._rect = self._box()
         self.setPen(QPen(Qt.PenStyle.NoPen))  # the bounding rect is the rect below, exactly
         self.setRect(self._rect.adjusted(-margin, -margin, margin, margin))
@@ -310,6 +325,26 @@ class StoryNode(QGraphicsRectItem):
         name = QRectF(r.left(), tag.bottom(), r.width(), bottom.top() - tag.bottom())
         return tag, name, bottom
 
+    def _geometry(self, look: _Look) -> _Geometry:
+        """Where paint() draws, for the node's look (made once, not at every paint)."""
+        made = self._made
+        if made is not None and made[0] is look and made[1] == self.bottom:
+            return made[2]
+        rect = self.rect()
+        radius = rect.height() * (0.5 if self.kind == "entry" else 0.12)
+        grow = look.unit * 4
+        tag, name, bottom = self.rows()
+        bw = min(bottom.width(), look.badge_width)
+        pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
+        elided = QFontMetricsF(look.plain_small).elidedText(
+            self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
+        )
+        geometry = _Geometry(
+            rect, radius, rect.adjusted(-grow, -grow, grow, grow), tag, name, bottom, pill, elided
+        )
+        self._made = (look, self.bottom, geometry)
+        return geometry
+
     def paint(
         self,
         painter: QPainter,
@@ -317,15 +352,13 @@ class StoryNode(QGraphicsRectItem):
         widget: QWidget | None = None,
     ) -> None:
         look = self.look()
-        unit = look.unit
-        rect = self.rect()
-        radius = rect.height() * (0.5 if self.kind == "entry" else 0.12)
+        at = self._geometry(look)
+        rect, radius = at.rect, at.radius
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.current:
             painter.setPen(look.ring)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            grow = unit * 4
-            painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), radius, radius)
+            painter.drawRoundedRect(at.ring, radius, radius)
         painter.setPen(look.border)
         painter.setBrush(look.fill)
         painter.drawRoundedRect(rect, radius, radius)
@@ -337,20 +370,17 @@ class StoryNode(QGraphicsRectItem):
             # and its tier's colour and line style only; zooming in brings the words back,
             # and an export (no widget) always has them.
             if self.tier is not None:
-                tag, name_rect, bottom = self.rows()
-                bw = min(bottom.width(), look.badge_width)
-                pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
+                pill = at.pill
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(look.badge_color)
                 painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
             self._paint_selection(painter, look, rect, radius)
             return
         fg = look.fg
-        tag, name_rect, bottom = self.rows()
         painter.setFont(look.small)
         painter.setPen(fg)
         if self.number:
-            painter.drawText(tag, _LEFT_VCENTER, self.number)
+            painter.drawText(at.tag, _LEFT_VCENTER, self.number)
         flag = ""
         if self.current:
             flag = text.tr("● NOW")
@@ -359,12 +389,11 @@ class StoryNode(QGraphicsRectItem):
         elif self.hypothetical:
             flag = text.tr("◇ what-if")
         if flag:
-            painter.drawText(tag, _RIGHT_VCENTER, flag)
+            painter.drawText(at.tag, _RIGHT_VCENTER, flag)
         painter.setFont(look.name_font)
-        painter.drawText(name_rect, _CENTER_WRAP, self.label)
+        painter.drawText(at.name, _CENTER_WRAP, self.label)
         if self.tier is not None:
-            bw = min(bottom.width(), look.badge_width)
-            pill = QRectF(bottom.center().x() - bw / 2, bottom.top(), bw, bottom.height())
+            pill = at.pill
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(look.badge_color)
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
@@ -374,13 +403,7 @@ class StoryNode(QGraphicsRectItem):
         elif self.bottom:
             painter.setFont(look.plain_small)
             painter.setPen(fg)
-            painter.drawText(
-                bottom,
-                _CENTER,
-                QFontMetricsF(look.plain_small).elidedText(
-                    self.bottom, Qt.TextElideMode.ElideRight, bottom.width()
-                ),
-            )
+            painter.drawText(at.bottom, _CENTER, at.elided)
         self._paint_selection(painter, look, rect, radius)
 
     def _paint_selection(self, painter: QPainter, look: _Look, rect: QRectF, radius: float) -> None:
