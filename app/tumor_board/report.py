@@ -61,7 +61,19 @@ tr = summary.tr
 REPORT_WIDTH_PX = 680  # layout width of the report body (device-independent pixels)
 GRAPH_WIDTH_PX = 600  # the graph on the page, at most this wide…
 GRAPH_MAX_HEIGHT_PX = 420  # …and this tall
-GRAPH_IMAGE_WIDTH = 2200  # pixels of the embedded graph image (sharp when printed)
+GRAPH_IMAGE_WIDTH = 2200  # pixels of the graph's PNG export
+PDF_DPI = 300  # the PDF's resolution
+PAGE_MARGINS_MM = (16, 14, 16, 14)  # left, top, right, bottom of the A4 page
+# The graph in a report: as many pixels as it has dots when printed at its widest
+# (GRAPH_WIDTH_PX of the REPORT_WIDTH_PX that fill the A4 page between its margins) at the PDF's
+# resolution; more only made every PDF slower to write (each image is compressed into it).
+REPORT_GRAPH_IMAGE_WIDTH = round(
+    GRAPH_WIDTH_PX
+    / REPORT_WIDTH_PX
+    * (210 - PAGE_MARGINS_MM[0] - PAGE_MARGINS_MM[2])
+    / 25.4
+    * PDF_DPI
+)
 
 
 class ReportError(Exception):
@@ -469,7 +481,7 @@ def case_html(
     walk = show_case(scene, content, engine, case)  # the engine runs once per case
     out.append(_h2(tr("Treatment history")) + _history(content, walk, show_identifiers))
     key = f"graph://case/{id(section)}"
-    image = section.images[key] = graph_image(scene)
+    image = section.images[key] = graph_image(scene, REPORT_GRAPH_IMAGE_WIDTH)
     # no taller than GRAPH_MAX_HEIGHT_PX, so that it shares the first page with the history
     width = min(GRAPH_WIDTH_PX, round(GRAPH_MAX_HEIGHT_PX * image.width() / image.height()))
     out.append(_h2(tr("The patient's path and the next options")))
@@ -775,7 +787,7 @@ def _print(doc: QTextDocument, device: QPagedPaintDevice, footer: str) -> None:
         QPageLayout(
             QPageSize(QPageSize.PageSizeId.A4),
             QPageLayout.Orientation.Portrait,
-            QMarginsF(16, 14, 16, 14),
+            QMarginsF(*PAGE_MARGINS_MM),
             QPageLayout.Unit.Millimeter,
         )
     )
@@ -843,7 +855,7 @@ def write_pdf(
     try:
         with qt_output(path, inputs) as out:
             writer = QPdfWriter(out.device)
-            writer.setResolution(300)
+            writer.setResolution(PDF_DPI)
             writer.setTitle(doc.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
             writer.setCreator(_creator())
             try:
