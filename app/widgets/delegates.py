@@ -18,10 +18,7 @@ from app.models.roles import (
     CURRENT_ROLE,
     FUTURE_ROLE,
     OBJECT_ROLE,
-    ORDER_ROLE,
-    TIE_ROLE,
     TIER_ROLE,
-    WHY_ROLE,
 )
 from pathways.engine import Option
 
@@ -238,23 +235,15 @@ class OptionDelegate(QStyledItemDelegate):
 
     @staticmethod
     def card(index: Index) -> tuple[str, str, str, str]:
-        """(name, tier, number, reason) of the card: from the row's option in one call to the
-        model when it hands it out (a call into a Python model costs more than the card's
-        words), else from the roles one by one."""
+        """(name, tier, number, reason) of the card, from the row's option: one call to the
+        model (a call into a Python model costs more than the card's words)."""
         option = index.data(OBJECT_ROLE)
-        tier: str
-        if isinstance(option, Option):
-            name, tier, why = option.name, option.tier, option.why
-            number, tie = text.order_label(option), text.tie_note(option)
-        else:
-            name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-            tier = str(index.data(TIER_ROLE) or "")
-            why = str(index.data(WHY_ROLE) or "")
-            number = str(index.data(ORDER_ROLE) or "")
-            tie = str(index.data(TIE_ROLE) or "")
+        if not isinstance(option, Option):  # (the delegate is made for the options model)
+            return "", "", f"{index.row() + 1}.", ""
         # the order in the list; options the guidelines do not rank share a number
-        number = number or f"{index.row() + 1}."
-        return name, tier, number, f"= {tie} · {why}" if tie else why
+        tie = text.tie_note(option)
+        why = f"= {tie} · {option.why}" if tie else option.why
+        return option.name, option.tier, text.order_label(option), why
 
     def _layout(
         self, option: QStyleOptionViewItem, width: float, name: str, tier: str, font_key: str
